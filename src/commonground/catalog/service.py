@@ -1,0 +1,78 @@
+"""Writes and invariants of the catalog: add or update initiatives, delete them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from sqlalchemy.orm import Session
+
+from commonground.catalog.convert import fill_row, to_record
+from commonground.catalog.ids import generated_id
+from commonground.catalog.records import ImportReport, InitiativeRecord
+from commonground.catalog.tables import Initiative
+from commonground.errors import InvalidRecord, NotFound
+from commonground.store import Store
+
+Enricher = Callable[[InitiativeRecord], InitiativeRecord]
+
+
+def _comparable(rec: InitiativeRecord) -> dict[str, object]:
+    return rec.model_dump(mode="json")
+
+
+def add_initiatives(
+    store: Store,
+    records: Iterable[InitiativeRecord],
+    *,
+    enrich: Enricher | None = None,
+) -> ImportReport:
+    """Add or update initiatives in one transaction; nothing is written if one fails.
+
+    A record with an ``id`` replaces the initiative with that id. A record without one gets
+    :func:`generated_id` (city and title), so importing the same document twice updates
+    rather than duplicates. ``enrich`` (e.g. the SDG mapper) may add fields before writing.
+    """
+    report = ImportReport()
+    seen: set[str] = set()
+    with store.transaction() as session:
+        for rec in records:
+            rec = rec.model_copy(deep=True)
+            if rec.id is None:
+                rec.id = generated_id(rec)
+            if rec.id in seen:
+                raise InvalidRecord(
+                    f"initiative id {rec.id!r} appears twice in this import; "
+                    "give each record its own id (nothing was written)"
+                )
+            seen.add(rec.id)
+            if enrich is not None:
+                before = len(rec.sdgs)
+                rec = enrich(rec)
+                report.model_sdgs += sum(1 for s in rec.sdgs[before:] if s.source == "model")
+            _upsert(session, rec, report)
+    return report
+
+
+def _upsert(session: Session, rec: InitiativeRecord, report: ImportReport) -> None:
+    assert rec.id is not None
+    row = session.get(Initiative, rec.id)
+    if row is None:
+        row = Initiative(id=rec.id)
+        fill_row(session, row, rec)
+        session.add(row)
+        report.added.append(rec.id)
+        return
+    if _comparable(to_record(row)) == _comparable(rec):
+        report.unchanged.append(rec.id)
+        return
+    fill_row(session, row, rec)
+    report.updated.append(rec.id)
+    session.flush()
+
+
+def delete_initiative(store: Store, initiative_id: str) -> None:
+    with store.transaction() as session:
+        row = session.get(Initiative, initiative_id)
+        if row is None:
+            raise NotFound(f"no initiative with id {initiative_id!r}; run `commonground list`")
+        session.delete(row)

@@ -1,0 +1,9 @@
+"""CLI commands of the ingest domain (being written; registers nothing yet)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    del app

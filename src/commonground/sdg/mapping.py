@@ -1,0 +1,31 @@
+"""Result shapes of the SDG mapper, shared by the CLI (--json), the API and the catalog."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class GoalScore(BaseModel):
+    goal: int = Field(ge=1, le=17)
+    probability: float = Field(ge=0, le=1, description="Calibrated probability.")
+    predicted: bool = Field(description="The mapper's yes/no decision for this goal.")
+    evidence: list[str] = Field(
+        default_factory=list, description="Sentences or phrases that drove a positive goal."
+    )
+
+
+class TargetScore(BaseModel):
+    target: str = Field(description="Target id such as '11.2'.")
+    score: float = Field(ge=0, le=1)
+
+
+class SdgMapping(BaseModel):
+    """The mapper's answer for one text: all 17 goals, the likeliest targets, evidence."""
+
+    goals: list[GoalScore]
+    targets: list[TargetScore] = Field(default_factory=list)
+    mode: str = "accurate"
+    language: str | None = None
+
+    def predicted_goals(self) -> list[int]:
+        return [g.goal for g in self.goals if g.predicted]

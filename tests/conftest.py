@@ -1,0 +1,84 @@
+"""Test plumbing: isolated settings and store, shared-data and service detection, markers.
+
+Tests that need ../shared, PostgreSQL or Chromium skip with a reason where those are absent;
+with COMMONGROUND_REQUIRE_ALL=1 (set by .ci/run) every skip becomes a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from commonground.settings import Settings, load_settings
+from commonground.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("COMMONGROUND_SHARED", ROOT.parent / "shared"))
+REQUIRE_ALL = os.environ.get("COMMONGROUND_REQUIRE_ALL") == "1"
+SEED_REPORT = SHARED / "seed" / "partnerships-and-innovation-sdgs-in-cities-2023.md"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip (or, under COMMONGROUND_REQUIRE_ALL=1, fail) when a prerequisite is absent."""
+    if not condition:
+        if REQUIRE_ALL:
+            pytest.fail(f"required in CI but missing: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_ALL and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under COMMONGROUND_REQUIRE_ALL=1: {report.longrepr}"
+
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")
+                                      or host.startswith("/")):
+        raise OSError(f"tests must stay offline: connection to {host!r} blocked")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _offline_and_isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reaches the network or the user's own store."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setenv("COMMONGROUND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({}, database_url=f"sqlite:///{tmp_path / 'test.db'}",
+                         auto_map_sdgs=False)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    s = Store(settings.database_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    need(SHARED.is_dir(), f"../shared not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture
+def seed_report(shared_dir: Path) -> Path:
+    need(SEED_REPORT.is_file(), f"seed report not found at {SEED_REPORT}")
+    return SEED_REPORT
