@@ -82,3 +82,31 @@ def shared_dir() -> Path:
 def seed_report(shared_dir: Path) -> Path:
     need(SEED_REPORT.is_file(), f"seed report not found at {SEED_REPORT}")
     return SEED_REPORT
+
+
+PG_URL = os.environ.get("COMMONGROUND_TEST_POSTGRES_URL", "")
+
+
+def _fresh_postgres(url: str) -> Store:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+    return Store(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The same test on SQLite and on a real PostgreSQL server (CI provides one)."""
+    if request.param == "postgres":
+        need(bool(PG_URL), "COMMONGROUND_TEST_POSTGRES_URL is not set (.ci/run starts a server)")
+        s = _fresh_postgres(PG_URL)
+    else:
+        s = Store(f"sqlite:///{tmp_path / 'any.db'}")
+    yield s
+    s.close()

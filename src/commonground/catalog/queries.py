@@ -152,7 +152,7 @@ def goal_counts(store: Store, source: str | None = None) -> dict[int, int]:
         stmt = select(SdgLinkRow.goal, func.count(distinct(SdgLinkRow.initiative_id)))
         if source:
             stmt = stmt.where(SdgLinkRow.source == source)
-        counts = dict(session.execute(stmt.group_by(SdgLinkRow.goal)).tuples().all())
+        counts = {int(g): int(n) for g, n in session.execute(stmt.group_by(SdgLinkRow.goal))}
     return {g: int(counts.get(g, 0)) for g in range(1, 18)}
 
 
