@@ -21,7 +21,7 @@ demo: install
 	$(BIN)/commonground demo
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks scripts)
 
 typecheck: install
 	$(BIN)/mypy
