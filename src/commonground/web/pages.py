@@ -1,0 +1,200 @@
+"""Server-rendered HTML pages: the same view objects as the API, rendered with Jinja2.
+
+The pages work without JavaScript: filters are a plain GET form, pagination is links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from commonground import catalog
+from commonground.catalog import SECTORS
+from commonground.catalog.countries import country_name
+from commonground.errors import InvalidInput
+from commonground.sdg.framework import Framework
+from commonground.settings import Settings
+from commonground.store import Store
+from commonground.web.api import pick_goal
+from commonground.web.deps import get_framework, get_settings, get_store
+from commonground.web.views import (
+    FACET_FILTERS,
+    SECTOR_LABELS,
+    InitiativeList,
+    goal_detail,
+    goal_index,
+    initiative_list,
+    initiative_view,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    hits: int
+    selected: bool
+
+_INT_FIELDS = ("sdg", "goal", "year_from", "year_to", "limit", "offset")
+_TEXT_FIELDS = ("country", "region", "award", "sector", "q", "sdg_source")
+
+
+def format_number(value: float | int | None) -> str:
+    """125000.0 -> '125,000'; 10.7 -> '10.7'; None -> ''."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def make_templates() -> Environment:
+    env = Environment(loader=PackageLoader("commonground.web", "templates"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters["num"] = format_number
+    env.filters["country"] = country_name
+    env.filters["percent"] = lambda p: f"{round(100 * float(p))}%"
+    return env
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    env: Environment = request.app.state.templates
+    html = env.get_template(template).render(request=request, path=request.url.path, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def render_error(request: Request, status: int, message: str) -> Response:
+    titles = {404: "Not found", 405: "Not allowed", 422: "Cannot show this page",
+              503: "Service unavailable"}
+    return render(request, "error.html", status=status, status_code=status,
+                  title=titles.get(status, "Something went wrong"), message=message)
+
+
+def _query_values(params: Mapping[str, str]) -> dict[str, Any]:
+    """The list form's fields, blanks dropped and numbers checked (a form sends strings)."""
+    out: dict[str, Any] = {}
+    for name in _TEXT_FIELDS:
+        raw = params.get(name, "").strip()
+        if raw:
+            out[name] = raw
+    for name in _INT_FIELDS:
+        raw = params.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            out[name] = int(raw)
+        except ValueError:
+            raise InvalidInput(f"{name}={raw!r} is not a whole number; "
+                               "correct it in the form and search again") from None
+    return out
+
+
+def _page_links(values: dict[str, Any], total: int, limit: int, offset: int
+                ) -> dict[str, str | None]:
+    def link(new_offset: int) -> str:
+        params = {k: v for k, v in values.items() if k != "offset"}
+        if new_offset:
+            params["offset"] = new_offset
+        return "/initiatives" + ("?" + urlencode(params) if params else "")
+
+    return {
+        "prev": link(max(0, offset - limit)) if offset > 0 else None,
+        "next": link(offset + limit) if offset + limit < total else None,
+        "json": "/api/v1/initiatives" + ("?" + urlencode(values) if values else ""),
+    }
+
+
+def _options(result: InitiativeList, values: dict[str, Any], fw: Framework
+             ) -> dict[str, list[Option]]:
+    """Choices of each select of the list form, with the count each choice would give."""
+    f = result.facets
+    counts = {name: {c.value: c.count for c in getattr(f, name)} for name in FACET_FILTERS}
+    labels = {name: {c.value: c.label for c in getattr(f, name)} for name in FACET_FILTERS}
+    out: dict[str, list[Option]] = {
+        "goals": [Option(str(g.number), f"{g.number} · {g.label()}",
+                         counts["goals"].get(str(g.number), 0),
+                         values.get("sdg") == g.number) for g in fw.goals],
+        "sectors": [Option(s, SECTOR_LABELS[s], counts["sectors"].get(s, 0),
+                           values.get("sector") == s) for s in SECTORS],
+    }
+    for name in ("countries", "regions", "awards"):
+        field = FACET_FILTERS[name]
+        chosen = values.get(field)
+        opts = [Option(v, labels[name][v], n, chosen is not None and v.lower() == chosen.lower())
+                for v, n in counts[name].items()]
+        if chosen and not any(o.selected for o in opts):
+            shown = country_name(chosen) if name == "countries" else chosen
+            opts.append(Option(chosen, shown, 0, True))
+        out[name] = sorted(opts, key=lambda o: o.label.lower())
+    return out
+
+
+@router.get("/", response_class=HTMLResponse)
+def home_page(request: Request, store: Annotated[Store, Depends(get_store)],
+              fw: Annotated[Framework, Depends(get_framework)]) -> Response:
+    index = goal_index(store, fw)
+    return render(request, "home.html", index=index, title="Cities learning from cities",
+                  total=catalog.count_initiatives(store))
+
+
+@router.get("/initiatives", response_class=HTMLResponse)
+def list_page(request: Request, settings: Annotated[Settings, Depends(get_settings)],
+              store: Annotated[Store, Depends(get_store)],
+              fw: Annotated[Framework, Depends(get_framework)]) -> Response:
+    values = _query_values(request.query_params)
+    goal = pick_goal(values.pop("sdg", None), values.pop("goal", None))
+    if goal is not None:
+        fw.goal(goal)  # an unknown goal is a 404 with its own message
+        values["sdg"] = goal
+    limit = min(max(1, values.get("limit", settings.page_size)), settings.max_page_size)
+    offset = max(0, values.get("offset", 0))
+    filters = catalog.Filters(
+        goal=goal, country=values.get("country"), region=values.get("region"),
+        award=values.get("award"), sector=values.get("sector"),
+        year_from=values.get("year_from"), year_to=values.get("year_to"), q=values.get("q"),
+        sdg_source=values.get("sdg_source"))
+    result = initiative_list(store, filters, limit=limit, offset=offset)
+    return render(request, "initiatives.html", title="Initiatives", result=result,
+                  values=values, fw=fw, options=_options(result, values, fw),
+                  links=_page_links(values, result.total, limit, offset))
+
+
+@router.get("/initiatives/{initiative_id}", response_class=HTMLResponse)
+def initiative_page(initiative_id: str, request: Request,
+                    store: Annotated[Store, Depends(get_store)],
+                    fw: Annotated[Framework, Depends(get_framework)]) -> Response:
+    view = initiative_view(catalog.get_initiative(store, initiative_id), fw)
+    return render(request, "initiative.html", title=view.record.title, view=view,
+                  rec=view.record, fw=fw)
+
+
+def _lang(request: Request) -> str:
+    return request.query_params.get("lang", "").strip() or "en"
+
+
+@router.get("/sdgs", response_class=HTMLResponse)
+def sdgs_page(request: Request, store: Annotated[Store, Depends(get_store)],
+              fw: Annotated[Framework, Depends(get_framework)]) -> Response:
+    index = goal_index(store, fw, _lang(request))
+    return render(request, "sdgs.html", title="The Sustainable Development Goals", index=index,
+                  languages=sorted(fw.languages))
+
+
+@router.get("/sdgs/{goal}", response_class=HTMLResponse)
+def sdg_page(goal: str, request: Request, settings: Annotated[Settings, Depends(get_settings)],
+             store: Annotated[Store, Depends(get_store)],
+             fw: Annotated[Framework, Depends(get_framework)]) -> Response:
+    if not goal.isdigit():
+        fw.goal(goal)  # type: ignore[arg-type]  # raises NotFound naming the value
+    detail = goal_detail(store, fw, int(goal), _lang(request), limit=settings.max_page_size)
+    return render(request, "sdg.html", title=f"SDG {detail.goal}: {detail.short_title}",
+                  goal=detail, fw=fw, languages=sorted(fw.languages))
