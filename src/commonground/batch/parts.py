@@ -1,0 +1,129 @@
+"""Resumable output: finished batches as numbered part files beside the output, then one file.
+
+``OUTPUT.parts/`` holds ``manifest.json`` (the input's size and SHA-256 and the options that
+decide the result) and ``part-000042.parquet`` for each finished batch, each written under a
+temporary name and renamed, so a part that exists is complete. A rerun with the same manifest
+skips the finished batches; a rerun with a different one is refused. When every batch is done
+the parts are joined into OUTPUT (again through a temporary file and a rename) and the folder
+is removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from commonground.batch.rows import write_output
+from commonground.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+def parts_dir(output: Path) -> Path:
+    return output.with_name(output.name + ".parts")
+
+
+class Parts:
+    """The part files of one run of corpus mapping into ``output``."""
+
+    def __init__(self, output: Path, manifest: dict[str, Any]) -> None:
+        self.output = output
+        self.folder = parts_dir(output)
+        self.manifest = {"version": MANIFEST_VERSION, **manifest}
+
+    def open(self, *, restart: bool = False) -> int:
+        """Create the folder or check it belongs to this run; return the batches already done."""
+        path = self.folder / MANIFEST
+        if restart and self.folder.exists():
+            shutil.rmtree(self.folder)
+        if path.is_file():
+            try:
+                found = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise InvalidInput(
+                    f"{path} cannot be read ({exc}); pass --restart to discard the unfinished run"
+                ) from None
+            diff = _differences(found, self.manifest)
+            if diff:
+                raise InvalidInput(
+                    f"{self.folder.name}/ holds an unfinished run with other input or options "
+                    f"({'; '.join(diff)}); rerun with the same input and options to resume it, "
+                    "or pass --restart to discard it"
+                )
+            return len(self.done())
+        if self.folder.exists() and any(self.folder.iterdir()):
+            raise InvalidInput(
+                f"{self.folder} exists without a {MANIFEST}; it was not written by map-corpus: "
+                "move it away or pass --restart to delete it"
+            )
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, json.dumps(self.manifest, indent=2, sort_keys=True).encode())
+        return 0
+
+    def path(self, index: int) -> Path:
+        return self.folder / f"part-{index:06d}.parquet"
+
+    def done(self) -> set[int]:
+        return {int(p.stem.split("-")[1]) for p in self.folder.glob("part-*.parquet")}
+
+    def write(self, index: int, table: pa.Table) -> None:
+        import pyarrow.parquet as pq
+
+        final = self.path(index)
+        tmp = final.with_name(final.name + ".tmp")
+        pq.write_table(table, tmp)
+        os.replace(tmp, final)
+
+    def tables(self, n_batches: int) -> Iterator[pa.Table]:
+        import pyarrow.parquet as pq
+
+        for i in range(n_batches):
+            yield pq.read_table(self.path(i))
+
+    def _observed(self, n_batches: int, observe: Callable[[pa.Table], None] | None
+                  ) -> Iterator[pa.Table]:
+        for table in self.tables(n_batches):
+            if observe is not None:
+                observe(table)
+            yield table
+
+    def assemble(self, n_batches: int, fmt: str,
+                 observe: Callable[[pa.Table], None] | None = None) -> int:
+        """Join parts 0 … n_batches-1 into the output atomically; return the rows written."""
+        missing = [i for i in range(n_batches) if not self.path(i).is_file()]
+        if missing:
+            raise RuntimeError(f"batches {missing[:5]} have no part file; rerun to map them")
+        tmp = self.output.with_name(f".{self.output.name}.tmp")
+        try:
+            with tmp.open("wb") as fh:
+                rows = write_output(self._observed(n_batches, observe), fh, fmt)
+            os.replace(tmp, self.output)
+        finally:
+            tmp.unlink(missing_ok=True)
+        shutil.rmtree(self.folder)
+        return rows
+
+
+def _differences(found: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for key in sorted(set(found) | set(wanted)):
+        a, b = found.get(key), wanted.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += [f"{key}.{d}" for d in _differences(a, b)]
+        elif a != b:
+            out.append(f"{key}: {a!r} then, {b!r} now")
+    return out
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
