@@ -182,6 +182,8 @@ class GoalLinks:
     targets: list[str] = field(default_factory=list)
     score: float | None = None
     evidence: list[str] = field(default_factory=list)
+    #: indexes into the record's sources that back the link
+    refs: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -190,7 +192,7 @@ class InitiativeView:
     country: str
     stated: list[GoalLinks]
     suggested: list[GoalLinks]
-    partners_by_sector: list[tuple[str, list[tuple[str, str | None]]]]
+    partners_by_sector: list[tuple[str, list[tuple[str, str | None, int | None]]]]
 
 
 def _group(links: list[SdgLink], fw: Framework) -> list[GoalLinks]:
@@ -204,6 +206,8 @@ def _group(links: list[SdgLink], fw: Framework) -> list[GoalLinks]:
         if link.score is not None:
             g.score = max(g.score or 0.0, link.score)
         g.evidence.extend(e for e in link.evidence if e not in g.evidence)
+        if link.source_ref is not None and link.source_ref not in g.refs:
+            g.refs.append(link.source_ref)
     return list(out.values())
 
 
@@ -221,9 +225,9 @@ def initiative_view(record: InitiativeRecord, fw: Framework) -> InitiativeView:
     stated = _group([s for s in record.sdgs if s.source != "model"], fw)
     suggested = _group([s for s in record.sdgs if s.source == "model"], fw)
     suggested.sort(key=lambda g: (-(g.score or 0.0), g.goal.number))
-    groups: dict[str, list[tuple[str, str | None]]] = {}
+    groups: dict[str, list[tuple[str, str | None, int | None]]] = {}
     for p in record.partners:
-        groups.setdefault(p.sector or "", []).append((p.name, p.role))
+        groups.setdefault(p.sector or "", []).append((p.name, p.role, p.source_ref))
     order = [*SECTORS, ""]
     partners = [(SECTOR_LABELS[s], groups[s]) for s in order if s in groups]
     return InitiativeView(record=record, country=country_name(record.city.country),

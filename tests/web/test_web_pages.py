@@ -1,0 +1,208 @@
+"""HTML pages: content, labelled controls, SDG colours, stated vs suggested, friendly errors."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+from web_catalog import AHMEDABAD_TITLE
+
+from commonground.sdg.framework import framework
+
+
+class Outline(HTMLParser):
+    """Collects what accessibility checks need: controls, labels, headings, badges."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[dict[str, str | None]] = []
+        self.label_for: set[str] = set()
+        self.headings: list[int] = []
+        self.badges: list[dict[str, str | None]] = []
+        self.tags: list[str] = []
+        self.html_lang: str | None = None
+        self.th_without_scope = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.tags.append(tag)
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
+            self.controls.append(a)
+        if tag == "label" and a.get("for"):
+            self.label_for.add(a["for"] or "")
+        if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
+            self.headings.append(int(tag[1]))
+        classes = (a.get("class") or "").split()
+        if "sdg-badge" in classes or "goal-tile" in classes or "goal-header" in classes:
+            self.badges.append(a)
+        if tag == "th" and "scope" not in a:
+            self.th_without_scope += 1
+
+
+def outline(html: str) -> Outline:
+    parser = Outline()
+    parser.feed(html)
+    return parser
+
+
+def check_accessible(html: str) -> Outline:
+    o = outline(html)
+    assert o.html_lang == "en"
+    for landmark in ("header", "nav", "main", "footer"):
+        assert landmark in o.tags
+    assert 'class="skip-link" href="#main"' in html and 'id="main"' in html
+    unlabelled = [c for c in o.controls if c.get("id") not in o.label_for]
+    assert not unlabelled, unlabelled
+    assert o.headings and o.headings[0] == 1 and o.headings.count(1) == 1
+    for before, after in zip(o.headings, o.headings[1:], strict=False):
+        assert after <= before + 1, f"heading level jumps from h{before} to h{after}"
+    assert o.th_without_scope == 0
+    # nothing is loaded from elsewhere: no script, no remote stylesheet, image or frame
+    assert "<script" not in html and 'src="http' not in html
+    assert '<link rel="stylesheet" href="/static/style.css">' in html
+    assert html.count("<link ") == 1
+    for badge in o.badges:
+        goal = framework().goal(int(badge["data-goal"] or 0))
+        style = badge.get("style") or ""
+        assert f"background-color: {goal.colour}" in style
+        assert f"color: {goal.text_colour}" in style
+    return o
+
+
+def test_home_has_17_coloured_tiles_with_counts(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    o = check_accessible(r.text)
+    tiles = [b for b in o.badges if "goal-tile" in (b.get("class") or "").split()]
+    assert [int(t["data-goal"] or 0) for t in tiles] == list(range(1, 18))
+    assert "Cities learning from cities" in r.text
+    assert "2 initiatives" in r.text  # goal 12
+    assert 'href="/sdgs/13"' in r.text
+
+
+def test_list_page_form_and_results(client: TestClient) -> None:
+    r = client.get("/initiatives")
+    assert r.status_code == 200
+    o = check_accessible(r.text)
+    names = {c.get("name") for c in o.controls}
+    assert names >= {"q", "sdg", "sdg_source", "country", "region", "award", "sector",
+                     "year_from", "year_to"}
+    assert '<form action="/initiatives" method="get">' in r.text
+    assert "3 initiatives" in r.text
+    assert "India (1)" in r.text and "13 · Climate action (1)" in r.text.replace(
+        "Climate Action", "Climate action")
+
+
+def test_list_page_filters_by_sdg(client: TestClient) -> None:
+    r = client.get("/initiatives?sdg=13&country=&region=&sdg_source=&year_from=")
+    assert r.status_code == 200
+    assert AHMEDABAD_TITLE.replace("'", "&#39;") in r.text
+    assert "Vegetable garden parks" not in r.text
+    assert "1 initiative." in r.text
+    assert '<option value="13" selected>' in r.text
+    assert 'href="/api/v1/initiatives?sdg=13"' in r.text
+
+
+def test_list_page_pagination_links(client: TestClient) -> None:
+    first = client.get("/initiatives?limit=2").text
+    assert 'href="/initiatives?limit=2&amp;offset=2" rel="next"' in first
+    assert 'rel="prev"' not in first
+    second = client.get("/initiatives?limit=2&offset=2").text
+    assert 'href="/initiatives?limit=2" rel="prev"' in second
+    assert "showing 3–3" in second
+
+
+def test_list_page_bad_value_gets_a_friendly_page(client: TestClient) -> None:
+    r = client.get("/initiatives?year_from=soon")
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("text/html")
+    assert "year_from=&#39;soon&#39; is not a whole number" in r.text
+    assert client.get("/initiatives?sdg=99").status_code == 404
+
+
+def test_initiative_page(client: TestClient) -> None:
+    r = client.get("/initiatives/ahmedabad-womens-climate-resilience")
+    assert r.status_code == 200
+    check_accessible(r.text)
+    html = r.text
+    assert "Ahmedabad, India" in html and "since 2014" in html
+    assert "<h3>Civil society</h3>" in html and "<h3>Public sector</h3>" in html
+    assert html.index("<h3>Public sector</h3>") < html.index("Ahmedabad Municipal Corporation")
+    assert "Mahila Housing Trust (MHT)" in html
+    assert '<td class="num">125,000</td>' in html and '<td class="num">107</td>' in html
+    assert '<th scope="col">Unit</th>' in html
+    assert 'href="#source-2"' in html and 'id="source-2"' in html
+    assert 'href="/api/v1/initiatives/ahmedabad-womens-climate-resilience"' in html
+    assert "Prize for Cities" in html
+
+
+def test_stated_and_suggested_sdgs_are_distinguished(client: TestClient) -> None:
+    html = client.get("/initiatives/rosario-gardens").text
+    stated = html[html.index('id="stated-heading"'):html.index('id="suggested-heading"')]
+    suggested = html[html.index('id="suggested-heading"'):html.index('id="partners-heading"')]
+    assert 'data-goal="2"' in stated and 'data-goal="12"' in stated
+    assert 'data-goal="11"' not in stated
+    assert 'data-goal="11"' in suggested and "83%" in suggested
+    assert "targets 11.7" in suggested
+    assert "<details>" in suggested and "gardens on vacant city lots" in suggested
+    goal = framework().goal(11)
+    assert f"background-color: {goal.colour}; color: {goal.text_colour};" in suggested
+
+
+def test_initiative_without_model_sdgs_says_so(client: TestClient) -> None:
+    html = client.get("/initiatives/cape-town-wisp").text
+    assert "No suggestion from the SDG mapper" in html
+
+
+def test_sdg_pages(client: TestClient) -> None:
+    r = client.get("/sdgs")
+    assert r.status_code == 200
+    check_accessible(r.text)
+    assert r.text.count('class="sdg-badge"') == 17
+    g = client.get("/sdgs/13")
+    assert g.status_code == 200
+    check_accessible(g.text)
+    assert "Take urgent action to combat climate change and its impacts" in g.text
+    assert 'id="target-13.1"' in g.text and "13.1.1" in g.text
+    assert "Initiatives mapped to this goal (1)" in g.text
+    assert "Linked by: the source" in g.text
+    assert "Linked by: the SDG mapper" in client.get("/sdgs/11").text
+
+
+def test_sdg_page_in_spanish(client: TestClient) -> None:
+    html = client.get("/sdgs/13?lang=es").text
+    assert framework().goal(13).long("es") in html
+    assert ' lang="es"' in html
+    assert client.get("/sdgs?lang=xx").status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/initiatives/none-such", "/sdgs/0", "/sdgs/x"])
+def test_unknown_pages_are_friendly_404s(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
+    assert 'role="alert"' in r.text and "Back to the home page" in r.text
+
+
+def test_stylesheet_is_ours(client: TestClient) -> None:
+    r = client.get("/static/style.css")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+    assert ":focus" in r.text and "@import" not in r.text and "url(" not in r.text
+
+
+def test_serve_command_runs_uvicorn_on_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from commonground.cli import _register, app
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda a, **kw: calls.append(kw))
+    monkeypatch.setenv("COMMONGROUND_PORT", "8123")
+    _register()
+    result = CliRunner().invoke(app, ["serve", "--host", "127.0.0.2"])
+    assert result.exit_code == 0, result.output
+    assert calls and calls[0]["host"] == "127.0.0.2" and calls[0]["port"] == 8123
