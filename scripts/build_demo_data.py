@@ -361,9 +361,9 @@ INITIATIVES: list[Initiative] = [
             "The small non-profit Amend makes the walk to school safer for children: it picks "
             "the riskiest schools from public data and community reports, then fits each "
             "school area with measures such as pedestrian crossings, pavements, speed humps "
-            "and quieter walking routes, and teaches the pupils road safety. A controlled study with the US CDC "
-            "measured the effect, and the package has spread from Dar es Salaam to other "
-            "African countries."
+            "and quieter walking routes, and teaches the pupils road safety. A controlled "
+            "study with the US CDC measured the effect, and the package has spread from "
+            "Dar es Salaam to other African countries."
         ),
         city={"name": "Dar es Salaam", "country": "TZ", "lat": -6.80, "lon": 39.28},
         region="Sub-Saharan Africa",
