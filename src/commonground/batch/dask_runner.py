@@ -74,7 +74,8 @@ class DaskExecutor:
 
 
 @contextmanager
-def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+def dask_client(workers: int | None = None, scheduler: str | None = None,
+                connect_timeout: float = 10.0) -> Iterator[Any]:
     """A client of a new LocalCluster on 127.0.0.1 (``workers`` processes) or of ``scheduler``.
 
     A local cluster starts worker processes: call this from a CLI command or under
@@ -86,7 +87,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         raise InvalidInput("give either --workers N or --scheduler ADDRESS, not both")
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
+            client = Client(scheduler, timeout=connect_timeout)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as exc:
             raise CommongroundError(
                 f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start it with "

@@ -40,7 +40,11 @@ class Parts:
         self.manifest = {"version": MANIFEST_VERSION, **manifest}
 
     def open(self, *, restart: bool = False) -> int:
-        """Create the folder or check it belongs to this run; return the batches already done."""
+        """Check an earlier unfinished run belongs to this one; return its finished batches.
+
+        The folder itself is created with the first finished batch, so a run that fails
+        before finishing one (a missing column, a broken model) leaves nothing behind.
+        """
         path = self.folder / MANIFEST
         if restart and self.folder.exists():
             shutil.rmtree(self.folder)
@@ -64,19 +68,23 @@ class Parts:
                 f"{self.folder} exists without a {MANIFEST}; it was not written by map-corpus: "
                 "move it away or pass --restart to delete it"
             )
-        self.folder.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, json.dumps(self.manifest, indent=2, sort_keys=True).encode())
         return 0
 
     def path(self, index: int) -> Path:
         return self.folder / f"part-{index:06d}.parquet"
 
     def done(self) -> set[int]:
+        if not self.folder.is_dir():
+            return set()
         return {int(p.stem.split("-")[1]) for p in self.folder.glob("part-*.parquet")}
 
     def write(self, index: int, table: pa.Table) -> None:
         import pyarrow.parquet as pq
 
+        manifest = self.folder / MANIFEST
+        if not manifest.is_file():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _atomic_write(manifest, json.dumps(self.manifest, indent=2, sort_keys=True).encode())
         final = self.path(index)
         tmp = final.with_name(final.name + ".tmp")
         pq.write_table(table, tmp)
@@ -108,7 +116,8 @@ class Parts:
             os.replace(tmp, self.output)
         finally:
             tmp.unlink(missing_ok=True)
-        shutil.rmtree(self.folder)
+        if self.folder.exists():
+            shutil.rmtree(self.folder)
         return rows
 
 
