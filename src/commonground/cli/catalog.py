@@ -108,7 +108,9 @@ def show(
     if rec.outcomes:
         typer.echo("Outcomes:")
         for o in rec.outcomes:
-            typer.echo(f"  - {o.description}")
+            figure = f"{o.value:g} {o.unit or ''}".strip() if o.value is not None else ""
+            when = f" ({o.year})" if o.year else ""
+            typer.echo(f"  - {o.description}" + (f" [{figure}{when}]" if figure else when))
     if rec.awards:
         typer.echo("Awards: " + "; ".join(a.programme + (f" {a.year}" if a.year else "")
                                           for a in rec.awards))
@@ -149,6 +151,8 @@ def demo(
     report = load_demo(open_store(s), s)
     typer.echo(f"demo data: {len(report.added)} added, {len(report.updated)} updated, "
                f"{len(report.unchanged)} unchanged ({s.database_url})", err=True)
+    for w in report.warnings:
+        typer.echo(f"warning: {w}", err=True)
     if not no_serve:
         from commonground.web.serve import serve
 
