@@ -1,0 +1,67 @@
+"""Ingest files and folders: documents to records, and records into the catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from commonground.catalog import Enricher, ImportReport, InitiativeRecord, add_initiatives
+from commonground.errors import InvalidDocument, InvalidInput
+from commonground.ingest.extract import Extraction, extract
+from commonground.ingest.readers import SUPPORTED, kind_of, read_document
+from commonground.settings import Settings
+from commonground.store import Store
+
+
+def document_paths(path: Path) -> list[Path]:
+    """The file itself, or every supported file under a folder (sorted, hidden ones skipped)."""
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and kind_of(p) is not None
+                       and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        if not files:
+            raise InvalidDocument(f"{path}: the folder holds no file ingest reads ({SUPPORTED})")
+        return files
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file or folder; check the path")
+    return [path]
+
+
+def extract_file(path: Path, settings: Settings) -> Extraction:
+    """Read one file and extract its case studies; a file with none is an error."""
+    result = extract(read_document(path, settings))
+    if not result.records:
+        reasons = "; ".join(w.split(": ", 1)[-1] for w in result.warnings[:2])
+        raise InvalidDocument(
+            f"{path.name}: no case study recognised"
+            + (f" ({reasons})" if reasons else " (no city and country found)")
+            + "; give each case study a heading with 'City, Country' or a 'City:' line")
+    return result
+
+
+def extract_paths(paths: Iterable[Path], settings: Settings,
+                  progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+                  ) -> tuple[list[InitiativeRecord], list[str]]:
+    """Records of every file, in order; a later duplicate of an id is dropped with a warning."""
+    records: list[InitiativeRecord] = []
+    warnings: list[str] = []
+    seen: dict[str, str] = {}
+    for path in (progress(paths) if progress else paths):
+        result = extract_file(path, settings)
+        warnings += result.warnings
+        for rec in result.records:
+            assert rec.id is not None
+            if rec.id in seen:
+                warnings.append(f"{path.name}: '{rec.title}' ({rec.city.name}) is already in "
+                                f"{seen[rec.id]}; kept the first")
+                continue
+            seen[rec.id] = path.name
+            records.append(rec)
+    return records, warnings
+
+
+def ingest(store: Store, records: list[InitiativeRecord], warnings: list[str] | None = None,
+           *, enrich: Enricher | None = None) -> ImportReport:
+    """Add or update the records in one transaction (re-ingesting updates, never duplicates)."""
+    report = add_initiatives(store, records, enrich=enrich)
+    report.warnings = [*(warnings or []), *report.warnings]
+    return report

@@ -1,0 +1,366 @@
+"""Split a report into case studies.
+
+Cues, strongest first:
+
+1. a contents page whose entries name a place ("03 QUITO, ECUADOR Eco-efficiency … 6"): it
+   says how many case studies there are and their titles; each title is then found where it
+   stands as a heading in the body (not in a running sentence, not in a list that follows
+   it with an award in brackets), together with the number and place lines just above it;
+2. "CITY, COUNTRY" lines (optionally numbered, optionally followed by ": title");
+3. numbered headings ("## 2. Title", "Case study 3");
+4. otherwise the whole document is one case study.
+
+A case study ends where the next begins, or at a heading that closes the series: a contents
+entry that is not a case study (e.g. "Conclusion"), a heading of a higher level, or a
+heading such as "References" or "Annex".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from commonground.ingest.places import Place, city_pattern, lookup_country, parse_place
+from commonground.ingest.text import Line, Text, fold, squash, words_pattern
+
+
+@dataclass(frozen=True)
+class GuideEntry:
+    number: int | None
+    title: str
+    place: Place | None
+    page: int | None
+
+
+@dataclass(frozen=True)
+class Guide:
+    start: int
+    end: int
+    entries: tuple[GuideEntry, ...]
+
+    @property
+    def cases(self) -> list[GuideEntry]:
+        return [e for e in self.entries if e.place is not None]
+
+    @property
+    def others(self) -> list[GuideEntry]:
+        return [e for e in self.entries if e.place is None]
+
+
+@dataclass
+class CaseStudy:
+    start: int
+    end: int
+    title: str
+    title_span: tuple[int, int]
+    city: str | None = None
+    country: str | None = None
+    place_span: tuple[int, int] | None = None
+    number: int | None = None
+    printed_page: int | None = None
+    heading_level: int = 0
+
+
+_NUMBER_LINE = re.compile(
+    r"(?i)(?:(?:case study|case|chapter|section|part|initiative|no\.?)\s*)?0?(\d{1,2})[.):]?")
+_NUMBER_PREFIX = re.compile(
+    r"(?i)^(?:(?:case study|case|chapter|section|part|initiative|no\.?)\s*)?0?(\d{1,2})"
+    r"(?:[.):\-–—]\s*|\s+)")
+_ENTRY = re.compile(r"(?:(\d{1,2})[.):]?\s+)?(\D.{0,160}?)\s*(?:\.{2,}|…+|\s)\s*(\d{1,4})")
+_CLOSING = re.compile(r"(?i)(?:conclusions?|references|bibliography|acknowledge?ments?|annex|"
+                      r"appendix|appendices|notes|endnotes|further reading|about (?:the|this|us)"
+                      r"|contacts?|glossary)\b")
+
+
+def number_of(line: Line) -> int | None:
+    m = _NUMBER_LINE.fullmatch(line.text)
+    return int(m.group(1)) if m else None
+
+
+def _title_like(line: Line, text: Text) -> bool:
+    return (bool(line.text) and len(line.text) < max(0.7 * text.wide, 30)
+            and len(line.text) <= 160 and line.text[0].isupper()
+            and not re.search(r"[.;,]$", line.text))
+
+
+# -- contents page -------------------------------------------------------------------------
+
+def parse_guide(text: Text) -> Guide | None:
+    lines = text.lines
+    for i, line in enumerate(lines):
+        if not re.fullmatch(r"(?i)(?:table of )?contents", line.text.strip(" :")):
+            continue
+        entries: list[GuideEntry] = []
+        pending: list[Line] = []
+        end = line.end
+        for nxt in lines[i + 1:i + 120]:
+            if nxt.blank or re.fullmatch(r"[-_=*\s]+", nxt.text):
+                continue
+            if entries and (nxt.level or len(nxt.text) > 200):
+                break
+            candidate = squash(" ".join(p.text for p in [*pending, nxt]))
+            m = _ENTRY.fullmatch(candidate)
+            if m:
+                body = m.group(2).strip()
+                place = parse_place(body, allow_rest=True)
+                if place is not None and not place.rest:
+                    place = None
+                entries.append(GuideEntry(int(m.group(1)) if m.group(1) else None,
+                                          place.rest if place else body, place,
+                                          int(m.group(3))))
+                pending = []
+                end = nxt.end
+            else:
+                pending.append(nxt)
+                if len(pending) > 2:
+                    break
+        guide = Guide(line.start, end, tuple(entries))
+        if guide.cases:
+            return guide
+    return None
+
+
+# -- locating contents entries in the body -------------------------------------------------
+
+def _variants(title: str) -> list[str]:
+    out = [title]
+    short = re.sub(r"\s*\([A-Za-z0-9&\-]{2,12}\)\s*$", "", title)
+    if short != title and short:
+        out.append(short)
+    return out
+
+
+_AWARD_PAREN = re.compile(r"\s*(?:\([A-Za-z0-9&\-]{2,12}\)\s*)?\([^()]{0,120}"
+                          r"\b(?:award|prize|medal|winner|finalist)", re.I)
+
+
+def _header_above(text: Text, index: int, entry: GuideEntry | None) -> list[int]:
+    """Indexes of number and place lines right above line ``index`` (at most three)."""
+    found: list[int] = []
+    j = index - 1
+    while j >= 0 and len(found) < 3:
+        line = text.lines[j]
+        if line.blank:
+            j -= 1
+            continue
+        is_place = parse_place(_strip_number(line.text)) is not None
+        if entry is not None and entry.place is not None and not is_place:
+            is_place = bool(re.fullmatch(city_pattern(entry.place.city) + r".{0,40}",
+                                         fold(line.text)))
+        if number_of(line) is None and not is_place:
+            break
+        found.append(j)
+        j -= 1
+    return found
+
+
+def _locate(text: Text, entry: GuideEntry, guide: Guide) -> tuple[int, int, int] | None:
+    """(score, start, end) of the best heading-like occurrence of the entry's title."""
+    best: tuple[int, int, int] | None = None
+    for variant in _variants(entry.title):
+        pattern = words_pattern(variant)
+        if pattern is None:
+            continue
+        for m in re.finditer(pattern, text.folded):
+            if guide.start <= m.start() < guide.end:
+                continue
+            idx = text.line_at(m.start())
+            line = text.lines[idx]
+            score = 0
+            before = text.masked[line.start:m.start()]
+            score += 2 if not before.strip() else -3
+            after = text.masked[m.end():text.lines[text.line_at(m.end())].end]
+            if not re.sub(r"^\s*\([A-Za-z0-9&\-]{2,12}\)", "", after).strip():
+                score += 2
+            if _AWARD_PAREN.match(text.masked, m.end()):
+                score -= 5
+            if _header_above(text, idx, entry):
+                score += 2
+            if line.level:
+                score += 1
+            if best is None or score > best[0]:
+                best = (score, m.start(), m.end())
+    return best if best is not None and best[0] >= 1 else None
+
+
+def _strip_number(line: str) -> str:
+    return _NUMBER_PREFIX.sub("", line, count=1)
+
+
+def _from_guide(text: Text, guide: Guide) -> list[CaseStudy]:
+    cases: list[CaseStudy] = []
+    for entry in guide.cases:
+        found = _locate(text, entry, guide)
+        if found is None:
+            continue
+        _, start, end = found
+        idx = text.line_at(start)
+        above = _header_above(text, idx, entry)
+        first = min([idx, *above])
+        place_span = None
+        for j in above:
+            if number_of(text.lines[j]) is None:
+                place_span = (text.lines[j].start, text.lines[j].end)
+        assert entry.place is not None
+        title_end = text.lines[text.line_at(end)].end
+        cases.append(CaseStudy(
+            start=text.lines[first].start, end=len(text.raw),
+            title=squash(text.masked[start:title_end]), title_span=(start, title_end),
+            city=entry.place.city, country=entry.place.country, place_span=place_span,
+            number=entry.number, printed_page=entry.page, heading_level=text.lines[idx].level))
+    return cases
+
+
+# -- without a contents page ---------------------------------------------------------------
+
+def _place_lines(text: Text) -> list[tuple[int, Place]]:
+    out: list[tuple[int, Place]] = []
+    for i, line in enumerate(text.lines):
+        if line.blank or len(line.text) > 150 or line.text.endswith("."):
+            continue
+        place = parse_place(_strip_number(line.text))
+        if place is not None:
+            out.append((i, place))
+    return out
+
+
+def _from_place_lines(text: Text, found: list[tuple[int, Place]]) -> list[CaseStudy]:
+    cases: list[CaseStudy] = []
+    lines = text.lines
+    for i, place in found:
+        line = lines[i]
+        block = [i]
+        j = i - 1
+        while j >= 0 and i - j <= 4:
+            prev = lines[j]
+            if prev.blank:
+                j -= 1
+                continue
+            if number_of(prev) is not None or (
+                    prev.level and (not line.level or prev.level >= line.level)):
+                block.insert(0, j)
+                j -= 1
+                continue
+            break
+        title_idx: int | None = None
+        j = i + 1
+        while j < len(lines) and j - i <= 4:
+            nxt = lines[j]
+            if nxt.blank:
+                j += 1
+                continue
+            heading_below = bool(nxt.level) and (not line.level or nxt.level >= line.level)
+            plain_title = not line.level and not nxt.level and _title_like(nxt, text)
+            if heading_below or plain_title:
+                title_idx = j
+            break
+        if title_idx is None:
+            for k in block:
+                if k != i and number_of(lines[k]) is None:
+                    title_idx = k
+        number = next((number_of(lines[k]) for k in block if number_of(lines[k])), None)
+        m = _NUMBER_PREFIX.match(line.text)
+        if number is None and m:
+            number = int(m.group(1))
+        if title_idx is not None:
+            tl = lines[title_idx]
+            title, span = squash(_strip_number(tl.text)), (tl.start, tl.end)
+        elif place.rest:
+            title, span = place.rest, (line.start, line.end)
+        else:
+            title, span = "", (line.start, line.end)
+        cases.append(CaseStudy(
+            start=lines[block[0]].start, end=len(text.raw), title=title, title_span=span,
+            city=place.city, country=place.country, place_span=(line.start, line.end),
+            number=number, heading_level=line.level or (lines[title_idx].level
+                                                        if title_idx is not None else 0)))
+    return cases
+
+
+def _from_numbered_headings(text: Text) -> list[CaseStudy]:
+    cases: list[CaseStudy] = []
+    for line in text.lines:
+        if not line.level:
+            continue
+        m = _NUMBER_PREFIX.match(line.text)
+        if m and len(line.text) > m.end():
+            cases.append(CaseStudy(start=line.start, end=len(text.raw),
+                                   title=squash(line.text[m.end():]),
+                                   title_span=(line.start, line.end), number=int(m.group(1)),
+                                   heading_level=line.level))
+    numbers = [c.number for c in cases]
+    if len(cases) >= 2 and numbers == list(range(numbers[0] or 1, (numbers[0] or 1) + len(cases))):
+        return cases
+    return []
+
+
+def _whole(text: Text) -> list[CaseStudy]:
+    heads = [line for line in text.lines if line.level]
+    top = min(heads, key=lambda h: (h.level, h.start)) if heads else next(
+        (line for line in text.lines if line.text), None)
+    if top is None:
+        return []
+    return [CaseStudy(start=0, end=len(text.raw), title=squash(top.text),
+                      title_span=(top.start, top.end), heading_level=top.level)]
+
+
+# -- ends ----------------------------------------------------------------------------------
+
+def _closes(line: Line, case: CaseStudy, guide: Guide | None) -> bool:
+    if line.blank:
+        return False
+    if case.heading_level and line.level and line.level < case.heading_level:
+        return True
+    short = len(line.text) <= 60 and not line.text.endswith(".")
+    if (line.level or short) and _CLOSING.fullmatch(line.text.strip(" :").split(":")[0]):
+        return True
+    if guide is not None and short:
+        return any(fold(squash(line.text)) == fold(e.title) for e in guide.others)
+    return False
+
+
+def split_cases(text: Text) -> list[CaseStudy]:
+    guide = parse_guide(text)
+    cases = _from_guide(text, guide) if guide is not None else []
+    if not cases:
+        found = _place_lines(text)
+        cases = _from_place_lines(text, found) if found else []
+    if not cases:
+        cases = _from_numbered_headings(text)
+    if not cases:
+        cases = _whole(text)
+    cases.sort(key=lambda c: c.start)
+    for k, case in enumerate(cases):
+        limit = cases[k + 1].start if k + 1 < len(cases) else len(text.raw)
+        case.end = limit
+        for line in text.lines[text.line_at(case.title_span[1]) + 1:]:
+            if line.start >= limit:
+                break
+            if _closes(line, case, guide):
+                case.end = line.start
+                break
+    return cases
+
+
+def metadata_place(text: Text, start: int, end: int) -> tuple[str, str, int, int] | None:
+    """A city and country named in a case study's text: "City: …" lines, else "in City, Country"."""
+    seg = text.masked[start:end]
+    m = re.search(r"(?im)^[ \t]*(?:city|location|place|where|municipality)[ \t]*:[ \t]*(.+)$",
+                  seg)
+    if m:
+        place = parse_place(m.group(1))
+        if place is not None:
+            return place.city, place.country, start + m.start(1), start + m.end(1)
+        c = re.search(r"(?im)^[ \t]*country[ \t]*:[ \t]*(.+)$", seg)
+        code = lookup_country(c.group(1)) if c else None
+        if code is not None:
+            return m.group(1).strip(), code, start + m.start(1), start + m.end(1)
+    cap = r"[A-Z][\w'’.\-]+(?:[ \t]+(?:[A-Z][\w'’.\-]+|de|del|da|do|es|la|el))*"
+    for m in re.finditer(rf"\b(?:in|of|at)\s+(?:the\s+city\s+of\s+)?({cap}),\s+({cap})", seg):
+        words = m.group(2).split()
+        for n in range(len(words), 0, -1):
+            code = lookup_country(" ".join(words[:n]))
+            if code is not None:
+                return m.group(1), code, start + m.start(1), start + m.start(2) + len(
+                    " ".join(words[:n]))
+    return None
