@@ -1,0 +1,168 @@
+"""`commonground sdg map` and `sdg goals` as a user runs them (fake mapper; real one is slow)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import commonground.sdg
+from commonground.cli import main
+from conftest import need
+
+
+def _fakes() -> ModuleType:
+    """The deterministic fake mapper of tests/batch (one module whichever folder loads it)."""
+    if "fakes" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "fakes", Path(__file__).resolve().parents[1] / "batch" / "fakes.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["fakes"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["fakes"]
+
+
+@pytest.fixture
+def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(commonground.sdg, "load_mapper", _fakes().fake_load_mapper)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def check_shape(doc: dict[str, object]) -> None:
+    goals = doc["goals"]
+    assert isinstance(goals, list) and [g["goal"] for g in goals] == list(range(1, 18))
+    for g in goals:
+        assert set(g) == {"goal", "probability", "predicted", "evidence"}
+        assert isinstance(g["probability"], float) and 0 <= g["probability"] <= 1
+        assert isinstance(g["predicted"], bool) and isinstance(g["evidence"], list)
+    targets = doc["targets"]
+    assert isinstance(targets, list)
+    for t in targets:
+        assert set(t) == {"target", "score"} and isinstance(t["target"], str)
+        assert isinstance(t["score"], float)
+    assert doc["mode"] in {"accurate", "fast"}
+
+
+@pytest.mark.usefixtures("fake_model")
+def test_map_json_from_text_file_and_stdin(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "Clean water for every city district"
+    rc, out, err = run(capsys, "sdg", "map", text, "--json")
+    assert (rc, err) == (0, "")
+    doc = json.loads(out)
+    check_shape(doc)
+    assert [g["goal"] for g in doc["goals"] if g["predicted"]] == [6, 11]
+    assert doc["goals"][5]["evidence"] == ["water"]
+    assert {t["target"] for t in doc["targets"]} == {"6.1", "6.2", "11.1", "11.2"}
+    for name in ("note.txt", "note.md"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        rc, out, _ = run(capsys, "sdg", "map", str(tmp_path / name), "--json", "--mode", "fast")
+        assert rc == 0 and json.loads(out)["goals"] == doc["goals"]
+        assert json.loads(out)["mode"] == "fast"
+    stdin(monkeypatch, text.encode())
+    rc, out, _ = run(capsys, "sdg", "map", "-", "--json")
+    assert rc == 0 and json.loads(out)["goals"] == doc["goals"]
+
+
+@pytest.mark.usefixtures("fake_model")
+def test_map_prints_goals_titles_evidence_and_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "sdg", "map", "Clean water for every city district")
+    assert rc == 0
+    assert "SDG  6" in out and "Clean water and sanitation" in out
+    assert "Sustainable cities and communities" in out and "“water”" in out
+    assert "top targets: 11.1 (" in out
+    rc, out, _ = run(capsys, "sdg", "map", "Nothing in particular here")
+    assert rc == 0 and "no goal predicted; the likeliest is" in out
+
+
+@pytest.mark.usefixtures("fake_model")
+def test_map_refuses_empty_binary_and_missing_input(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "empty.txt").write_text("  \n")
+    (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
+    (tmp_path / "latin1.txt").write_bytes("Ciudad sostenible, año 2030".encode("latin-1"))
+    cases = [
+        (("   ",), "the text is empty"),
+        ((str(tmp_path / "empty.txt"),), "empty.txt is empty"),
+        ((str(tmp_path / "image.txt"),), "image.txt looks like binary data"),
+        ((str(tmp_path / "latin1.txt"),), "latin1.txt is not UTF-8 text"),
+        ((str(tmp_path / "missing.pdf"),), "does not exist"),
+        (("water", "--mode", "slow"), "--mode 'slow' is unknown"),
+    ]
+    for args, message in cases:
+        rc, out, err = run(capsys, "sdg", "map", *args)
+        assert rc == 2 and out == "" and err.count("\n") == 1 and message in err, (args, err)
+    for data, message in [(b"", "standard input is empty"),
+                          (b"\x00\x01\x02binary", "standard input looks like binary")]:
+        stdin(monkeypatch, data)
+        rc, _, err = run(capsys, "sdg", "map", "-")
+        assert rc == 2 and message in err
+
+
+def test_map_with_a_broken_model_says_what_to_do(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMMONGROUND_SDG_MODEL", str(tmp_path))
+    rc, out, err = run(capsys, "sdg", "map", "Clean water")
+    assert rc == 6 and out == "" and err.count("\n") == 1
+    assert str(tmp_path) in err and "COMMONGROUND_SDG_MODEL" in err
+
+
+def test_goals_in_english_and_spanish(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "sdg", "goals", "--json")
+    goals = json.loads(out)
+    assert rc == 0 and [g["goal"] for g in goals] == list(range(1, 18))
+    assert goals[10]["label"] == "Sustainable cities and communities"
+    assert goals[0]["colour"].startswith("#") and goals[0]["targets"] == 7
+    rc, out, _ = run(capsys, "sdg", "goals", "--lang", "es")
+    assert rc == 0 and len(out.splitlines()) == 17
+    assert "Ciudades y comunidades sostenibles" in out.splitlines()[10]
+
+
+def _shipped_model() -> None:
+    need((commonground.sdg.SHIPPED_MODEL / "model_card.json").is_file(),
+         f"the trained SDG mapper is not in {commonground.sdg.SHIPPED_MODEL} yet")
+
+
+@pytest.mark.slow
+def test_map_with_the_shipped_model(capsys: pytest.CaptureFixture[str]) -> None:
+    _shipped_model()
+    text = ("The city built protected bicycle lanes and a bus rapid transit line so that "
+            "commuters reach jobs safely, cutting traffic deaths and air pollution.")
+    for mode in ("accurate", "fast"):
+        rc, out, err = run(capsys, "sdg", "map", text, "--json", "--mode", mode)
+        assert rc == 0, err
+        doc = json.loads(out)
+        check_shape(doc)
+        assert doc["mode"] == mode
+        assert 11 in [g["goal"] for g in doc["goals"] if g["predicted"]]
+
+
+@pytest.mark.slow
+def test_benchmark_json_with_the_shipped_model(capsys: pytest.CaptureFixture[str]) -> None:
+    _shipped_model()
+    rc, out, err = run(capsys, "sdg", "benchmark", "--mode", "fast", "--json")
+    assert rc == 0, err
+    report = json.loads(out)
+    assert set(report["per_sdg"]) == {str(g) for g in range(1, 18)}
+    assert 50 < report["average_accuracy"] <= 100  # percent, as the leaderboard
+    assert {"accuracy", "precision", "recall", "f1"} <= set(report["per_sdg"]["11"])
+    rc, out, _ = run(capsys, "sdg", "benchmark", "--mode", "fast")
+    assert rc == 0 and out.strip()
