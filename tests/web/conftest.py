@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -39,3 +40,21 @@ def app(settings: Settings, filled_store: Store) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
+
+
+Need = Callable[[bool, str], None]
+
+
+@pytest.fixture
+def need(request: pytest.FixtureRequest) -> Need:
+    """``need(cond, reason)`` of tests/conftest.py (skip, or fail under REQUIRE_ALL=1).
+
+    Both conftest files are modules named ``conftest``, so an import would be ambiguous;
+    the top-level one is found among pytest's plugins by its path instead.
+    """
+    top = Path(__file__).resolve().parents[1] / "conftest.py"
+    for plugin in request.config.pluginmanager.get_plugins():
+        if Path(getattr(plugin, "__file__", "") or "").resolve() == top:
+            found: Need = plugin.need
+            return found
+    raise LookupError(f"{top} is not loaded as a conftest")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from commonground.sdg.framework import framework
+from commonground.settings import Settings
+from commonground.store import Store
+from commonground.web.app import create_app
 
 
 def ids(body: dict[str, Any]) -> list[str]:
@@ -191,3 +197,28 @@ def test_health(client: TestClient) -> None:
     body = client.get("/api/v1/health").json()
     assert body == {"status": "ok", "version": body["version"], "database": "sqlite",
                     "initiatives": 3}
+
+
+def test_sdg_map_without_a_model_is_a_503_that_says_what_to_do(
+        settings: Settings, filled_store: Store) -> None:
+    broken = replace(settings, sdg_model=str(Path(settings.database_url[10:]).parent / "none"))
+    with TestClient(create_app(broken, store=filled_store)) as c:
+        err = assert_error(c.post("/api/v1/sdg/map", json={"text": "floods"}), 503,
+                           "model_error")
+    assert "COMMONGROUND_SDG_MODEL" in err["message"]
+
+
+@pytest.mark.slow
+def test_sdg_map_with_the_shipped_model(settings: Settings, filled_store: Store,
+                                        need: Callable[[bool, str], None]) -> None:
+    from commonground.sdg import SHIPPED_MODEL
+
+    need(SHIPPED_MODEL.is_dir(), f"the trained SDG mapper is not shipped yet ({SHIPPED_MODEL})")
+    with TestClient(create_app(settings, store=filled_store)) as c:
+        r = c.post("/api/v1/sdg/map", json={
+            "text": "Women lead climate adaptation to heat waves and floods in the city's "
+                    "informal settlements, with early warnings and cool roofs."})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert len(body["goals"]) == 17
+    assert 13 in [g["goal"] for g in body["goals"] if g["predicted"]]

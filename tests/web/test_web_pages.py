@@ -169,8 +169,8 @@ def test_sdg_pages(client: TestClient) -> None:
     assert "Take urgent action to combat climate change and its impacts" in g.text
     assert 'id="target-13.1"' in g.text and "13.1.1" in g.text
     assert "Initiatives mapped to this goal (1)" in g.text
-    assert "Linked by: the source" in g.text
-    assert "Linked by: the SDG mapper" in client.get("/sdgs/11").text
+    assert "Linked to this goal by the source." in g.text
+    assert "Linked to this goal by the SDG mapper." in client.get("/sdgs/11").text
 
 
 def test_sdg_page_in_spanish(client: TestClient) -> None:
@@ -178,6 +178,12 @@ def test_sdg_page_in_spanish(client: TestClient) -> None:
     assert framework().goal(13).long("es") in html
     assert ' lang="es"' in html
     assert client.get("/sdgs?lang=xx").status_code == 422
+    assert '<option value="es" lang="es" selected>Español (es)</option>' in html
+
+
+def test_right_to_left_goal_texts_are_marked(client: TestClient) -> None:
+    html = client.get("/sdgs/13?lang=ar").text
+    assert f'<h1 lang="ar" dir="rtl">{framework().goal(13).label("ar")}</h1>' in html
 
 
 @pytest.mark.parametrize("path", ["/nowhere", "/initiatives/none-such", "/sdgs/0", "/sdgs/x"])

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from fastapi import Request
@@ -31,18 +30,13 @@ class WebState:
     settings: Settings
     store: Store
     framework: Callable[[], Framework]
-    _mappers: dict[str, Mapper] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def mapper(self, mode: str | None) -> Mapper:
-        """The SDG mapper for ``mode`` (the settings' default if None), loaded once."""
-        key = mode or self.settings.sdg_mode
-        with self._lock:
-            if key not in self._mappers:
-                from commonground.sdg import load_mapper  # type: ignore[attr-defined,unused-ignore]
+        """The SDG mapper for ``mode`` (the settings' default if None); the sdg package
+        loads it on first use and keeps it."""
+        from commonground.sdg import load_mapper
 
-                self._mappers[key] = load_mapper(self.settings, mode=key)
-            return self._mappers[key]
+        return load_mapper(self.settings, mode=mode)
 
 
 def get_state(request: Request) -> WebState:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from commonground import catalog
 from commonground.catalog import SECTORS
@@ -56,12 +57,38 @@ def format_number(value: float | int | None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+#: names of the framework's languages, each in itself, for the language menus
+LANGUAGE_NAMES: dict[str, str] = {
+    "ar": "العربية", "ca": "Català", "cnr": "Crnogorski", "cs": "Čeština", "de": "Deutsch",
+    "en": "English", "es": "Español", "fo": "Føroyskt", "fr": "Français", "hy": "Հայերեն",
+    "it": "Italiano", "kk": "Қазақ тілі", "km": "ខ្មែរ", "ky": "Кыргызча", "lo": "ລາວ",
+    "my": "မြန်မာ", "nb-NO": "Norsk bokmål", "ne": "नेपाली", "pt": "Português",
+    "ro": "Română", "ru": "Русский", "sw": "Kiswahili", "tg": "Тоҷикӣ", "tk": "Türkmençe",
+    "tr": "Türkçe", "uk": "Українська", "zh-Hans": "中文（简体）",
+}
+_RTL = {"ar", "fa", "he", "ur", "ps", "dv", "yi"}
+
+
+def lang_attr(code: str | None) -> Markup:
+    """` lang="es"` (with `dir="rtl"` where needed) for text not in the page's English."""
+    if not code or code == "en":
+        return Markup("")
+    direction = ' dir="rtl"' if code.split("-")[0].lower() in _RTL else ""
+    return Markup(' lang="{}"{}').format(code, Markup(direction))
+
+
+def languages(fw: Framework) -> list[tuple[str, str]]:
+    return sorted(((c, LANGUAGE_NAMES.get(c, c)) for c in fw.languages),
+                  key=lambda pair: (pair[0] != "en", pair[0]))
+
+
 def make_templates() -> Environment:
     env = Environment(loader=PackageLoader("commonground.web", "templates"),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
     env.filters["num"] = format_number
     env.filters["country"] = country_name
+    env.filters["langattr"] = lang_attr
     env.filters["percent"] = lambda p: f"{round(100 * float(p))}%"
     return env
 
@@ -186,7 +213,7 @@ def sdgs_page(request: Request, store: Annotated[Store, Depends(get_store)],
               fw: Annotated[Framework, Depends(get_framework)]) -> Response:
     index = goal_index(store, fw, _lang(request))
     return render(request, "sdgs.html", title="The Sustainable Development Goals", index=index,
-                  languages=sorted(fw.languages))
+                  languages=languages(fw))
 
 
 @router.get("/sdgs/{goal}", response_class=HTMLResponse)
@@ -197,4 +224,4 @@ def sdg_page(goal: str, request: Request, settings: Annotated[Settings, Depends(
         fw.goal(goal)  # type: ignore[arg-type]  # raises NotFound naming the value
     detail = goal_detail(store, fw, int(goal), _lang(request), limit=settings.max_page_size)
     return render(request, "sdg.html", title=f"SDG {detail.goal}: {detail.short_title}",
-                  goal=detail, fw=fw, languages=sorted(fw.languages))
+                  goal=detail, fw=fw, languages=languages(fw))
