@@ -5,12 +5,18 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import cloudpickle
+
 from commonground.errors import InvalidInput
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
+
+# Dask worker processes cannot import the test folder: send these classes to them by value.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 KEYWORDS = {1: "poverty", 2: "food", 3: "health", 4: "school", 5: "women", 6: "water",
             7: "energy", 8: "jobs", 9: "industry", 10: "inequality", 11: "city",
