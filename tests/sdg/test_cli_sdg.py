@@ -13,7 +13,6 @@ import pytest
 
 import commonground.sdg
 from commonground.cli import main
-from conftest import need
 
 
 def _fakes() -> ModuleType:
@@ -137,8 +136,10 @@ def test_goals_in_english_and_spanish(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def _shipped_model() -> None:
-    need((commonground.sdg.SHIPPED_MODEL / "model_card.json").is_file(),
-         f"the trained SDG mapper is not in {commonground.sdg.SHIPPED_MODEL} yet")
+    # tests/conftest.py turns this skip into a failure under COMMONGROUND_REQUIRE_ALL=1
+    # (`from conftest import need` is shadowed by folder conftests such as tests/ingest's)
+    if not (commonground.sdg.SHIPPED_MODEL / "model_card.json").is_file():
+        pytest.skip(f"the trained SDG mapper is not in {commonground.sdg.SHIPPED_MODEL} yet")
 
 
 @pytest.mark.slow

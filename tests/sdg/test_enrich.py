@@ -23,7 +23,6 @@ from commonground.sdg.enrich import (
 )
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
 from commonground.settings import Settings
-from conftest import need
 from factories import make_initiative
 
 
@@ -145,8 +144,10 @@ def test_import_with_a_broken_model_writes_nothing(capsys: pytest.CaptureFixture
 
 @pytest.mark.slow
 def test_the_shipped_model_enriches_a_record(settings: Settings) -> None:
-    need((commonground.sdg.SHIPPED_MODEL / "model_card.json").is_file(),
-         f"the trained SDG mapper is not in {commonground.sdg.SHIPPED_MODEL} yet")
+    # tests/conftest.py turns this skip into a failure under COMMONGROUND_REQUIRE_ALL=1
+    # (`from conftest import need` is shadowed by folder conftests such as tests/ingest's)
+    if not (commonground.sdg.SHIPPED_MODEL / "model_card.json").is_file():
+        pytest.skip(f"the trained SDG mapper is not in {commonground.sdg.SHIPPED_MODEL} yet")
     rec = make_initiative(
         id="quito-water", title="Protecting the water sources of Quito", city="Quito",
         country="EC", sdgs=[6],
