@@ -81,7 +81,10 @@ def parse_place(line: str, *, allow_rest: bool = False) -> Place | None:
             head = " ".join(words[:n])
             code = lookup_country(head.rstrip(":–—-|"))
             if code:
-                rest = _rest(" ".join(words[n:]), allow_rest)
+                after = " ".join(words[n:])
+                if head[-1] in ":–—-|" and after:
+                    after = ": " + after  # "Colombia: Title" keeps its separator
+                rest = _rest(after, allow_rest)
                 if rest is None:
                     break
                 return Place(city, code, rest)

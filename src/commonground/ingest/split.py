@@ -65,7 +65,7 @@ _NUMBER_LINE = re.compile(
     r"(?i)(?:(?:case study|case|chapter|section|part|initiative|no\.?)\s*)?0?(\d{1,2})[.):]?")
 _NUMBER_PREFIX = re.compile(
     r"(?i)^(?:(?:case study|case|chapter|section|part|initiative|no\.?)\s*)?0?(\d{1,2})"
-    r"(?:[.):\-–—]\s*|\s+)")
+    r"(?:\s*[.):\-–—]\s*|\s+)")
 _ENTRY = re.compile(r"(?:(\d{1,2})[.):]?\s+)?(\D.{0,160}?)\s*(?:\.{2,}|…+|\s)\s*(\d{1,4})")
 _CLOSING = re.compile(r"(?i)(?:conclusions?|references|bibliography|acknowledge?ments?|annex|"
                       r"appendix|appendices|notes|endnotes|further reading|about (?:the|this|us)"
@@ -202,6 +202,10 @@ def _from_guide(text: Text, guide: Guide) -> list[CaseStudy]:
             if number_of(text.lines[j]) is None:
                 place_span = (text.lines[j].start, text.lines[j].end)
         assert entry.place is not None
+        # a heading broken over two lines leaves "(ACRONYM)" on the next one
+        tail = re.compile(r"\s*\([A-Za-z0-9&\-]{2,12}\)").match(text.masked, end)
+        if tail and tail.group(0).strip() in entry.title:
+            end = tail.end()
         title_end = text.lines[text.line_at(end)].end
         cases.append(CaseStudy(
             start=text.lines[first].start, end=len(text.raw),

@@ -1,0 +1,77 @@
+"""Fixtures of the ingest tests: a PDF rendering of the seed report, documents built in code."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _no_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The SDG mapper is another domain's subject: the CLI runs here without it."""
+    monkeypatch.setenv("COMMONGROUND_AUTO_MAP_SDGS", "0")
+    yield
+
+
+def _inline(text: str) -> str:
+    """Markdown inline markup to reportlab's paragraph mark-up."""
+    text = text.replace("\\$", "$")
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
+    keep = re.compile(r"</?(?:b|i|sub|sup)>")
+    parts = keep.split(text)
+    tags = keep.findall(text)
+    out = html.escape(parts[0], quote=False)
+    for tag, part in zip(tags, parts[1:], strict=True):
+        out += tag + html.escape(part, quote=False)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"\*(.+?)\*", r"<i>\1</i>", out)
+    return out.replace("\t", "    ")
+
+
+def render_markdown_pdf(source: Path, target: Path) -> Path:
+    """Headings and paragraphs of a Markdown file on A4 pages; three or more blank lines in
+    a row (where the report's own pages ended) become a page break."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
+
+    styles = getSampleStyleSheet()
+    story: list[object] = []
+    for chunk in re.split(r"\n[ \t]*\n[ \t]*\n[ \t]*\n+", source.read_text(encoding="utf-8")):
+        for block in re.split(r"\n[ \t]*\n", chunk):
+            block = block.strip()
+            if not block or re.fullmatch(r"-{3,}", block):
+                continue
+            m = re.match(r"(#{1,6})\s+(.*)", block, re.S)
+            if m:
+                style = styles["Heading1" if len(m.group(1)) == 1 else "Heading2"]
+                story.append(Paragraph(_inline(m.group(2).strip()), style))
+                continue
+            for line in re.split(r"\n(?!\s*[a-z])", block) if "\t" in block else [block]:
+                text = _inline(re.sub(r" {2,}\n", "<br/>", line.strip()).replace("\n", " "))
+                text = text.replace("&lt;br/&gt;", "<br/>")
+                story.append(Paragraph(text, styles["BodyText"]))
+            story.append(Spacer(1, 4))
+        story.append(PageBreak())
+    SimpleDocTemplate(str(target), pagesize=A4, title=source.stem).build(story)
+    return target
+
+
+@pytest.fixture(scope="session")
+def _pdf_cache(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Path]:
+    return {}
+
+
+@pytest.fixture
+def seed_pdf(seed_report: Path, _pdf_cache: dict[Path, Path],
+             tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed report rendered to PDF once per test session."""
+    if seed_report not in _pdf_cache:
+        folder = tmp_path_factory.mktemp("seed-pdf")
+        _pdf_cache[seed_report] = render_markdown_pdf(seed_report,
+                                                      folder / f"{seed_report.stem}.pdf")
+    return _pdf_cache[seed_report]
