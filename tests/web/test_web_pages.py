@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -212,3 +213,39 @@ def test_serve_command_runs_uvicorn_on_the_settings(monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(app, ["serve", "--host", "127.0.0.2"])
     assert result.exit_code == 0, result.output
     assert calls and calls[0]["host"] == "127.0.0.2" and calls[0]["port"] == 8123
+
+
+def test_mapper_page_form_and_result(client: TestClient) -> None:
+    form = client.get("/sdg/map")
+    assert form.status_code == 200
+    check_accessible(form.text)
+    assert 'action="/sdg/map" method="post"' in form.text
+    r = client.post("/sdg/map", data={"text": "Climate adaptation in the city", "mode": "fast"})
+    assert r.status_code == 200, r.text
+    check_accessible(r.text)
+    proposed = r.text[r.text.index('id="mapping-heading"'):r.text.index("Probability of every")]
+    assert 'data-goal="13"' in proposed and 'data-goal="11"' in proposed
+    assert 'data-goal="6"' not in proposed
+    assert "90%" in proposed and "13.1 (70%)" in proposed
+    assert "Mode: fast" in r.text
+    assert "Climate adaptation in the city</textarea>" in r.text  # the text stays to edit
+
+
+def test_mapper_page_refuses_blank_text_kindly(client: TestClient) -> None:
+    r = client.post("/sdg/map", data={"text": "  "})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("text/html")
+    assert "text is blank" in r.text
+
+
+def test_colours_have_enough_contrast(client: TestClient) -> None:
+    """WCAG AA (4.5:1) for badge text on every goal colour and for the stylesheet's pairs."""
+    from commonground.sdg.framework import contrast_ratio
+
+    for goal in framework().goals:
+        assert contrast_ratio(goal.colour, goal.text_colour) >= 4.5, goal.number
+    css = client.get("/static/style.css").text
+    var = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-fA-F]{6})", css))
+    for fg, bg in [("ink", "paper"), ("muted", "paper"), ("muted", "band"), ("link", "paper"),
+                   ("link", "band"), ("paper", "accent")]:
+        assert contrast_ratio(var[fg], var[bg]) >= 4.5, (fg, bg)

@@ -28,6 +28,7 @@ from commonground.web.views import (
     goal_detail,
     goal_index,
     initiative_list,
+    map_text,
 )
 
 API_V1 = "/api/v1"
@@ -122,9 +123,7 @@ class MapRequest(BaseModel):
              summary="Map a text onto the SDGs: goal probabilities, targets, evidence")
 def map_api(body: MapRequest,
             loader: Annotated[MapperLoader, Depends(get_mapper_loader)]) -> SdgMapping:
-    if not body.text.strip():
-        raise InvalidInput("text is blank; send the words to map onto the SDGs")
-    return loader(body.mode).map(body.text)
+    return map_text(loader, body.text, body.mode)
 
 
 class Health(BaseModel):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -23,7 +23,13 @@ from commonground.sdg.framework import Framework
 from commonground.settings import Settings
 from commonground.store import Store
 from commonground.web.api import pick_goal
-from commonground.web.deps import get_framework, get_settings, get_store
+from commonground.web.deps import (
+    MapperLoader,
+    get_framework,
+    get_mapper_loader,
+    get_settings,
+    get_store,
+)
 from commonground.web.views import (
     FACET_FILTERS,
     SECTOR_LABELS,
@@ -32,6 +38,8 @@ from commonground.web.views import (
     goal_index,
     initiative_list,
     initiative_view,
+    map_text,
+    mapping_view,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -202,6 +210,27 @@ def initiative_page(initiative_id: str, request: Request,
     view = initiative_view(catalog.get_initiative(store, initiative_id), fw)
     return render(request, "initiative.html", title=view.record.title, view=view,
                   rec=view.record, fw=fw)
+
+
+MAP_FORM_LIMIT = 200_000  # characters; longer documents go through the API or the CLI
+
+
+@router.get("/sdg/map", response_class=HTMLResponse)
+def map_form_page(request: Request) -> Response:
+    return render(request, "map.html", title="Map a text onto the SDGs", text="", mode="",
+                  view=None, limit=MAP_FORM_LIMIT)
+
+
+@router.post("/sdg/map", response_class=HTMLResponse)
+def map_result_page(request: Request, fw: Annotated[Framework, Depends(get_framework)],
+                    loader: Annotated[MapperLoader, Depends(get_mapper_loader)],
+                    text: Annotated[str, Form(max_length=MAP_FORM_LIMIT)] = "",
+                    mode: Annotated[str, Form()] = "") -> Response:
+    if mode not in ("", "accurate", "fast"):
+        raise InvalidInput(f"mode {mode!r} is unknown; choose accurate or fast")
+    view = mapping_view(map_text(loader, text, mode or None), fw)
+    return render(request, "map.html", title="SDG mapping", text=text, mode=mode, view=view,
+                  limit=MAP_FORM_LIMIT)
 
 
 def _lang(request: Request) -> str:

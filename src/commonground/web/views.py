@@ -25,7 +25,9 @@ from commonground.catalog import (
 from commonground.catalog.countries import country_name
 from commonground.errors import InvalidInput
 from commonground.sdg.framework import Framework, Goal
+from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
 from commonground.store import Store
+from commonground.web.deps import MapperLoader
 
 #: facet name in :class:`Facets` -> the filter field it narrows
 FACET_FILTERS: dict[str, str] = {
@@ -168,6 +170,35 @@ def goal_detail(store: Store, fw: Framework, number: int, lang: str = "en", *,
                for t in goal.targets]
     return GoalDetail(**summary.model_dump(), lang=lang, targets=targets, mapped=mapped,
                       attribution=fw.attribution)
+
+
+# --- the mapper ---------------------------------------------------------------------------
+
+
+def map_text(loader: MapperLoader, text: str, mode: str | None = None) -> SdgMapping:
+    """The mapper's answer for ``text``; blank text is refused before any model loads."""
+    if not text.strip():
+        raise InvalidInput("text is blank; send the words to map onto the SDGs",
+                           detail={"text": text})
+    return loader(mode).map(text)
+
+
+@dataclass
+class MappingView:
+    """A mapping arranged for reading: predicted goals first, then every probability."""
+
+    mapping: SdgMapping
+    predicted: list[tuple[Goal, GoalScore, list[TargetScore]]]
+    ranked: list[tuple[Goal, GoalScore]]
+
+
+def mapping_view(mapping: SdgMapping, fw: Framework) -> MappingView:
+    ranked = sorted(mapping.goals, key=lambda g: (-g.probability, g.goal))
+    predicted = [(fw.goal(g.goal), g,
+                  [t for t in mapping.targets if t.target.split(".")[0] == str(g.goal)])
+                 for g in ranked if g.predicted]
+    return MappingView(mapping=mapping, predicted=predicted,
+                       ranked=[(fw.goal(g.goal), g) for g in ranked])
 
 
 # --- one initiative, arranged for reading -----------------------------------------------------
