@@ -99,8 +99,16 @@ def dask_client(workers: int | None = None, scheduler: str | None = None,
     assert workers is not None
     if workers < 1:
         raise InvalidInput(f"--workers {workers} must be at least 1; try 2")
-    cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-        host=LOCAL_HOST, silence_logs=logging.ERROR)
-    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
-        yield client
+    # The scheduler runs in this process and logs each start and stop at INFO; a failed
+    # task reaches the caller as its own exception, so only errors are worth printing.
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            host=LOCAL_HOST, silence_logs=logging.CRITICAL)
+        with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+            yield client
+    finally:
+        quiet.setLevel(level)

@@ -1,0 +1,103 @@
+"""`commonground sdg map-corpus` as a user runs it: output, resume after Ctrl-C, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fakes import FakeMapper, corpus_rows, fake_load_mapper, write_corpus
+
+import commonground.sdg
+from commonground.batch import parts_dir
+from commonground.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "in.jsonl", corpus_rows(95))
+
+
+def args(corpus: Path, out: Path, *extra: str) -> list[str]:
+    return ["sdg", "map-corpus", str(corpus), "--text-column", "body", "--id-column", "doc",
+            "--out", str(out), "--batch-size", "10", *extra]
+
+
+class Interrupting(FakeMapper):
+    """Ctrl-C while mapping the third batch."""
+
+    def map_many(self, texts: list[str], batch_size: int = 64) -> list[object]:  # type: ignore[override]
+        if self.calls == 2:
+            raise KeyboardInterrupt
+        return super().map_many(texts, batch_size)  # type: ignore[return-value]
+
+
+def test_map_corpus_writes_rows_and_resumes_after_ctrl_c(
+        capsys: pytest.CaptureFixture[str], corpus: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(commonground.sdg, "load_mapper", fake_load_mapper)
+    whole = tmp_path / "whole.csv"
+    rc, out, err = run(capsys, *args(corpus, whole, "--json"))
+    assert rc == 0, err
+    report = json.loads(out)
+    assert (report["rows"], report["batches"], report["mode"]) == (95, 10, "fast")
+    assert report["rows_without_text"] == 12 and report["executor"] == "LocalExecutor"
+    assert "warning" not in err  # --json keeps stderr for errors only
+    lines = whole.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 96 and lines[1].startswith("0,doc-0000,6;11,")
+
+    out_path = tmp_path / "out.csv"
+    monkeypatch.setattr(commonground.sdg, "load_mapper",
+                        lambda settings=None, mode=None: Interrupting(mode or "fast"))
+    rc, out, err = run(capsys, *args(corpus, out_path))
+    assert rc == 130 and "interrupted after 20 rows" in err and "rerun the same command" in err
+    assert not out_path.exists() and len(list(parts_dir(out_path).glob("part-*"))) == 2
+
+    monkeypatch.setattr(commonground.sdg, "load_mapper", fake_load_mapper)
+    rc, out, err = run(capsys, *args(corpus, out_path))
+    assert rc == 0 and "95 rows in 10 batches (fast mode" in out and "2 batches resumed" in out
+    assert "12 rows had no text in 'body'" in err
+    assert out_path.read_bytes() == whole.read_bytes()
+
+    rc, _, err = run(capsys, *args(corpus, out_path))
+    assert rc == 2 and "already exists; pass --overwrite" in err
+
+
+def test_map_corpus_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str],
+                                                corpus: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(commonground.sdg, "load_mapper", fake_load_mapper)
+    out = tmp_path / "o.jsonl"
+    for extra, message in [
+        (["--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"], "either --workers N or"),
+        (["--mode", "quick"], "--mode 'quick' is unknown"),
+        (["--batch-size", "0"], "must be at least 1"),
+    ]:
+        rc, _, err = run(capsys, *args(corpus, out, *extra))
+        assert rc == 2 and message in err and err.count("\n") == 1, err
+    rc, _, err = run(capsys, "sdg", "map-corpus", str(corpus), "--text-column", "txt",
+                     "--out", str(out))
+    assert rc == 2 and "line 1 has no 'txt' key; its keys are 'body', 'doc'" in err
+    assert not parts_dir(out).exists()
+
+
+@pytest.mark.slow
+def test_two_local_workers_match_one_process_with_the_shipped_model(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    if not (commonground.sdg.SHIPPED_MODEL / "model_card.json").is_file():
+        pytest.skip(f"the trained SDG mapper is not in {commonground.sdg.SHIPPED_MODEL} yet")
+    corpus = write_corpus(tmp_path / "in.parquet", corpus_rows(300))
+    rc, _, err = run(capsys, *args(corpus, tmp_path / "one.parquet", "--batch-size", "50"))
+    assert rc == 0, err
+    rc, out, err = run(capsys, *args(corpus, tmp_path / "two.parquet", "--batch-size", "50",
+                                     "--workers", "2", "--json"))
+    assert rc == 0, err
+    assert json.loads(out)["executor"] == "DaskExecutor"
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
