@@ -140,7 +140,7 @@ def awards_in_text(text: Text, start: int, end: int) -> list[AwardMention]:
                 continue
             when = _YEAR.search(phrase) or _YEAR.search(sentence)
             name = normalise_programme(re.sub(r"^(?:of|for|the)\s+", "", phrase))
-            if name.split()[0] in {"Award", "Prize", "Medal"}:
+            if len(name.split()) < 2:
                 continue
             out.append(AwardMention(name, int(when.group(1)) if when else None, s, e))
     return out
@@ -150,7 +150,8 @@ def awards_in_text(text: Text, start: int, end: int) -> list[AwardMention]:
 
 _START = re.compile(r"(?i)\b(?:launch(?:ed|es)?|start(?:ed|s)?|began|begun|establish(?:ed|es)|"
                     r"found(?:ed|s)|creat(?:ed|es)|initiat(?:ed|es)|introduc(?:ed|es)|"
-                    r"passed|adopted|set up|since|inaugurat(?:ed|es)|pilot(?:ed|ing))\b")
+                    r"passed|adopted|set up|since|open(?:ed|s)|inaugurat(?:ed|es)|pilot(?:ed|ing)|"
+                    r"from(?=\s+(?:1[89]|20)\d\d\b))\b")
 
 
 def start_year(text: Text, start: int, end: int, names: list[str]) -> tuple[int, int, int] | None:

@@ -35,11 +35,12 @@ _CIVIL = re.compile(r"\b(?:Foundation|Trust|NGOs?|Charity|charities|Association|
 _PUBLIC = re.compile(r"(?:^(?:City|Municipality|Government|County|State|Province|Region|"
                      r"Republic) of\b|\b(?:Municipal|Municipality|Council|Government|Ministry|"
                      r"Department|Agency|Authority|Commission|Mayor|Metropolitan Corporation|"
-                     r"public agency|local authorit\w+|Centers for Disease Control)\b|"
-                     r"^(?:U\.S\.|US|UK|National|Federal|State)\s)")
+                     r"public agency|public utility|local authorit\w+|state-owned|"
+                     r"government-owned|publicly owned|Centers for Disease Control)\b|"
+                     r"^(?:U\.S\.|US|UK|National|Federal|State)\s)", re.I)
 _PRIVATE = re.compile(r"\b(?:Company|Companies|Ltd|Limited|Inc|LLC|GmbH|PLC|plc|S\.A\.|Corp|"
                       r"Corporation|Group|Holdings|Bank|Enterprises|Industries|Energy|"
-                      r"private sector|private compan\w+|firm|start-?up)\b")
+                      r"private sector|private compan\w+|firm|start-?up)\b", re.I)
 _CUE = re.compile(r"\b(?:University|College|Polytechnic|Academy|Institute|Foundation|Trust|NGO|"
                   r"Association|Society|Alliance|Network|Federation|Cooperative|Council|"
                   r"Municipality|Municipal|Government|Ministry|Department|Agency|Authority|"

@@ -252,7 +252,7 @@ def _read_html(name: str, data: bytes) -> Document:
     parser = _TextParser()
     parser.feed(raw)
     parser.close()
-    lines = [line.strip() for line in "".join(parser.out).split("\n")]
+    lines = [line.strip(" \t\r\v") for line in "".join(parser.out).split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     text = re.sub(r"\s*\f\s*", "\f", text)
     return Document(name, text, page_starts_at_form_feeds(text), "html")

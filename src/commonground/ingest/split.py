@@ -80,7 +80,8 @@ def number_of(line: Line) -> int | None:
 def _title_like(line: Line, text: Text) -> bool:
     return (bool(line.text) and len(line.text) < max(0.7 * text.wide, 30)
             and len(line.text) <= 160 and line.text[0].isupper()
-            and not re.search(r"[.;,]$", line.text))
+            and not re.search(r"[.;,]$", line.text)
+            and not re.match(r"[A-Z][\w ]{0,24}:\s", line.text))  # "Award: …" metadata
 
 
 # -- contents page -------------------------------------------------------------------------
@@ -240,15 +241,18 @@ def _from_place_lines(text: Text, found: list[tuple[int, Place]]) -> list[CaseSt
             if prev.blank:
                 j -= 1
                 continue
-            if number_of(prev) is not None or (
-                    prev.level and (not line.level or prev.level >= line.level)):
+            heading_above = bool(prev.level) and (not line.level or prev.level >= line.level)
+            if number_of(prev) is not None or heading_above:
                 block.insert(0, j)
                 j -= 1
+                if heading_above and number_of(prev) is None:
+                    break  # one title heading; the one above it heads the whole report
                 continue
             break
-        title_idx: int | None = None
+        title_idx: int | None = next((k for k in block if k != i and lines[k].level
+                                      and number_of(lines[k]) is None), None)
         j = i + 1
-        while j < len(lines) and j - i <= 4:
+        while title_idx is None and j < len(lines) and j - i <= 4:
             nxt = lines[j]
             if nxt.blank:
                 j += 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>")
-_HEADING = re.compile(r"(?m)^[ \t]*(#{1,6})[ \t]+")
+_HEADING = re.compile(r"(?m)(?:^|(?<=\f))[ \t]*(#{1,6})[ \t]+")
 _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!$|])")
 _LINK = re.compile(r"\[([^\]\n]{1,200})\]\([^)\s]{1,500}\)")
 _RULE = re.compile(r"(?m)^[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$")
