@@ -249,3 +249,10 @@ def test_colours_have_enough_contrast(client: TestClient) -> None:
     for fg, bg in [("ink", "paper"), ("muted", "paper"), ("muted", "band"), ("link", "paper"),
                    ("link", "band"), ("paper", "accent")]:
         assert contrast_ratio(var[fg], var[bg]) >= 4.5, (fg, bg)
+
+
+def test_pages_answer_head_requests(client: TestClient) -> None:
+    for path in ("/", "/initiatives", "/initiatives/cape-town-wisp", "/sdgs", "/sdgs/13"):
+        r = client.head(path)
+        assert r.status_code == 200, path
+        assert r.headers["content-type"].startswith("text/html")

@@ -14,11 +14,13 @@ def serve(
                                                "(default COMMONGROUND_PORT, 8000)."),
 ) -> None:
     """Serve the web app and the JSON API (/api/v1) over the store."""
+    from sqlalchemy.engine import make_url
+
     from commonground.web.serve import serve as run
 
     s = settings()
-    typer.echo(f"serving {s.database_url} on http://{host or s.host}:{port or s.port}/",
-               err=True)
+    shown = make_url(s.database_url).render_as_string(hide_password=True)
+    typer.echo(f"serving {shown} on http://{host or s.host}:{port or s.port}/", err=True)
     run(s, host=host, port=port)
 
 

@@ -43,6 +43,7 @@ from commonground.web.views import (
 )
 
 router = APIRouter(include_in_schema=False)
+READ = ["GET", "HEAD"]  # link checkers and uptime probes ask with HEAD
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def _options(result: InitiativeList, values: dict[str, Any], fw: Framework
     return out
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=READ, response_class=HTMLResponse)
 def home_page(request: Request, store: Annotated[Store, Depends(get_store)],
               fw: Annotated[Framework, Depends(get_framework)]) -> Response:
     index = goal_index(store, fw)
@@ -181,7 +182,7 @@ def home_page(request: Request, store: Annotated[Store, Depends(get_store)],
                   total=catalog.count_initiatives(store))
 
 
-@router.get("/initiatives", response_class=HTMLResponse)
+@router.api_route("/initiatives", methods=READ, response_class=HTMLResponse)
 def list_page(request: Request, settings: Annotated[Settings, Depends(get_settings)],
               store: Annotated[Store, Depends(get_store)],
               fw: Annotated[Framework, Depends(get_framework)]) -> Response:
@@ -203,7 +204,7 @@ def list_page(request: Request, settings: Annotated[Settings, Depends(get_settin
                   links=_page_links(values, result.total, limit, offset))
 
 
-@router.get("/initiatives/{initiative_id}", response_class=HTMLResponse)
+@router.api_route("/initiatives/{initiative_id}", methods=READ, response_class=HTMLResponse)
 def initiative_page(initiative_id: str, request: Request,
                     store: Annotated[Store, Depends(get_store)],
                     fw: Annotated[Framework, Depends(get_framework)]) -> Response:
@@ -215,7 +216,7 @@ def initiative_page(initiative_id: str, request: Request,
 MAP_FORM_LIMIT = 200_000  # characters; longer documents go through the API or the CLI
 
 
-@router.get("/sdg/map", response_class=HTMLResponse)
+@router.api_route("/sdg/map", methods=READ, response_class=HTMLResponse)
 def map_form_page(request: Request) -> Response:
     return render(request, "map.html", title="Map a text onto the SDGs", text="", mode="",
                   view=None, limit=MAP_FORM_LIMIT)
@@ -237,7 +238,7 @@ def _lang(request: Request) -> str:
     return request.query_params.get("lang", "").strip() or "en"
 
 
-@router.get("/sdgs", response_class=HTMLResponse)
+@router.api_route("/sdgs", methods=READ, response_class=HTMLResponse)
 def sdgs_page(request: Request, store: Annotated[Store, Depends(get_store)],
               fw: Annotated[Framework, Depends(get_framework)]) -> Response:
     index = goal_index(store, fw, _lang(request))
@@ -245,7 +246,7 @@ def sdgs_page(request: Request, store: Annotated[Store, Depends(get_store)],
                   languages=languages(fw))
 
 
-@router.get("/sdgs/{goal}", response_class=HTMLResponse)
+@router.api_route("/sdgs/{goal}", methods=READ, response_class=HTMLResponse)
 def sdg_page(goal: str, request: Request, settings: Annotated[Settings, Depends(get_settings)],
              store: Annotated[Store, Depends(get_store)],
              fw: Annotated[Framework, Depends(get_framework)]) -> Response:
