@@ -1,0 +1,141 @@
+"""Corpus mapping throughput: one process, and a local Dask cluster of 1 and of 2 workers.
+
+    .venv/bin/python benchmarks/map_corpus.py [--snippets 20000] [--runs 3] [--mode fast]
+
+Builds ``--snippets`` snippets from a seed (two or three official SDG target texts in English,
+Spanish, French or Portuguese from the package framework, joined into one benchmark-sized
+paragraph), writes them to a Parquet corpus, then times ``map_corpus`` on it several times
+per system. Each cluster is started once and warmed on a small corpus first, so the timings
+are of mapping (each worker loads the model once), and cluster start-up is reported apart.
+Prints median, min and max seconds, snippets per second and the ratio against 1 worker
+measured in the same run, checks that every system wrote byte-identical output, and writes
+``benchmarks/results/map_corpus.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results" / "map_corpus.json"
+LANGUAGES = ("en", "es", "fr", "pt")
+
+
+def build_corpus(path: Path, n: int, seed: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from commonground.sdg.framework import framework
+
+    rng = random.Random(seed)
+    targets = framework().targets
+    rows = []
+    for i in range(n):
+        lang = rng.choice(LANGUAGES)
+        picked = rng.sample(targets, rng.choice((2, 3)))
+        rows.append({"id": f"s{i:06d}", "text": " ".join(t.text(lang) for t in picked)})
+    pq.write_table(pa.Table.from_pylist(rows), path)
+
+
+def time_runs(corpus: Path, out: Path, runs: int, batch_size: int, source: Any,
+              executor: Any) -> list[float]:
+    from commonground.batch import map_corpus
+
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        map_corpus(corpus, out, text_column="text", id_column="id", batch_size=batch_size,
+                   source=source, executor=executor, overwrite=True, restart=True)
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def main() -> None:
+    from commonground.batch import LocalExecutor, ModelSpec
+    from commonground.batch.dask_runner import DaskExecutor, dask_client
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--snippets", type=int, default=20_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--batch-size", type=int, default=500)
+    ap.add_argument("--mode", default="fast", choices=("fast", "accurate"))
+    ap.add_argument("--seed", type=int, default=20260)
+    ap.add_argument("--no-local", action="store_true", help="Skip the one-process reference.")
+    args = ap.parse_args()
+
+    source = ModelSpec(mode=args.mode)
+    source.load()  # fail early, with the model's own message, if it is missing
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="map-corpus-bench-") as tmp:
+        folder = Path(tmp)
+        corpus, warm = folder / "corpus.parquet", folder / "warm.parquet"
+        build_corpus(corpus, args.snippets, args.seed)
+        build_corpus(warm, 2 * args.batch_size, args.seed + 1)
+        outputs: dict[str, Path] = {}
+
+        if not args.no_local:
+            outputs["1 process"] = folder / "local.parquet"
+            local = LocalExecutor()
+            time_runs(warm, folder / "warm-local.parquet", 1, args.batch_size, source, local)
+            results["1 process"] = {"seconds": time_runs(corpus, outputs["1 process"],
+                                                         args.runs, args.batch_size, source,
+                                                         local)}
+        for workers in (1, 2):
+            name = f"{workers} Dask worker" + ("s" if workers > 1 else "")
+            outputs[name] = folder / f"dask{workers}.parquet"
+            began = time.perf_counter()
+            with dask_client(workers=workers) as client:
+                started = time.perf_counter() - began
+                executor = DaskExecutor(client)
+                # the warm-up corpus has a batch per worker: each one loads the model
+                time_runs(warm, folder / f"warm{workers}.parquet", 1, args.batch_size,
+                          source, executor)
+                results[name] = {"seconds": time_runs(corpus, outputs[name], args.runs,
+                                                      args.batch_size, source, executor),
+                                 "cluster_start_seconds": round(started, 2)}
+        reference = outputs["1 Dask worker"].read_bytes()
+        identical = all(p.read_bytes() == reference for p in outputs.values())
+
+    base = statistics.median(results["1 Dask worker"]["seconds"])
+    print(f"map-corpus, {args.snippets:,} snippets, {args.mode} mode, batch size "
+          f"{args.batch_size}, {args.runs} runs, {os.cpu_count()} CPUs")
+    print(f"{'system':18} {'median s':>9} {'min s':>7} {'max s':>7} {'snippets/s':>11} "
+          f"{'vs 1 worker':>12}")
+    for name, r in results.items():
+        secs = r["seconds"]
+        med = statistics.median(secs)
+        r.update(median=round(med, 3), min=round(min(secs), 3), max=round(max(secs), 3),
+                 snippets_per_second=round(args.snippets / med, 1),
+                 speedup_vs_1_worker=round(base / med, 3))
+        r["seconds"] = [round(s, 3) for s in secs]
+        print(f"{name:18} {med:9.2f} {min(secs):7.2f} {max(secs):7.2f} "
+              f"{args.snippets / med:11.0f} {base / med:11.2f}x")
+    ratio = results["2 Dask workers"]["speedup_vs_1_worker"]
+    print(f"2 workers vs 1: {ratio:.2f}x faster; outputs identical: {identical}")
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "benchmark": "map_corpus",
+        "command": "python benchmarks/map_corpus.py " + " ".join(sys.argv[1:]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                    "cpus": os.cpu_count(), "processor": platform.processor()},
+        "snippets": args.snippets, "mode": args.mode, "batch_size": args.batch_size,
+        "runs": args.runs, "seed": args.seed, "outputs_identical": identical,
+        "two_vs_one_worker_speedup": ratio, "systems": results,
+    }, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
