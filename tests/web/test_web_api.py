@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from commonground.sdg.framework import framework
 from commonground.settings import Settings
 from commonground.store import Store
 from commonground.web.app import create_app
+from commonground.web.deps import get_store
 
 
 def ids(body: dict[str, Any]) -> list[str]:
@@ -222,3 +224,15 @@ def test_sdg_map_with_the_shipped_model(settings: Settings, filled_store: Store,
     body = r.json()
     assert len(body["goals"]) == 17
     assert 13 in [g["goal"] for g in body["goals"] if g["predicted"]]
+
+
+def test_an_unexpected_failure_keeps_the_error_shape(app: FastAPI) -> None:
+    def broken() -> Store:
+        raise RuntimeError("disk on fire")
+
+    app.dependency_overrides[get_store] = broken
+    with TestClient(app, raise_server_exceptions=False) as c:
+        err = assert_error(c.get("/api/v1/health"), 500, "internal_error")
+        page = c.get("/")
+    assert "disk on fire" not in err["message"]
+    assert page.status_code == 500 and "server log" in page.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from commonground.errors import CommongroundError
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
 
@@ -75,6 +78,13 @@ def install_error_handlers(app: FastAPI) -> None:
             message = str(exc.detail)
         return _respond(request, exc.status_code, code, message)
 
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return _respond(request, 500, "internal_error",
+                        "the server failed on this request; the details are in the server "
+                        "log, please report them")
+
     app.add_exception_handler(CommongroundError, on_error)
+    app.add_exception_handler(Exception, on_crash)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
