@@ -77,6 +77,9 @@ def test_map_json_from_text_file_and_stdin(capsys: pytest.CaptureFixture[str], t
     stdin(monkeypatch, text.encode())
     rc, out, _ = run(capsys, "sdg", "map", "-", "--json")
     assert rc == 0 and json.loads(out)["goals"] == doc["goals"]
+    long_line = "water" * 200  # longer than a file name may be: still a text
+    rc, out, _ = run(capsys, "sdg", "map", long_line, "--json")
+    assert rc == 0 and json.loads(out)["goals"][5]["predicted"] is True
 
 
 @pytest.mark.usefixtures("fake_model")

@@ -47,6 +47,13 @@ def _decode(data: bytes, where: str) -> str:
     return text
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a long sentence is "File name too long" (ENAMETOOLONG)
+        return False
+
+
 def read_input(source: str | None) -> tuple[str, str]:
     """(text, where it came from) for a TEXT argument, a FILE path or '-' (stdin)."""
     if source is None or source == "-":
@@ -54,7 +61,7 @@ def read_input(source: str | None) -> tuple[str, str]:
             raise InvalidInput("nothing to map; give a text, a file path, or '-' to read stdin")
         return _decode(sys.stdin.buffer.read(), "standard input"), "stdin"
     path = Path(source)
-    is_file = "\n" not in source and len(source) < 4096 and path.is_file()
+    is_file = "\n" not in source and _is_file(path)
     if not is_file:
         if (path.suffix.lower() in DOCUMENT_SUFFIXES | {".txt", ".md"}
                 and " " not in source.strip()):
