@@ -39,6 +39,7 @@ class Extraction:
     document: Document
     records: list[InitiativeRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # titles of sections without a place
 
 
 class _Sources:
@@ -101,6 +102,7 @@ def extract(doc: Document) -> Extraction:
         if case.city is None or case.country is None:
             found = metadata_place(text, case.start, case.end)
             if found is None:
+                result.skipped.append(label)
                 result.warnings.append(
                     f"{doc.name}: skipped '{label[:60]}' ({doc.locator(case.start, case.end)}):"
                     " no city and country found; add a 'City, Country' line")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import codecs
 import io
+import logging
 import re
 import struct
+import warnings
 import zipfile
 import zlib
 from html.parser import HTMLParser
@@ -100,6 +102,19 @@ def _decode_text(name: str, data: bytes) -> str:
 # -- PDF -----------------------------------------------------------------------------------
 
 def _read_pdf(name: str, data: bytes, settings: Settings) -> Document:
+    # pypdf logs what it repairs; the one-line error below (or the text) is what users need
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _read_pdf_quietly(name, data, settings)
+    finally:
+        pypdf_log.setLevel(level)
+
+
+def _read_pdf_quietly(name: str, data: bytes, settings: Settings) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 

@@ -30,11 +30,12 @@ def extract_file(path: Path, settings: Settings) -> Extraction:
     """Read one file and extract its case studies; a file with none is an error."""
     result = extract(read_document(path, settings))
     if not result.records:
-        reasons = "; ".join(w.split(": ", 1)[-1] for w in result.warnings[:2])
+        where = (f" in {len(result.skipped)} section(s), first '{result.skipped[0][:60]}'"
+                 if result.skipped else "")
         raise InvalidDocument(
-            f"{path.name}: no case study recognised"
-            + (f" ({reasons})" if reasons else " (no city and country found)")
-            + "; give each case study a heading with 'City, Country' or a 'City:' line")
+            f"{path.name}: no case study recognised: no city and country found{where}; "
+            "give each case study a 'City, Country' line (or 'City: Quito, Ecuador') and "
+            "ingest again")
     return result
 
 
