@@ -76,3 +76,15 @@ def test_cluster_options_are_checked() -> None:
     with pytest.raises(CommongroundError, match="cannot reach the Dask scheduler"), \
             dask_client(scheduler="tcp://127.0.0.1:9", connect_timeout=0.5):
         pass
+
+
+def test_an_existing_cluster_is_used_by_its_scheduler_address(tmp_path: Path,
+                                                              client: Any) -> None:
+    corpus = write_corpus(tmp_path / "in.jsonl", corpus_rows(60))
+    map_corpus(corpus, tmp_path / "local.jsonl", text_column="body", batch_size=25,
+               source=FakeSource())
+    with dask_client(scheduler=client.scheduler.address) as remote:
+        report = map_corpus(corpus, tmp_path / "remote.jsonl", text_column="body",
+                            batch_size=25, source=FakeSource(), executor=DaskExecutor(remote))
+    assert report.batches == 3
+    assert (tmp_path / "remote.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
