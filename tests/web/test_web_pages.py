@@ -148,7 +148,7 @@ def test_stated_and_suggested_sdgs_are_distinguished(client: TestClient) -> None
     assert 'data-goal="2"' in stated and 'data-goal="12"' in stated
     assert 'data-goal="11"' not in stated
     assert 'data-goal="11"' in suggested and "83%" in suggested
-    assert "targets 11.7" in suggested
+    assert "target 11.7 (61%)" in suggested
     assert "<details>" in suggested and "gardens on vacant city lots" in suggested
     goal = framework().goal(11)
     assert f"background-color: {goal.colour}; color: {goal.text_colour};" in suggested

@@ -210,7 +210,9 @@ class GoalLinks:
 
     goal: Goal
     sources: list[str] = field(default_factory=list)
-    targets: list[str] = field(default_factory=list)
+    #: target ids with the model's score of each (None for stated targets)
+    targets: list[tuple[str, float | None]] = field(default_factory=list)
+    #: the goal-level probability (target scores are a different quantity)
     score: float | None = None
     evidence: list[str] = field(default_factory=list)
     #: indexes into the record's sources that back the link
@@ -232,9 +234,10 @@ def _group(links: list[SdgLink], fw: Framework) -> list[GoalLinks]:
         g = out.setdefault(link.goal, GoalLinks(goal=fw.goal(link.goal)))
         if link.source not in g.sources:
             g.sources.append(link.source)
-        if link.target and link.target not in g.targets:
-            g.targets.append(link.target)
-        if link.score is not None:
+        if link.target:
+            if link.target not in (t for t, _ in g.targets):
+                g.targets.append((link.target, link.score))
+        elif link.score is not None:
             g.score = max(g.score or 0.0, link.score)
         g.evidence.extend(e for e in link.evidence if e not in g.evidence)
         if link.source_ref is not None and link.source_ref not in g.refs:
