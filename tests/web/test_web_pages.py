@@ -11,6 +11,9 @@ from typer.testing import CliRunner
 from web_catalog import AHMEDABAD_TITLE
 
 from commonground.sdg.framework import framework
+from commonground.settings import Settings
+from commonground.store import Store
+from commonground.web.app import create_app
 
 
 class Outline(HTMLParser):
@@ -256,3 +259,20 @@ def test_pages_answer_head_requests(client: TestClient) -> None:
         r = client.head(path)
         assert r.status_code == 200, path
         assert r.headers["content-type"].startswith("text/html")
+
+
+def test_every_demo_initiative_page_renders(settings: Settings, store: Store) -> None:
+    from commonground.catalog import iter_records
+    from commonground.catalog.demo import load_demo
+
+    load_demo(store, settings)
+    records = list(iter_records(store))
+    assert len(records) == 8
+    with TestClient(create_app(settings, store=store)) as c:
+        for rec in records:
+            r = c.get(f"/initiatives/{rec.id}")
+            assert r.status_code == 200, rec.id
+            check_accessible(r.text)
+            assert rec.city.name in r.text
+        for goal in range(1, 18):
+            check_accessible(c.get(f"/sdgs/{goal}").text)
