@@ -55,7 +55,9 @@ def test_eight_initiatives_with_places_awards_and_stated_sdgs(seed_doc: Path,
         assert {a.programme for a in rec.awards} == awards, city
         assert rec.goals("stated") == goals, city
         stated = [s for s in rec.sdgs if s.source == "stated"]
-        assert all(s.evidence and "SDG" in s.evidence[0] for s in stated), city
+        # the evidence is the sentence stating the goals, without the box's label
+        assert all(s.evidence and "SDGs" in s.evidence[0] for s in stated), city
+        assert not any(s.evidence[0].startswith("SDG Urban") for s in stated), city
 
 
 def test_key_figures_are_among_the_outcomes(seed_doc: Path, settings: Settings) -> None:

@@ -12,7 +12,8 @@ from commonground.ingest.text import NUMBER, Text, squash, to_number
 _GOALS = r"(?:\d{1,2})(?:\s*(?:,|and|&|\+|or)\s*(?:SDGs?\s*)?\d{1,2}(?!\d))*"
 SDG_LIST = re.compile(
     rf"\b(?:SDGs?|Sustainable\s+Development\s+Goals?|Global\s+Goals?)\s*#?\s*({_GOALS})(?!\d|\.\d)")
-_LABEL = re.compile(r"(?m)^[ \t]*([A-Z][\w ,&/-]{0,40}\bSDGs?\b[\w ,&/-]{0,40}):")
+_LABEL = re.compile(r"(?m)(?:^|(?<=\f))[ \t]*(?=[^\n:]{0,60}\bSDGs?\b)"
+                    r"([A-Z][\w ,&/-]{0,80}):")
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def awards_in_text(text: Text, start: int, end: int) -> list[AwardMention]:
     """Awards named in a case study: "Award(s): …" lines and sentences saying it won one."""
     out: list[AwardMention] = []
     seg = text.masked[start:end]
-    for m in re.finditer(r"(?im)^[ \t]*(?:awards?|prizes?|recognition)[ \t]*:[ \t]*(.+)$", seg):
+    for m in re.finditer(r"(?im)(?:^|(?<=\f))[ \t]*(?:awards?|prizes?|recognition)[ \t]*:"
+                         r"[ \t]*([^\n\f]+)", seg):
         for name, year in split_awards(m.group(1)):
             out.append(AwardMention(name, year, start + m.start(1), start + m.end(1)))
     for s, e in text.sentences_in(start, end):

@@ -353,13 +353,13 @@ def split_cases(text: Text) -> list[CaseStudy]:
 def metadata_place(text: Text, start: int, end: int) -> tuple[str, str, int, int] | None:
     """A city and country named in a case study's text: "City: …" lines, else "in City, Country"."""
     seg = text.masked[start:end]
-    m = re.search(r"(?im)^[ \t]*(?:city|location|place|where|municipality)[ \t]*:[ \t]*(.+)$",
-                  seg)
+    m = re.search(r"(?im)(?:^|(?<=\f))[ \t]*(?:city|location|place|where|municipality)"
+                  r"[ \t]*:[ \t]*([^\n\f]+)", seg)
     if m:
         place = parse_place(m.group(1))
         if place is not None:
             return place.city, place.country, start + m.start(1), start + m.end(1)
-        c = re.search(r"(?im)^[ \t]*country[ \t]*:[ \t]*(.+)$", seg)
+        c = re.search(r"(?im)(?:^|(?<=\f))[ \t]*country[ \t]*:[ \t]*([^\n\f]+)", seg)
         code = lookup_country(c.group(1)) if c else None
         if code is not None:
             return m.group(1).strip(), code, start + m.start(1), start + m.end(1)

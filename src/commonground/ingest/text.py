@@ -15,8 +15,8 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>")
 _HEADING = re.compile(r"(?m)(?:^|(?<=\f))[ \t]*(#{1,6})[ \t]+")
 _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!$|])")
 _LINK = re.compile(r"\[([^\]\n]{1,200})\]\([^)\s]{1,500}\)")
-_RULE = re.compile(r"(?m)^[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$")
-_QUOTE = re.compile(r"(?m)^[ \t]*>")
+_RULE = re.compile(r"(?m)(?:^|(?<=\f))[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$")
+_QUOTE = re.compile(r"(?m)(?:^|(?<=\f))[ \t]*>")
 _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
 
 
