@@ -174,3 +174,85 @@ def test_award_programme_names_are_normalised(line: str, expected: str) -> None:
     from commonground.ingest.facts import normalise_programme
 
     assert normalise_programme(line) == expected
+
+
+CONTENTS_WITH_LEADERS = """# Circular Cities Compendium
+
+## Contents
+
+1. Amsterdam, Netherlands — Doughnut Economics Model .......... 3
+2. Kampala, Uganda — Waste to Briquettes .......... 5
+3. Conclusion .......... 8
+
+## Doughnut Economics Model
+
+**Amsterdam, Netherlands**
+
+In 2020 the City of Amsterdam adopted the Doughnut model with Doughnut Economics Action Lab,
+a non-profit organisation. The city aims to halve the use of new raw materials by 2030, a 50%
+cut (SDG 12).
+
+## Waste to Briquettes
+
+**Kampala, Uganda**
+
+Kampala Capital City Authority started turning market waste into fuel briquettes in 2015 with
+support from the United Nations Development Programme. About 1,500 tonnes of waste are
+processed each year, and 300 women earn an income. It contributes to SDGs 7, 11 and 12.
+
+## Conclusion
+
+Both cities show that waste is a resource, as Lagos, Nigeria found too.
+"""
+
+ONE_PER_FILE = """NAIROBI, KENYA
+Green Schools Initiative
+
+Nairobi City County launched the Green Schools Initiative in 2019. It has planted 20,000 trees
+in 150 schools, supported by the Kenya Forest Service and Strathmore University. (SDGs 4, 13,
+15)
+
+Winner of the 2021 Guangzhou International Award for Urban Innovation.
+"""
+
+METADATA_HTML = """<html><body><article><h1>Seoul Sharing City</h1>
+<p><strong>Location:</strong> Seoul, South Korea</p>
+<p>Seoul Metropolitan Government launched Sharing City in 2012. By 2018 it supported 100
+sharing enterprises and saved KRW 48 billion. It was shortlisted for the Guangzhou Award
+2014.</p><p>SDGs: 11, 12</p></article></body></html>
+"""
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("compendium.md", CONTENTS_WITH_LEADERS, [
+        ("Doughnut Economics Model", "Amsterdam", "NL", [12], [], 2020,
+         {"City of Amsterdam": "public", "Doughnut Economics Action Lab": "civil_society"},
+         {(50, "%")}),
+        ("Waste to Briquettes", "Kampala", "UG", [7, 11, 12], [], 2015,
+         {"Kampala Capital City Authority": "public",
+          "United Nations Development Programme": "international"},
+         {(1500, "t waste"), (300, "women")}),
+    ]),
+    ("nairobi.txt", ONE_PER_FILE, [
+        ("Green Schools Initiative", "Nairobi", "KE", [4, 13, 15], ["Guangzhou Award"], 2019,
+         {"Kenya Forest Service": "public", "Strathmore University": "academic"},
+         {(20_000, "trees"), (150, "schools")}),
+    ]),
+    ("seoul.html", METADATA_HTML, [
+        ("Seoul Sharing City", "Seoul", "KR", [11, 12], ["Guangzhou Award"], 2012,
+         {"Seoul Metropolitan Government": "public"}, {(48e9, "KRW")}),
+    ]),
+])
+def test_more_layouts(name: str, content: str, expected: list[tuple[object, ...]],
+                      tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    records = extract_file(path, settings).records
+    got = [(r.title, r.city.name, r.city.country, r.goals("stated"),
+            [a.programme for a in r.awards], r.period.start,
+            {p.name: p.sector for p in r.partners},
+            {(o.value, o.unit) for o in r.outcomes}) for r in records]
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected, strict=True):
+        assert g[:7] == e[:7]
+        assert e[7] <= g[7]  # type: ignore[operator]

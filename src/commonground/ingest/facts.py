@@ -11,7 +11,8 @@ from commonground.ingest.text import NUMBER, Text, squash, to_number
 
 _GOALS = r"(?:\d{1,2})(?:\s*(?:,|and|&|\+|or)\s*(?:SDGs?\s*)?\d{1,2}(?!\d))*"
 SDG_LIST = re.compile(
-    rf"\b(?:SDGs?|Sustainable\s+Development\s+Goals?|Global\s+Goals?)\s*#?\s*({_GOALS})(?!\d|\.\d)")
+    rf"\b(?:SDGs?|Sustainable\s+Development\s+Goals?|Global\s+Goals?)\s*[:#]?\s*({_GOALS})"
+    rf"(?!\d|\.\d)")
 _LABEL = re.compile(r"(?m)(?:^|(?<=\f))[ \t]*(?=[^\n:]{0,60}\bSDGs?\b)"
                     r"([A-Z][\w ,&/-]{0,80}):")
 

@@ -19,8 +19,10 @@ _PEOPLE = (r"people|persons|residents|inhabitants|families|households|children|w
            r"companies|businesses|firms|organi[sz]ations|schools|lives|volunteers|"
            r"participants|citizens|homes|houses|dwellings|trees|gardens|initiatives|vehicles")
 
-_MONEY = re.compile(rf"(?i)(US\$|\$|\bUSD|€|\bEUR|£|\bGBP|₹|\bINR|\bRs\.?|\bZAR|(?-i:\bR)(?=\s?\d)|"
-                    rf"¥|\bRMB|\bCNY|\bKES|\bKsh)\s?({_N}){_SCALE}")
+_ISO = ("USD|EUR|GBP|INR|ZAR|CNY|KES|KRW|JPY|BRL|MXN|COP|ARS|CLP|PEN|NGN|RWF|TZS|UGX|GHS|"
+        "EGP|MAD|IDR|PHP|THB|VND|MYR|SGD|AUD|CAD|CHF|SEK|NOK|DKK|PLN|TRY")
+_MONEY = re.compile(rf"(?i)(US\$|\$|€|£|₹|¥|\bRs\.?|\bRMB|\bKsh|(?-i:\bR)(?=\s?\d)|"
+                    rf"(?-i:\b(?:{_ISO})))\s?({_N}){_SCALE}")
 _MONEY_AFTER = re.compile(rf"(?i)\b({_N}){_SCALE}\s+(US dollars|dollars|euros?|pounds|rupees|"
                           rf"rand|yuan)\b")
 _PERCENT = re.compile(rf"(?i)\b({_N})\s?(%|percent\b|per\s+cent\b)")
@@ -77,7 +79,9 @@ def find_outcomes(text: Text, start: int, end: int) -> list[Found]:
         hits.append((m.start(), m.end(), value, unit))
 
     for m in _MONEY.finditer(masked, seg_from, seg_to):
-        add(m, to_number(m.group(2), m.group(3)), _CURRENCY.get(m.group(1).lower(), "USD"))
+        symbol = m.group(1)
+        add(m, to_number(m.group(2), m.group(3)),
+            symbol if re.fullmatch(_ISO, symbol) else _CURRENCY.get(symbol.lower(), "USD"))
     for m in _MONEY_AFTER.finditer(masked, seg_from, seg_to):
         add(m, to_number(m.group(1), m.group(2)), _CURRENCY_WORD.get(m.group(3).lower(), "USD"))
     for m in _PERCENT.finditer(masked, seg_from, seg_to):

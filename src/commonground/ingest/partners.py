@@ -16,7 +16,9 @@ from commonground.ingest.places import lookup_country
 from commonground.ingest.text import Text, fold, squash
 
 _TOKEN = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'&-]*|\d+[A-Z][\w-]*)"
-_JOIN = r"(?:(?:\s+(?:of|for|the|de|del|la|le|des|du|on|and(?!\s+the\b)))+\s+|\s+|-)"
+# a space or one line break (a name wraps in a PDF, but never across a blank line)
+_SP = r"(?:[ \t]+\n?[ \t]*|\n[ \t]*)"
+_JOIN = rf"(?:(?:{_SP}(?:of|for|the|de|del|la|le|des|du|on|and(?!\s+the\b)))+{_SP}|{_SP}|-)"
 NAME = rf"{_TOKEN}(?:{_JOIN}{_TOKEN})*"
 _NAME_RE = re.compile(NAME)
 
@@ -45,7 +47,8 @@ _CUE = re.compile(r"\b(?:University|College|Polytechnic|Academy|Institute|Founda
                   r"Association|Society|Alliance|Network|Federation|Cooperative|Council|"
                   r"Municipality|Municipal|Government|Ministry|Department|Agency|Authority|"
                   r"Commission|Company|Ltd|Inc|LLC|GmbH|Corporation|Bank|Cent(?:er|re)s?|"
-                  r"Organi[sz]ation|Union|Committee|Working Group|Platform|United Nations)\b|"
+                  r"Organi[sz]ation|Union|Committee|Working Group|Platform|United Nations|"
+                  r"Services?)\b|"
                   r"^City of\b|^UN-")
 _NOT_ORG_END = re.compile(r"\b(?:Program|Programme|Plan|Policy|Project|Initiative|Ordinance|"
                           r"Award|Prize|Journal|Framework|Strategy|Act|Law|Parks?|Exhibition|"
@@ -100,6 +103,8 @@ def guess_sector(name: str, description: str = "") -> str | None:
             return "public"
         if _PRIVATE.search(text):
             return "private"
+        if text is name and lookup_country(name.split()[0]) and _CUE.search(name):
+            return "public"  # "Kenya Forest Service": a national body
         if re.search(r"(?i)\bInstitute\b|\bCent(?:er|re)\b", text):
             return "academic" if text is name else "civil_society"
     return None
@@ -125,6 +130,16 @@ def _acronyms(text: str) -> dict[str, str]:
     return out
 
 
+def _split_and(name: str) -> list[tuple[str, int]]:
+    """"Kenya Forest Service and Strathmore University" is two organisations; "Centers for
+    Disease Control and Prevention" is one: split at "and" only if both sides have a cue."""
+    for m in re.finditer(r"\s+and\s+", name):
+        left, right = name[:m.start()], name[m.end():]
+        if _CUE.search(left) and _CUE.search(_clean(right)):
+            return [(left, 0), *[(p, m.end() + o) for p, o in _split_and(right)]]
+    return [(name, 0)]
+
+
 def find_partners(text: Text, start: int, end: int, *, exclude: list[str]) -> list[FoundPartner]:
     """Organisations in the case study; names inside ``exclude`` (title, city) are skipped."""
     masked = text.masked
@@ -134,6 +149,11 @@ def find_partners(text: Text, start: int, end: int, *, exclude: list[str]) -> li
 
     def add(raw: str, s: int, sector: str | None = None, role: str | None = None,
             description: str = "") -> None:
+        for part, offset in _split_and(raw):
+            add_one(part, s + offset, sector, role, description)
+
+    def add_one(raw: str, s: int, sector: str | None, role: str | None,
+                description: str) -> None:
         # a possessive splits "the UK’s National Programme" into two names
         raw = re.split(r"[’']s\s", raw)[-1]
         name = _clean(raw)
