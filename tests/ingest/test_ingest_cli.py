@@ -55,3 +55,13 @@ def test_a_folder_with_the_same_report_twice_keeps_one_copy(
     records = json.loads(out)
     assert len(records) == 8
     assert {r["sources"][0]["document"] for r in records} == {"a-report.md"}
+
+
+def test_ingesting_the_report_after_the_demo_adds_no_duplicates(
+        seed_report: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(capsys, "demo", "--no-serve")[0] == 0
+    before = _run(capsys, "export")[1]
+    rc, out, err = _run(capsys, "ingest", str(seed_report))
+    assert rc == 0 and "0 added" in out and "8 already in the catalog under another id" in out
+    assert err.count("is already in the catalog as '") == 8
+    assert _run(capsys, "export")[1] == before

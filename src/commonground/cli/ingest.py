@@ -67,9 +67,11 @@ def ingest_cmd(
     for w in report.warnings:
         typer.echo(f"warning: {w}", err=True)
     name = paths[0].name if len(paths) == 1 else f"{path.name} ({len(paths)} files)"
+    held = len(records) - report.total
     typer.echo(f"{name}: {len(records)} case studies; {len(report.added)} added, "
                f"{len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-               f"{report.model_sdgs} model SDG links")
+               + (f"{held} already in the catalog under another id, " if held else "")
+               + f"{report.model_sdgs} model SDG links")
 
 
 def register(app: typer.Typer) -> None:

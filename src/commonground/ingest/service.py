@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from commonground.catalog import Enricher, ImportReport, InitiativeRecord, add_initiatives
+from commonground.catalog import (
+    Enricher,
+    Filters,
+    ImportReport,
+    InitiativeRecord,
+    add_initiatives,
+    list_initiatives,
+)
 from commonground.errors import InvalidDocument, InvalidInput
 from commonground.ingest.extract import Extraction, extract
 from commonground.ingest.readers import SUPPORTED, kind_of, read_document
+from commonground.ingest.text import fold
 from commonground.settings import Settings
 from commonground.store import Store
 
@@ -60,9 +69,44 @@ def extract_paths(paths: Iterable[Path], settings: Settings,
     return records, warnings
 
 
+def _key(city: str, title: str) -> tuple[str, str]:
+    def norm(s: str) -> str:
+        return " ".join(re.findall(r"\w+", fold(s)))
+
+    return norm(city), norm(re.sub(r"\s*\([^()]{1,12}\)\s*$", "", title))
+
+
+def held_elsewhere(store: Store, records: list[InitiativeRecord]) -> dict[str, str]:
+    """Ids of records whose initiative (same city and title) the catalog has under another id,
+    e.g. a curated record of the same report: ``{ingested id: existing id}``."""
+    wanted = {_key(r.city.name, r.title): r.id for r in records if r.id}
+    found: dict[str, str] = {}
+    for country in sorted({r.city.country for r in records}):
+        offset = 0
+        while True:
+            page = list_initiatives(store, Filters(country=country), limit=200, offset=offset)
+            for item in page.items:
+                rid = wanted.get(_key(item.city.name, item.title))
+                if rid is not None and rid != item.id:
+                    found[rid] = item.id
+            offset += len(page.items)
+            if not page.items or offset >= page.total:
+                break
+    return found
+
+
 def ingest(store: Store, records: list[InitiativeRecord], warnings: list[str] | None = None,
            *, enrich: Enricher | None = None) -> ImportReport:
-    """Add or update the records in one transaction (re-ingesting updates, never duplicates)."""
-    report = add_initiatives(store, records, enrich=enrich)
-    report.warnings = [*(warnings or []), *report.warnings]
+    """Add or update the records in one transaction (re-ingesting updates, never duplicates).
+
+    A case study the catalog already holds under another id (same city and title, e.g. the
+    curated demo record) is not added a second time; a warning names the existing id.
+    """
+    elsewhere = held_elsewhere(store, records)
+    notes = [f"'{r.title}' ({r.city.name}) is already in the catalog as {elsewhere[r.id]!r}; "
+             "not added again; the existing record is kept"
+             for r in records if r.id in elsewhere]
+    fresh = [r for r in records if r.id not in elsewhere]
+    report = add_initiatives(store, fresh, enrich=enrich)
+    report.warnings = [*(warnings or []), *notes, *report.warnings]
     return report
