@@ -1,1 +1,65 @@
-"""The sdg domain."""
+"""The sdg domain: the SDG framework and the SDG mapper.
+
+Importing this package is cheap; the mapper (numpy, onnxruntime, scikit-learn state) loads
+on the first :func:`load_mapper` call and is cached per (model folder, mode).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from commonground.sdg.model import SdgMapper
+    from commonground.settings import Settings
+
+__all__ = ["SHIPPED_MODEL", "load_mapper"]
+
+#: the trained mapper shipped inside the package (scripts/train_sdg_mapper.py writes it)
+SHIPPED_MODEL = Path(__file__).parent / "models" / "sdg_mapper"
+
+_cache: dict[tuple[str, str], SdgMapper] = {}
+_lock = threading.Lock()
+
+
+def load_mapper(settings: Settings | None = None, mode: str | None = None) -> SdgMapper:
+    """The trained SDG mapper in ``mode`` ('accurate' or 'fast'), cached per (folder, mode).
+
+    The folder is ``settings.sdg_model`` when set, else the model shipped in the package;
+    the mode defaults to ``settings.sdg_mode``. Raises ModelError (with the fix) when the
+    model is missing or corrupt, InvalidInput for an unknown mode.
+    """
+    from commonground.errors import InvalidInput, ModelError
+
+    mode = mode or (settings.sdg_mode if settings is not None else "accurate")
+    if mode not in ("accurate", "fast"):
+        raise InvalidInput(f"SDG mapper mode {mode!r} is unknown; use 'accurate' or 'fast'")
+    folder = Path(settings.sdg_model) if settings is not None and settings.sdg_model else SHIPPED_MODEL
+    key = (str(folder.resolve()), mode)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+        if not folder.is_dir():
+            where = ("COMMONGROUND_SDG_MODEL" if folder != SHIPPED_MODEL
+                     else "the shipped model folder")
+            raise ModelError(
+                f"SDG mapper model not found at {folder} ({where}); unset COMMONGROUND_SDG_MODEL "
+                "to use the shipped model, or rebuild it with scripts/train_sdg_mapper.py"
+            )
+        from commonground.sdg.model import SdgMapper
+
+        # one loaded model serves both modes; share it between the two cache entries
+        other = (key[0], "fast" if mode == "accurate" else "accurate")
+        mapper = (_cache[other].with_mode(mode) if other in _cache
+                  else SdgMapper.load(folder, mode=mode))
+        _cache[key] = mapper
+        return mapper
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SdgMapper":
+        from commonground.sdg.model import SdgMapper
+
+        return SdgMapper
+    raise AttributeError(f"module 'commonground.sdg' has no attribute {name!r}")

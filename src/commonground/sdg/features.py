@@ -1,0 +1,110 @@
+"""Feature blocks of the SDG mapper: target retrieval, keyword counts, length, hashed n-grams."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from commonground.sdg.keywords import KeywordIndex, tokens
+
+FloatArray = NDArray[np.float32]
+
+#: hashed word uni/bi-gram space of the fast mode
+HASH_BITS = 17
+
+
+class TargetIndex:
+    """Unit vectors of the target/indicator/goal titles (several languages), with their ids."""
+
+    def __init__(self, vectors: FloatArray, ids: Sequence[str], goals: Sequence[int],
+                 langs: Sequence[str]) -> None:
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.ids = np.asarray(ids, dtype=object)
+        self.goals = np.asarray(goals, dtype=np.int16)
+        self.langs = np.asarray(langs, dtype=object)
+        self._goal_cols = [np.flatnonzero(self.goals == g) for g in range(1, 18)]
+        # target-level rows only (ids like '11.2'), for reporting targets
+        self.is_target = np.array([str(i).count(".") == 1 for i in self.ids])
+
+    def similarities(self, emb: FloatArray) -> FloatArray:
+        sims: FloatArray = emb @ self.vectors.T
+        return sims
+
+    def features(self, emb: FloatArray, exclude_ids: Sequence[str] | None = None) -> FloatArray:
+        """(n, 34): per goal, the max and the top-3 mean cosine to its texts.
+
+        ``exclude_ids`` (one framework id or '' per row) hides a training row's own
+        target/indicator, in every language, so the head does not learn from self-matches.
+        """
+        sims = self.similarities(emb)
+        if exclude_ids is not None:
+            for row, fid in enumerate(exclude_ids):
+                if fid:
+                    sims[row, self.ids == fid] = -1.0
+        out = np.zeros((len(emb), 34), dtype=np.float32)
+        for g, cols in enumerate(self._goal_cols):
+            block = np.sort(sims[:, cols], axis=1)
+            out[:, g] = block[:, -1]
+            out[:, 17 + g] = block[:, -3:].mean(axis=1)
+        return out
+
+    def best_targets(self, emb: FloatArray, goal: int) -> list[tuple[str, float]]:
+        """Targets of one goal ranked by cosine (max over languages) to one text vector."""
+        cols = self._goal_cols[goal - 1]
+        cols = cols[self.is_target[cols]]
+        sims = self.vectors[cols] @ emb
+        best: dict[str, float] = {}
+        for tid, s in zip(self.ids[cols], sims, strict=True):
+            best[tid] = max(best.get(tid, -1.0), float(s))
+        return sorted(best.items(), key=lambda kv: -kv[1])
+
+
+def length_features(texts: Sequence[str]) -> FloatArray:
+    return np.array([[np.log1p(len(t.split()))] for t in texts], dtype=np.float32).reshape(-1, 1)
+
+
+def hashed_ngrams(texts: Sequence[str], bits: int = HASH_BITS) -> sparse.csr_matrix:
+    """L2-normalised sublinear counts of hashed word uni- and bi-grams (stable across runs)."""
+    import zlib
+
+    size = 1 << bits
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    for text in texts:
+        toks = tokens(text)
+        grams = toks + [a + " " + b for a, b in zip(toks, toks[1:], strict=False)]
+        counts: dict[int, int] = {}
+        for gram in grams:
+            h = zlib.crc32(gram.encode("utf-8")) & (size - 1)
+            counts[h] = counts.get(h, 0) + 1
+        vals = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+        norm = float(np.linalg.norm(vals)) or 1.0
+        indices.extend(counts.keys())
+        data.extend((vals / norm).tolist())
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
+        shape=(len(texts), size),
+    )
+
+
+def dense_features(emb: FloatArray, texts: Sequence[str], targets: TargetIndex,
+                   keywords: KeywordIndex, exclude_ids: Sequence[str] | None = None,
+                   kw: FloatArray | None = None) -> FloatArray:
+    """The accurate mode's input: embedding, target retrieval, keyword counts, length."""
+    if kw is None:
+        kw = keywords.features(texts)
+    return np.hstack([emb, targets.features(emb, exclude_ids), kw, length_features(texts)])
+
+
+def fast_features(texts: Sequence[str], keywords: KeywordIndex,
+                  kw: FloatArray | None = None) -> sparse.csr_matrix:
+    """The fast mode's input: keyword counts, length and hashed n-grams (no transformer)."""
+    if kw is None:
+        kw = keywords.features(texts)
+    dense = np.hstack([kw, length_features(texts) / 5.0])
+    return sparse.hstack([sparse.csr_matrix(dense), hashed_ngrams(texts)], format="csr")

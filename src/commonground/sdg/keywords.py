@@ -1,0 +1,268 @@
+"""Keyword and Boolean-query systems over SDG vocabularies, matched in one pass over the text.
+
+Every system is reduced to phrases (token sequences, the last token possibly a ``*``
+prefix) and, for the Aurora queries, Boolean trees over those phrases. A text is
+tokenised once; phrase hits come from a hash lookup per position, so matching thousands of
+phrases costs about the same as reading the text (the fast mode relies on this).
+
+The resources themselves are package data (``models/.../keywords.json.gz``) built by
+``scripts/train_sdg_mapper.py``; their licences and sources are in the model card.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gzip
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from commonground.errors import ModelError
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _norm(tok: str) -> str:
+    # crude plural folding, applied alike to keywords and text
+    if len(tok) > 4 and tok.endswith("s") and not tok.endswith("ss"):
+        return tok[:-1]
+    return tok
+
+
+def tokens(text: str) -> list[str]:
+    return [_norm(t) for t in _TOKEN.findall(text.lower())]
+
+
+def phrase_tokens(phrase: str) -> tuple[str, ...]:
+    """Normalised tokens of a keyword; a trailing ``*`` stays on the last token as a prefix mark."""
+    raw = phrase.lower().strip()
+    star = raw.endswith("*")
+    toks = [_norm(t) for t in _TOKEN.findall(raw.rstrip("*"))] if not star else (
+        [_norm(t) for t in _TOKEN.findall(raw[:-1])[:-1]] + _TOKEN.findall(raw[:-1])[-1:])
+    if star and toks:
+        toks[-1] = toks[-1] + "*"
+    return tuple(toks)
+
+
+# ---- Boolean queries (Scopus syntax as used by Aurora v5) -------------------------------
+
+_QTOKEN = re.compile(r'"[^"]*"|\(|\)|W/\d+|PRE/\d+|AND NOT|AND|OR|[^\s()"]+')
+# Scopus precedence, loosest first: AND NOT, AND, proximity, OR
+_LEVELS: tuple[tuple[str, ...], ...] = (("AND NOT",), ("AND",), ("W/", "PRE/"), ("OR",))
+
+Query = Any  # nested lists: ["phrase", i] | [op, left, right]
+
+
+def parse_query(query: str, intern: dict[tuple[str, ...], int]) -> Query:
+    """Parse one Boolean query into a tree; phrases are interned into ``intern``."""
+    toks = _QTOKEN.findall(query)
+    pos = 0
+
+    def op_at(level: int) -> str | None:
+        if pos < len(toks):
+            t = toks[pos]
+            if any(t == p or (p.endswith("/") and t.startswith(p)) for p in _LEVELS[level]):
+                return t
+        return None
+
+    def parse(level: int) -> Query:
+        nonlocal pos
+        if level == len(_LEVELS):
+            return atom()
+        left = parse(level + 1)
+        while (op := op_at(level)) is not None:
+            pos += 1
+            left = [op, left, parse(level + 1)]
+        return left
+
+    def atom() -> Query:
+        nonlocal pos
+        if pos >= len(toks):
+            raise ValueError(f"query ends early: {query[:80]!r}")
+        t = toks[pos]
+        pos += 1
+        if t == "(":
+            node = parse(0)
+            if pos < len(toks) and toks[pos] == ")":
+                pos += 1
+            return node
+        key = phrase_tokens(t.strip('"'))
+        if not key:
+            return ["none"]
+        return ["phrase", intern.setdefault(key, len(intern))]
+
+    tree = parse(0)
+    return tree
+
+
+def _eval(node: Query, hits: dict[int, list[int]]) -> list[int]:
+    """Token positions that satisfy the node (empty list = false)."""
+    kind = node[0]
+    if kind == "phrase":
+        return hits.get(node[1], [])
+    if kind == "none":
+        return []
+    left = _eval(node[1], hits)
+    if kind == "AND NOT":
+        return left if left and not _eval(node[2], hits) else []
+    if kind == "OR":
+        return left + _eval(node[2], hits)
+    if not left:
+        return []
+    right = _eval(node[2], hits)
+    if not right:
+        return []
+    if kind == "AND":
+        return left + right
+    # W/n and PRE/n: both sides within n words (+2 for multi-word phrases)
+    n = int(kind.split("/")[1]) + 2
+    right_sorted = sorted(right)
+    near = [p for p in left
+            if (j := bisect.bisect_left(right_sorted, p - n)) < len(right_sorted)
+            and right_sorted[j] <= p + n]
+    return near + right if near else []
+
+
+# ---- the index ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Match:
+    """What one system found for one goal: count and the phrases (for evidence)."""
+
+    system: str
+    goal: int
+    count: int
+    phrases: tuple[str, ...]
+    targets: tuple[str, ...] = ()
+
+
+class KeywordIndex:
+    """All keyword systems; ``features(texts)`` gives per-system per-goal hit counts."""
+
+    def __init__(self, systems: dict[str, dict[str, Any]]) -> None:
+        self.systems_raw = systems
+        self.system_names = sorted(systems)
+        self._intern: dict[tuple[str, ...], int] = {}
+        # system -> list of (phrase id, goal)
+        self._plain: dict[str, list[tuple[int, int]]] = {}
+        # system -> list of (tree, goal, target)
+        self._queries: dict[str, list[tuple[Query, int, str]]] = {}
+        for name in self.system_names:
+            spec = systems[name]
+            if spec["kind"] == "phrases":
+                self._plain[name] = [
+                    (self._intern.setdefault(phrase_tokens(p), len(self._intern)), int(g))
+                    for p, g in spec["items"] if phrase_tokens(p)
+                ]
+            elif spec["kind"] == "queries":
+                self._queries[name] = [
+                    (parse_query(q, self._intern), int(g), str(t)) for q, g, t in spec["items"]
+                ]
+            else:
+                raise ModelError(f"keyword system {name!r} has unknown kind {spec['kind']!r}")
+        self._phrases = {i: p for p, i in self._intern.items()}
+        # phrases whose first token is exact are found by hash; the rest by prefix search
+        self._by_first: dict[str, list[int]] = defaultdict(list)
+        self._prefix_first: dict[str, list[int]] = defaultdict(list)
+        for p, i in self._intern.items():
+            if p[0].endswith("*"):
+                self._prefix_first[p[0][:-1]].append(i)
+            else:
+                self._by_first[p[0]].append(i)
+        self._phrase_goals: dict[str, dict[int, set[int]]] = {
+            name: _group(items) for name, items in self._plain.items()
+        }
+
+    @property
+    def n_features(self) -> int:
+        return 17 * len(self.system_names)
+
+    @classmethod
+    def load(cls, path: Path) -> KeywordIndex:
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot read keyword resources {path}: {exc}; reinstall "
+                             "commonground or retrain with scripts/train_sdg_mapper.py") from exc
+        return cls(data["systems"])
+
+    def save(self, path: Path) -> None:
+        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
+            json.dump({"systems": self.systems_raw}, fh, ensure_ascii=False, separators=(",", ":"))
+
+    def _phrase_hits(self, toks: Sequence[str]) -> dict[int, list[int]]:
+        hits: dict[int, list[int]] = defaultdict(list)
+        phrases = self._phrases
+        for start, tok in enumerate(toks):
+            for pid in self._by_first.get(tok, ()):
+                if _matches(phrases[pid], toks, start):
+                    hits[pid].append(start)
+        if self._prefix_first:
+            prefixed = self._prefix_first
+            for start, tok in enumerate(toks):
+                for k in range(1, len(tok) + 1):
+                    for pid in prefixed.get(tok[:k], ()):
+                        if _matches(phrases[pid], toks, start):
+                            hits[pid].append(start)
+        return hits
+
+    def match(self, text: str) -> list[Match]:
+        toks = tokens(text)
+        hits = self._phrase_hits(toks)
+        out: list[Match] = []
+        for name in self.system_names:
+            per_goal: dict[int, list[str]] = defaultdict(list)
+            targets: dict[int, list[str]] = defaultdict(list)
+            if name in self._plain:
+                for pid in hits:
+                    for g in self._phrase_goals[name].get(pid, ()):
+                        per_goal[g].append(" ".join(self._phrases[pid]))
+            else:
+                for tree, g, target in self._queries[name]:
+                    found = _eval(tree, hits)
+                    if found:
+                        per_goal[g].extend(" ".join(toks[p] for p in sorted(set(found))[:3]).split())
+                        targets[g].append(target)
+            for g, phrases in per_goal.items():
+                count = len(targets[g]) if name in self._queries else len(phrases)
+                out.append(Match(name, g, count, tuple(dict.fromkeys(phrases)),
+                                 tuple(dict.fromkeys(targets[g]))))
+        return out
+
+    def features(self, texts: Iterable[str]) -> NDArray[np.float32]:
+        """(n, 17 * systems) matrix of log1p hit counts, system-major."""
+        rows = []
+        for text in texts:
+            row = np.zeros(self.n_features, dtype=np.float32)
+            for m in self.match(text):
+                row[self.system_names.index(m.system) * 17 + m.goal - 1] = np.log1p(m.count)
+            rows.append(row)
+        return np.vstack(rows) if rows else np.zeros((0, self.n_features), np.float32)
+
+
+def _matches(phrase: tuple[str, ...], toks: Sequence[str], start: int) -> bool:
+    if start + len(phrase) > len(toks):
+        return False
+    for k, p in enumerate(phrase):
+        t = toks[start + k]
+        if p.endswith("*"):
+            if not t.startswith(p[:-1]):
+                return False
+        elif t != p:
+            return False
+    return True
+
+
+def _group(items: list[tuple[int, int]]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = defaultdict(set)
+    for pid, g in items:
+        out[pid].add(g)
+    return dict(out)

@@ -1,0 +1,93 @@
+"""Text handling for the SDG mapper: validation, sentences, chunks, a rough language guess."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from commonground.errors import InvalidInput
+
+# a sentence ends at . ! ? (or their CJK forms) followed by space, or at a blank line
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9¿¡])|\n\s*\n+")
+_WS = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+#: frequent function words; enough to tell the four languages the mapper is tested on
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset("the and of to in is are for with that this on by from be as".split()),
+    "es": frozenset("el la los las de del y en que por para con una un es se su al".split()),
+    "fr": frozenset("le la les des de du et en que pour avec une un est sur au aux dans".split()),
+    "pt": frozenset("o a os as de do da dos das e em que para com uma um é no na ao pelo".split()),
+}
+
+
+def check_text(text: object, *, where: str = "text") -> str:
+    """The text itself, or InvalidInput when it is not a non-blank string."""
+    if not isinstance(text, str):
+        raise InvalidInput(
+            f"{where} must be a string, got {type(text).__name__}; pass the document's text "
+            "(read files first, e.g. Path(...).read_text())"
+        )
+    if not text.strip():
+        raise InvalidInput(f"{where} is empty; pass a non-blank snippet or document to map")
+    return text
+
+
+def check_texts(texts: object) -> list[str]:
+    """A list of valid texts, or InvalidInput naming the first offending item."""
+    if isinstance(texts, str | bytes) or not isinstance(texts, Sequence):
+        raise InvalidInput(
+            f"texts must be a sequence of strings, got {type(texts).__name__}; "
+            "wrap a single text in a list or use map(text)"
+        )
+    return [check_text(t, where=f"texts[{i}]") for i, t in enumerate(texts)]
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences (or short paragraphs) of a text, whitespace-normalised, blanks dropped."""
+    parts = (_WS.sub(" ", p).strip() for p in _SENTENCE_END.split(text))
+    return [p for p in parts if p]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    text: str
+    sentences: tuple[str, ...]
+
+
+def chunks(text: str, *, max_words: int = 160) -> list[Chunk]:
+    """Windows of whole sentences of at most about ``max_words`` words each.
+
+    A text shorter than the window is one chunk, so a benchmark-sized snippet is embedded
+    once, exactly as written. A single over-long sentence becomes a chunk of its own (the
+    embedder truncates it).
+    """
+    sents = sentences(text)
+    if sum(len(s.split()) for s in sents) <= max_words:
+        return [Chunk(_WS.sub(" ", text).strip(), tuple(sents))]
+    out: list[Chunk] = []
+    cur: list[str] = []
+    n = 0
+    for s in sents:
+        w = len(s.split())
+        if cur and n + w > max_words:
+            out.append(Chunk(" ".join(cur), tuple(cur)))
+            cur, n = [], 0
+        cur.append(s)
+        n += w
+    if cur:
+        out.append(Chunk(" ".join(cur), tuple(cur)))
+    return out
+
+
+def guess_language(text: str) -> str | None:
+    """'en', 'es', 'fr' or 'pt' from function-word counts; None when unclear."""
+    words = [w.lower() for w in _WORD.findall(text[:5000])]
+    if not words:
+        return None
+    counts = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    best = max(counts, key=lambda k: counts[k])
+    if counts[best] < max(2, 0.05 * len(words)):
+        return None
+    return best

@@ -1,0 +1,153 @@
+"""Training data and resources for the SDG mapper, read from ``../shared/data/sdg``.
+
+Only sources whose licence allows shipping derived artefacts in an AGPL-3.0 package are
+read here (see ``SOURCES``); the benchmark texts are never read. ``scripts/train_sdg_mapper.py``
+drives this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from commonground.errors import InvalidInput
+
+#: languages of the official texts used as training text and as retrieval targets. es/fr
+#: are required; it/ca/ro are Romance neighbours that help Portuguese, which the
+#: multilingual file lacks.
+TRAIN_LANGUAGES = ("en", "es", "fr", "it", "ca", "ro", "de")
+TARGET_LANGUAGES = ("en", "es", "fr", "it", "ca", "ro")
+
+#: what is read, from where, under which licence (copied into the model card)
+SOURCES: dict[str, dict[str, str]] = {
+    "official_texts": {
+        "file": "sdg_official_texts_multilingual.csv",
+        "what": "UN goal, target and indicator titles (official wording and translations), "
+                f"languages {', '.join(TRAIN_LANGUAGES)}",
+        "origin": "open-sdg/sdg-translations @ 0cda585",
+        "licence": "MIT (repository); UN official texts",
+    },
+    "aurora_survey": {
+        "file": "labelled/aurora_survey_papers.csv",
+        "what": "titles/abstracts of papers that researchers chose as relevant to an SDG",
+        "origin": "oacore/sdg_classification @ 67a70da (Aurora survey, Zenodo 3798385)",
+        "licence": "MIT (repository); used for training only, no text is shipped",
+    },
+    "oro_gold": {
+        "file": "labelled/oro_gold_multilabel.csv",
+        "what": "expert multi-label SDG annotations of Open Research Online abstracts",
+        "origin": "oacore/sdg_classification @ 67a70da",
+        "licence": "MIT (repository); used for training only, no text is shipped",
+    },
+    "sdgo": {
+        "file": "keywords/text2sdg_sdgo_queries.csv",
+        "what": "SDG ontology keywords (Bautista-Puig & Mauleón), as redistributed by text2sdg",
+        "origin": "dwulff/text2sdg @ 8080a64 : data/sdgo_queries.RData",
+        "licence": "GPL-3.0 (text2sdg); shipped as package data with attribution",
+    },
+    "osdg": {
+        "file": "keywords/osdg_v1_keyword_map.csv",
+        "what": "OSDG v1 keyword-to-SDG ontology map",
+        "origin": "osdg-ai/osdg-tool @ f32dd78 : osdg/core/sdg/data_files/OSDG-kw-mapping.json",
+        "licence": "LGPL-3.0; shipped as package data with attribution",
+    },
+    "aurora": {
+        "file": "keywords/aurora_sdg_queries_v5.csv",
+        "what": "Aurora Universities Network SDG queries v5 (target level, Boolean)",
+        "origin": "Aurora-Network-Global/sdg-queries @ 9acd03d",
+        "licence": "CC-BY 4.0; shipped as package data with attribution",
+    },
+}
+
+#: sources in the data folder that are deliberately NOT used, and why
+EXCLUDED = {
+    "text2sdg_sdsn_queries.csv": "upstream SDSN ANZ list states no licence",
+    "text2sdg_auckland_queries.csv": "upstream Auckland list states no licence",
+    "text2sdg_elsevier_queries.csv / sdgmapr_elsevier100_weighted.csv":
+        "upstream Elsevier / Mendeley Data terms not verified",
+    "text2sdg_siris_queries.csv": "upstream terms not verified; largely overlaps SDGO",
+    "sdgmapr_cmu1000_weighted.csv": "upstream CMU list states no licence",
+    "seesus_target_regex.csv": "GPL-3.0 and usable, but 557 regexes cost ~0.2 s per text, "
+                               "over the accurate mode's speed budget",
+    "benchmark_meta/": "test-set metadata: error analysis and deduplication only",
+}
+
+
+@dataclass
+class TrainingSet:
+    texts: list[str]
+    labels: NDArray[np.int8]  # (n, 17)
+    source: list[str]
+    #: official-text rows keep their framework id ('11.2', '11.2.1', '11') to avoid self-matches
+    framework_id: list[str] = field(default_factory=list)
+
+
+def _csv(path: Path) -> Iterator[dict[str, str]]:
+    if not path.is_file():
+        raise InvalidInput(f"{path} not found; pass --data pointing at ../shared/data/sdg")
+    with path.open(encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh)
+
+
+def _goals(field_value: str) -> list[int]:
+    return sorted({int(g) for g in re.findall(r"\d+", field_value) if 1 <= int(g) <= 17})
+
+
+def official_texts(data: Path, languages: tuple[str, ...]) -> list[dict[str, str]]:
+    rows = [r for r in _csv(data / SOURCES["official_texts"]["file"]) if r["lang"] in languages]
+    return [r for r in rows if r["text"].strip()]
+
+
+def load_training_set(data: Path) -> TrainingSet:
+    texts: list[str] = []
+    labels: list[list[int]] = []
+    source: list[str] = []
+    fid: list[str] = []
+
+    def add(text: str, goals: list[int], src: str, framework: str = "") -> None:
+        text = " ".join(text.split())
+        if text and goals:
+            texts.append(text)
+            labels.append(goals)
+            source.append(src)
+            fid.append(framework)
+
+    for r in official_texts(data, TRAIN_LANGUAGES):
+        add(r["text"], [int(r["goal"])], f"official:{r['lang']}:{r['level']}", r["id"])
+    for r in _csv(data / SOURCES["aurora_survey"]["file"]):
+        add(f"{r['title']}. {r['abstract']}".strip(" ."), _goals(r["sdgs"]), "aurora_survey")
+    for r in _csv(data / SOURCES["oro_gold"]["file"]):
+        add(f"{r['title']}. {r['abstract']}".strip(" ."), _goals(r["sdgs"]), "oro_gold")
+    y = np.zeros((len(texts), 17), dtype=np.int8)
+    for i, goals in enumerate(labels):
+        y[i, [g - 1 for g in goals]] = 1
+    return TrainingSet(texts, y, source, fid)
+
+
+def keyword_systems(data: Path) -> dict[str, dict[str, Any]]:
+    """The shipped keyword systems in the KeywordIndex format."""
+    sdgo = [[r["keyword"], int(r["sdg"])] for r in _csv(data / SOURCES["sdgo"]["file"])]
+    osdg = [[r["keyword"], int(r["sdg"])] for r in _csv(data / SOURCES["osdg"]["file"])]
+    aurora = [[r["query"], int(r["sdg"]), r["target"]]
+              for r in _csv(data / SOURCES["aurora"]["file"])]
+    return {
+        "sdgo": {"kind": "phrases", "items": sdgo},
+        "osdg": {"kind": "phrases", "items": osdg},
+        "aurora": {"kind": "queries", "items": aurora},
+    }
+
+
+def target_texts(data: Path) -> list[dict[str, str]]:
+    """Target and indicator titles in TARGET_LANGUAGES: the retrieval side of the mapper."""
+    return [
+        {"id": r["id"], "goal": r["goal"], "lang": r["lang"], "level": r["level"], "text": r["text"]}
+        for r in official_texts(data, TARGET_LANGUAGES)
+        if r["level"] in ("target", "indicator") or (r["level"] == "goal" and r["field"] == "title")
+    ]
