@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -52,9 +52,66 @@ def _inline(text: str) -> str:
     return out.replace("\t", "    ")
 
 
-def render_markdown_pdf(source: Path, target: Path) -> Path:
-    """Headings and paragraphs of a Markdown file on A4 pages; three or more blank lines in
-    a row (where the report's own pages ended) become a page break."""
+def _blocks(source: Path) -> Iterator[tuple[int, str] | None]:
+    """(heading level or 0, text) of each Markdown block; None where a page ended (three or
+    more blank lines in a row, as the report's own page ends were converted)."""
+    for chunk in re.split(r"\n[ \t]*\n[ \t]*\n[ \t]*\n+", source.read_text(encoding="utf-8")):
+        for block in re.split(r"\n[ \t]*\n", chunk):
+            block = block.strip()
+            if not block or re.fullmatch(r"-{3,}", block):
+                continue
+            m = re.match(r"(#{1,6})\s+(.*)", block, re.S)
+            if m:
+                yield len(m.group(1)), m.group(2).strip()
+            else:
+                yield 0, block
+        yield None
+
+
+def _plain(text: str) -> str:
+    text = re.sub(r"</?(?:b|i|sub|sup)>|\*+", "", text.replace("\\$", "$"))
+    return re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
+
+
+def render_markdown_docx(source: Path, target: Path) -> Path:
+    """The Markdown's headings as Word headings, its paragraphs as paragraphs, its page ends
+    as page breaks."""
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    d = docx.Document()
+    for item in _blocks(source):
+        if item is None:
+            d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        elif item[0]:
+            d.add_heading(_plain(item[1]), level=min(item[0], 3))
+        else:
+            for line in re.split(r" {2,}\n|\n(?=\S)", item[1]):
+                d.add_paragraph(_plain(line).replace("\n", " "))
+    d.save(str(target))
+    return target
+
+
+def render_markdown_html(source: Path, target: Path) -> Path:
+    """The Markdown as an HTML page: h1/h2 headings, paragraphs with <br> line breaks."""
+    parts = ["<!doctype html><html><head><meta charset='utf-8'>"
+             "<title>report</title></head><body>"]
+    for item in _blocks(source):
+        if item is None:
+            parts.append("<hr>")
+        elif item[0]:
+            parts.append(f"<h{item[0]}>{html.escape(_plain(item[1]))}</h{item[0]}>")
+        else:
+            lines = [html.escape(_plain(x)) for x in re.split(r" {2,}\n|\n", item[1])]
+            parts.append("<p>" + "<br>".join(lines) + "</p>")
+    target.write_text("\n".join(parts) + "</body></html>", encoding="utf-8")
+    return target
+
+
+def render_markdown_pdf(source: Path, target: Path, pagesize: tuple[float, float] | None = None,
+                        ) -> Path:
+    """Headings and paragraphs of a Markdown file on A4 (or ``pagesize``) pages; three or
+    more blank lines in a row (where the report's own pages ended) become a page break."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
@@ -77,7 +134,7 @@ def render_markdown_pdf(source: Path, target: Path) -> Path:
                 story.append(Paragraph(text, styles["BodyText"]))
             story.append(Spacer(1, 4))
         story.append(PageBreak())
-    SimpleDocTemplate(str(target), pagesize=A4, title=source.stem).build(story)
+    SimpleDocTemplate(str(target), pagesize=pagesize or A4, title=source.stem).build(story)
     return target
 
 
@@ -95,3 +152,18 @@ def seed_pdf(seed_report: Path, _pdf_cache: dict[Path, Path],
         _pdf_cache[seed_report] = render_markdown_pdf(seed_report,
                                                       folder / f"{seed_report.stem}.pdf")
     return _pdf_cache[seed_report]
+
+
+@pytest.fixture
+def render_seed(seed_report: Path, tmp_path: Path) -> Callable[[str], Path]:
+    """Render the seed report as 'docx', 'html' or 'pdf-a5' (narrow pages) into tmp_path."""
+    def render(fmt: str) -> Path:
+        if fmt == "docx":
+            return render_markdown_docx(seed_report, tmp_path / "seed.docx")
+        if fmt == "html":
+            return render_markdown_html(seed_report, tmp_path / "seed.html")
+        from reportlab.lib.pagesizes import A5
+
+        return render_markdown_pdf(seed_report, tmp_path / "seed.pdf", pagesize=A5)
+
+    return render

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,11 @@ def test_every_fact_cites_the_passage_it_came_from(seed_doc: Path, settings: Set
         assert rec.title.split()[0] in doc.text[whole.start:whole.end]
         facts = [*rec.sdgs, *rec.outcomes, *rec.awards, *rec.partners]
         assert facts and all(f.source_ref is not None for f in facts)
+        for partner in rec.partners:
+            assert partner.source_ref is not None
+            src = rec.sources[partner.source_ref]
+            cited = " ".join(doc.text[src.start or 0:src.end or 0].split())
+            assert partner.name in cited, (partner.name, cited)
         for outcome in rec.outcomes:
             assert outcome.source_ref is not None
             src = rec.sources[outcome.source_ref]
@@ -146,3 +152,20 @@ def test_cli_reingest_updates_instead_of_duplicating(seed_report: Path,
     rc, out, _ = _run(capsys, "show", "dar-es-salaam-school-area-road-safety-assessments-and-"
                                       "improvements-sarsai")
     assert rc == 0 and "Dar es Salaam, TZ" in out and "SDGs (stated): 4, 9" in out
+
+
+@pytest.mark.parametrize("fmt", ["docx", "html", "pdf-a5"])
+def test_the_seed_in_other_formats_gives_the_same_records(
+        fmt: str, seed_report: Path, render_seed: Callable[[str], Path],
+        settings: Settings) -> None:
+    # DOCX headings, HTML blocks, and narrow PDF pages that wrap headings and contents lines
+    path = render_seed(fmt)
+
+    def facts(records: list[InitiativeRecord]) -> list[tuple[object, ...]]:
+        return [(r.id, r.city.name, r.city.country, [a.programme for a in r.awards],
+                 r.goals("stated"), r.period.start, r.city.population,
+                 sorted((o.value, o.unit) for o in r.outcomes),
+                 sorted((p.name, p.sector) for p in r.partners)) for r in records]
+
+    assert facts(extract_file(path, settings).records) == facts(
+        extract_file(seed_report, settings).records)

@@ -170,7 +170,7 @@ def start_year(text: Text, start: int, end: int, names: list[str]) -> tuple[int,
         years = [int(y) for y in _YEAR.findall(sentence)]
         if not verb or not years:
             continue
-        low = sentence.lower()
+        low = squash(sentence).lower()
         named = any(n and n.lower() in low for n in names)
         rank = 0 if named else 1
         candidates.append((rank, s, min(years), e))

@@ -90,7 +90,7 @@ class FoundPartner:
 
 def guess_sector(name: str, description: str = "") -> str | None:
     """public, private, civil_society, academic or international, from cue words."""
-    for text in (description, name):
+    for text in (squash(description), squash(name)):
         if not text:
             continue
         if _ACADEMIC.search(text):
@@ -103,10 +103,10 @@ def guess_sector(name: str, description: str = "") -> str | None:
             return "public"
         if _PRIVATE.search(text):
             return "private"
-        if text is name and lookup_country(name.split()[0]) and _CUE.search(name):
+        if text == squash(name) and lookup_country(text.split()[0]) and _CUE.search(text):
             return "public"  # "Kenya Forest Service": a national body
         if re.search(r"(?i)\bInstitute\b|\bCent(?:er|re)\b", text):
-            return "academic" if text is name else "civil_society"
+            return "academic" if text == squash(name) else "civil_society"
     return None
 
 
@@ -117,16 +117,19 @@ def _clean(name: str) -> str:
     return name
 
 
-def _acronyms(text: str) -> dict[str, str]:
-    """"Long Name (LN)" definitions whose letters are the long name's initials, in order."""
-    out: dict[str, str] = {}
-    for m in re.finditer(rf"({NAME})\s*\(([A-Z][A-Za-z-]{{1,10}})\)", text):
+def _acronyms(text: str, start: int, end: int) -> dict[str, tuple[str, int]]:
+    """"Long Name (LN)" definitions whose letters are the long name's initials, in order:
+    ``{short: (long, offset of the definition)}``."""
+    out: dict[str, tuple[str, int]] = {}
+    for m in re.finditer(rf"({NAME})\s*\(([A-Z][A-Za-z-]{{1,10}})\)", text[:end]):
+        if m.start() < start:
+            continue
         long, short = _clean(m.group(1)), m.group(2)
         initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w’'-]*", long)).upper()
         letters = re.sub(r"[^A-Z]", "", short)
         it = iter(initials)
-        if letters and all(ch in it for ch in letters):
-            out[short] = long
+        if letters and all(ch in it for ch in letters) and short not in out:
+            out[short] = (long, m.start(1))
     return out
 
 
@@ -145,7 +148,7 @@ def find_partners(text: Text, start: int, end: int, *, exclude: list[str]) -> li
     masked = text.masked
     found: dict[str, FoundPartner] = {}
     skip = [fold(x) for x in exclude if x]
-    acronyms = _acronyms(masked[start:end])
+    acronyms = _acronyms(masked, start, end)
 
     def add(raw: str, s: int, sector: str | None = None, role: str | None = None,
             description: str = "") -> None:
@@ -157,7 +160,8 @@ def find_partners(text: Text, start: int, end: int, *, exclude: list[str]) -> li
         # a possessive splits "the UK’s National Programme" into two names
         raw = re.split(r"[’']s\s", raw)[-1]
         name = _clean(raw)
-        name = acronyms.get(name, name)
+        if name in acronyms:
+            name, s = acronyms[name]  # cite the definition, where the full name stands
         if len(name) < 2 or not name[0].isupper() or (_NOT_ORG_END.search(name) and not (
                 _CUE.search(name) and re.search(r"United Nations|UN-", name))):
             return
@@ -168,8 +172,8 @@ def find_partners(text: Text, start: int, end: int, *, exclude: list[str]) -> li
             return
         key = fold(name)
         sector = sector or guess_sector(name, description)
-        s = masked.find(name, s)
-        s = s if s >= 0 else start
+        found_at = masked.find(name, s, s + len(raw) + len(name) + 8)
+        s = found_at if found_at >= 0 else s
         current = found.get(key)
         if current is None:
             found[key] = FoundPartner(name, sector, role, s, s + len(name))
