@@ -256,3 +256,34 @@ def test_more_layouts(name: str, content: str, expected: list[tuple[object, ...]
     for g, e in zip(got, expected, strict=True):
         assert g[:7] == e[:7]
         assert e[7] <= g[7]  # type: ignore[operator]
+
+
+def _compendium(path: Path, n: int) -> Path:
+    cities = [("Quito", "Ecuador"), ("Lima", "Peru"), ("Nairobi", "Kenya"), ("Pune", "India"),
+              ("Lyon", "France"), ("Accra", "Ghana")]
+    body = ("The city launched the programme in 2015 with the University of Lima and the Green "
+            "Trust, a non-profit. It reached 2,400 families and cut emissions by 26% while "
+            "investing US$1.5 million over 10 years. ") * 12
+    parts = ["# Compendium\n"]
+    for i in range(n):
+        city, country = cities[i % len(cities)]
+        parts.append(f"\n## {i + 1}. {city}, {country}: Programme number {i + 1}\n\n{body}\n"
+                     "(SDGs 11 and 13)\n\f")
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def test_a_long_compendium_with_three_digit_numbers(tmp_path: Path, settings: Settings) -> None:
+    records = extract_file(_compendium(tmp_path / "c.md", 120), settings).records
+    assert len(records) == 120 and records[-1].title == "Programme number 120"
+    assert records[-1].sources[0].page == 120 and records[-1].goals("stated") == [11, 13]
+
+
+@pytest.mark.slow
+def test_extraction_time_grows_linearly(tmp_path: Path, settings: Settings) -> None:
+    import time
+
+    started = time.perf_counter()
+    records = extract_file(_compendium(tmp_path / "c.md", 600), settings).records
+    # about 3 s here; the quadratic scans this guards against took over a minute
+    assert len(records) == 600 and time.perf_counter() - started < 30

@@ -97,6 +97,7 @@ def extract(doc: Document) -> Extraction:
     result = Extraction(doc)
     cases = split_cases(text)
     awards = _assign_awards(text, cases)
+    spellings: dict[str, str] = {}
     for i, case in enumerate(cases):
         label = case.title or f"case study {i + 1}"
         if case.city is None or case.country is None:
@@ -112,12 +113,12 @@ def extract(doc: Document) -> Extraction:
         if not case.title:
             s, e = text.sentences_in(case.start, case.end)[0]
             case.title = squash(text.masked[s:e])[:120]
-        result.records.append(_record(doc, text, case, awards[i]))
+        result.records.append(_record(doc, text, case, awards[i], spellings))
     return result
 
 
-def _record(doc: Document, text: Text, case: CaseStudy,
-            bracket_awards: list[AwardMention]) -> InitiativeRecord:
+def _record(doc: Document, text: Text, case: CaseStudy, bracket_awards: list[AwardMention],
+            spellings: dict[str, str]) -> InitiativeRecord:
     assert case.city is not None and case.country is not None
     src = _Sources(doc, case.start, case.end)
     if case.printed_page is not None and doc.pages == 1:
@@ -125,7 +126,9 @@ def _record(doc: Document, text: Text, case: CaseStudy,
         src.items[0] = src.items[0].model_copy(update={
             "locator": f"{src.items[0].locator} (report p. {case.printed_page} per contents)"})
     body_start = case.title_span[1]
-    city = best_spelling(case.city, text.raw, text.folded)
+    if case.city not in spellings:
+        spellings[case.city] = best_spelling(case.city, text.raw, text.folded)
+    city = spellings[case.city]
     title = re.sub(r"\s+\((?:[^()]*\b(?:Award|Prize)\b[^()]*)\)$", "", case.title)
 
     sdgs: list[SdgLink] = []

@@ -117,13 +117,15 @@ def _clean(name: str) -> str:
     return name
 
 
+_DEFINITION = re.compile(rf"({NAME})\s*\(([A-Z][A-Za-z-]{{1,10}})\)")
+_VERB_RES = [(re.compile(rf"\b{verb}\s+(?:the\s+)?({NAME})"), role) for verb, role in _VERBS]
+
+
 def _acronyms(text: str, start: int, end: int) -> dict[str, tuple[str, int]]:
     """"Long Name (LN)" definitions whose letters are the long name's initials, in order:
     ``{short: (long, offset of the definition)}``."""
     out: dict[str, tuple[str, int]] = {}
-    for m in re.finditer(rf"({NAME})\s*\(([A-Z][A-Za-z-]{{1,10}})\)", text[:end]):
-        if m.start() < start:
-            continue
+    for m in _DEFINITION.finditer(text, start, end):
         long, short = _clean(m.group(1)), m.group(2)
         initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w’'-]*", long)).upper()
         letters = re.sub(r"[^A-Z]", "", short)
@@ -190,10 +192,8 @@ def find_partners(text: Text, start: int, end: int, *, exclude: list[str]) -> li
         for part in m.group(2).split(","):
             for nm in _NAME_RE.finditer(part):
                 add(nm.group(0), m.start(2) + m.group(2).find(part), sector=sector)
-    for verb, role in _VERBS:
-        for m in re.finditer(rf"\b{verb}\s+(?:the\s+)?({NAME})", masked[:end]):
-            if m.start() < start:
-                continue
+    for rx, role in _VERB_RES:
+        for m in rx.finditer(masked, start, end):
             add(m.group(1), m.start(1), role=role)
             tail = masked[m.end(1):m.end(1) + 200]
             more = re.match(rf"(?:\s*\([^)]{{1,20}}\))?\s*(?:,|and)\s+(?:the\s+)?({NAME})", tail)

@@ -62,9 +62,9 @@ class CaseStudy:
 
 
 _NUMBER_LINE = re.compile(
-    r"(?i)(?:(?:case study|case|chapter|section|part|initiative|no\.?)\s*)?0?(\d{1,2})[.):]?")
+    r"(?i)(?:(?:case study|case|chapter|section|part|initiative|no\.?)\s*)?0?(\d{1,3})[.):]?")
 _NUMBER_PREFIX = re.compile(
-    r"(?i)^(?:(?:case study|case|chapter|section|part|initiative|no\.?)\s*)?0?(\d{1,2})"
+    r"(?i)^(?:(?:case study|case|chapter|section|part|initiative|no\.?)\s*)?0?(\d{1,3})"
     r"(?:\s*[.):\-–—]\s*|\s+)")
 _ENTRY = re.compile(r"(?:(\d{1,2})[.):]?\s+)?(\D.{0,160}?)\s*(?:\.{2,}|…+|\s)\s*(\d{1,4})")
 _CLOSING = re.compile(r"(?i)(?:conclusions?|references|bibliography|acknowledge?ments?|annex|"

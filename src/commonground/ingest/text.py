@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -168,11 +169,24 @@ class Text:
             start = cut
         return spans
 
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s for s, _ in self.sentences]
+
     def sentences_in(self, start: int, end: int) -> list[tuple[int, int]]:
-        return [(max(s, start), min(e, end)) for s, e in self.sentences if e > start and s < end]
+        first = max(0, bisect_right(self._sentence_starts, start) - 1)
+        out: list[tuple[int, int]] = []
+        for s, e in self.sentences[first:]:
+            if s >= end:
+                break
+            if e > start:
+                out.append((max(s, start), min(e, end)))
+        return out
 
     def sentence_at(self, offset: int) -> tuple[int, int]:
-        for s, e in self.sentences:
+        i = bisect_right(self._sentence_starts, offset) - 1
+        if i >= 0:
+            s, e = self.sentences[i]
             if s <= offset < e:
                 return s, e
         return offset, offset
