@@ -223,7 +223,31 @@ sharing enterprises and saved KRW 48 billion. It was shortlisted for the Guangzh
 """
 
 
+NUMBERED_HEADINGS = """# Water stories
+
+## 1. Protecting the páramo
+
+City: Quito, Ecuador
+
+A water fund created in 2000 pays upstream farmers; 3,000 hectares are protected (SDG 6).
+
+## 2. Rainwater for every roof
+
+Launched in 2011 in Chennai, India, the rule made rainwater harvesting compulsory for
+120,000 homes. It serves SDGs 6 and 11.
+
+## 3. Lessons
+
+What the two cities teach others.
+"""
+
+
 @pytest.mark.parametrize(("name", "content", "expected"), [
+    ("water.md", NUMBERED_HEADINGS, [
+        ("Protecting the páramo", "Quito", "EC", [6], [], 2000, {}, {(3000, "ha")}),
+        ("Rainwater for every roof", "Chennai", "IN", [6, 11], [], 2011, {},
+         {(120_000, "homes")}),
+    ]),
     ("compendium.md", CONTENTS_WITH_LEADERS, [
         ("Doughnut Economics Model", "Amsterdam", "NL", [12], [], 2020,
          {"City of Amsterdam": "public", "Doughnut Economics Action Lab": "civil_society"},
@@ -287,3 +311,15 @@ def test_extraction_time_grows_linearly(tmp_path: Path, settings: Settings) -> N
     records = extract_file(_compendium(tmp_path / "c.md", 600), settings).records
     # about 5 s on a busy 2-core machine; the quadratic scans it guards against took minutes
     assert len(records) == 600 and time.perf_counter() - started < 30
+
+
+def test_a_section_without_a_place_is_skipped_with_a_warning(tmp_path: Path,
+                                                            settings: Settings) -> None:
+    path = tmp_path / "water.md"
+    path.write_text(NUMBERED_HEADINGS, encoding="utf-8")
+    result = extract_file(path, settings)
+    assert [r.city.name for r in result.records] == ["Quito", "Chennai"]
+    start, end = NUMBERED_HEADINGS.index("## 3. Lessons"), len(NUMBERED_HEADINGS)
+    assert result.warnings == [
+        f"water.md: skipped 'Lessons' (p. 1, chars {start}-{end}): no city and country found; "
+        "add a 'City, Country' line"]
