@@ -24,8 +24,7 @@ def ingest_cmd(
 ) -> None:
     """Split reports into case studies and add them to the catalog (one transaction).
 
-    Every fact cites its page and character offsets. Re-ingesting a document updates its
-    initiatives instead of duplicating them.
+    Every fact cites its page and offsets; ingesting again updates, never duplicates.
     """
     from commonground import ingest
 
