@@ -156,8 +156,16 @@ def seed_pdf(seed_report: Path, _pdf_cache: dict[Path, Path],
 
 @pytest.fixture
 def render_seed(seed_report: Path, tmp_path: Path) -> Callable[[str], Path]:
-    """Render the seed report as 'docx', 'html' or 'pdf-a5' (narrow pages) into tmp_path."""
+    """Render the seed report as 'docx', 'html', 'pdf-a5' (narrow pages) or 'no-contents'
+    (the Markdown without its contents page) into tmp_path."""
     def render(fmt: str) -> Path:
+        if fmt == "no-contents":
+            text = seed_report.read_text(encoding="utf-8")
+            cut = re.sub(r"(?ms)^# Contents$.*?(?=^# )", "", text, count=1)
+            assert cut != text
+            target = tmp_path / "seed-without-contents.md"
+            target.write_text(cut, encoding="utf-8")
+            return target
         if fmt == "docx":
             return render_markdown_docx(seed_report, tmp_path / "seed.docx")
         if fmt == "html":

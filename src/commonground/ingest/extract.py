@@ -28,7 +28,12 @@ from commonground.ingest.facts import (
 from commonground.ingest.outcomes import find_outcomes
 from commonground.ingest.partners import find_partners
 from commonground.ingest.places import best_spelling, city_pattern
-from commonground.ingest.split import CaseStudy, metadata_place, split_cases
+from commonground.ingest.split import (
+    CaseStudy,
+    metadata_place,
+    place_from_listing,
+    split_cases,
+)
 from commonground.ingest.text import Text, squash, words_pattern
 
 
@@ -101,7 +106,7 @@ def extract(doc: Document) -> Extraction:
     for i, case in enumerate(cases):
         label = case.title or f"case study {i + 1}"
         if case.city is None or case.country is None:
-            found = metadata_place(text, case.start, case.end)
+            found = metadata_place(text, case.start, case.end) or place_from_listing(text, case)
             if found is None:
                 result.skipped.append(label)
                 result.warnings.append(

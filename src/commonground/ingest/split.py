@@ -229,11 +229,25 @@ def _place_lines(text: Text) -> list[tuple[int, Place]]:
     return out
 
 
+def _heading_below(text: Text, i: int) -> int | None:
+    """Index of the heading right below place line ``i`` (its title), if there is one."""
+    line = text.lines[i]
+    for j in range(i + 1, min(len(text.lines), i + 5)):
+        nxt = text.lines[j]
+        if nxt.blank:
+            continue
+        if nxt.level and (not line.level or nxt.level >= line.level) and number_of(nxt) is None:
+            return j
+        return None
+    return None
+
+
 def _from_place_lines(text: Text, found: list[tuple[int, Place]]) -> list[CaseStudy]:
     cases: list[CaseStudy] = []
     lines = text.lines
     for i, place in found:
         line = lines[i]
+        below = _heading_below(text, i)
         block = [i]
         j = i - 1
         while j >= 0 and i - j <= 4:
@@ -241,7 +255,9 @@ def _from_place_lines(text: Text, found: list[tuple[int, Place]]) -> list[CaseSt
             if prev.blank:
                 j -= 1
                 continue
-            heading_above = bool(prev.level) and (not line.level or prev.level >= line.level)
+            # a heading above is this case study's title unless it is a parent of the one below
+            heading_above = bool(prev.level) and (not line.level or prev.level >= line.level) \
+                and (below is None or prev.level >= lines[below].level)
             if number_of(prev) is not None or heading_above:
                 block.insert(0, j)
                 j -= 1
@@ -250,16 +266,14 @@ def _from_place_lines(text: Text, found: list[tuple[int, Place]]) -> list[CaseSt
                 continue
             break
         title_idx: int | None = next((k for k in block if k != i and lines[k].level
-                                      and number_of(lines[k]) is None), None)
+                                      and number_of(lines[k]) is None), below)
         j = i + 1
         while title_idx is None and j < len(lines) and j - i <= 4:
             nxt = lines[j]
             if nxt.blank:
                 j += 1
                 continue
-            heading_below = bool(nxt.level) and (not line.level or nxt.level >= line.level)
-            plain_title = not line.level and not nxt.level and _title_like(nxt, text)
-            if heading_below or plain_title:
+            if not line.level and not nxt.level and _title_like(nxt, text):
                 title_idx = j
             break
         if title_idx is None:
@@ -327,16 +341,31 @@ def _closes(line: Line, case: CaseStudy, guide: Guide | None) -> bool:
     return False
 
 
-def split_cases(text: Text) -> list[CaseStudy]:
-    guide = parse_guide(text)
-    cases = _from_guide(text, guide) if guide is not None else []
-    if not cases:
-        found = _place_lines(text)
-        cases = _from_place_lines(text, found) if found else []
-    if not cases:
-        cases = _from_numbered_headings(text)
-    if not cases:
-        cases = _whole(text)
+def _sibling_sections(text: Text, case: CaseStudy) -> list[CaseStudy]:
+    """Headings at the level of the case study's own title inside it: case studies that have
+    no place line of their own (their place is looked up later)."""
+    out: list[CaseStudy] = []
+    if not case.heading_level:
+        return out
+    for line in text.lines[text.line_at(case.title_span[1]) + 1:]:
+        if line.start >= case.end:
+            break
+        if line.level == case.heading_level and number_of(line) is None:
+            out.append(CaseStudy(start=line.start, end=case.end, title=squash(line.text),
+                                 title_span=(line.start, line.end),
+                                 heading_level=line.level))
+    return out
+
+
+def _has_body(text: Text, case: CaseStudy) -> bool:
+    """At least one real sentence after the header: entries of a list of initiatives (title,
+    place and award, no prose) are not case studies."""
+    return any(len(text.masked[s:e].strip()) >= 20 and re.search(r"[.!?]['\"’”)]*$",
+                                                                  text.masked[s:e].rstrip())
+               for s, e in text.sentences_in(case.title_span[1], case.end))
+
+
+def _set_ends(text: Text, cases: list[CaseStudy], guide: Guide | None) -> None:
     cases.sort(key=lambda c: c.start)
     for k, case in enumerate(cases):
         limit = cases[k + 1].start if k + 1 < len(cases) else len(text.raw)
@@ -347,7 +376,48 @@ def split_cases(text: Text) -> list[CaseStudy]:
             if _closes(line, case, guide):
                 case.end = line.start
                 break
+
+
+def split_cases(text: Text) -> list[CaseStudy]:
+    guide = parse_guide(text)
+    cases = _from_guide(text, guide) if guide is not None else []
+    if cases:
+        _set_ends(text, cases, guide)
+        return cases
+    found = _place_lines(text)
+    cases = _from_place_lines(text, found) if found else []
+    if cases:
+        _set_ends(text, cases, None)
+        cases = [c for c in cases if _has_body(text, c)]
+        cases += [s for c in cases for s in _sibling_sections(text, c)]
+        _set_ends(text, cases, None)
+        if cases:
+            return cases
+    cases = _from_numbered_headings(text) or _whole(text)
+    _set_ends(text, cases, None)
     return cases
+
+
+def place_from_listing(text: Text, case: CaseStudy) -> tuple[str, str, int, int] | None:
+    """The place a list of initiatives elsewhere in the document gives this title: its
+    occurrence right below a "CITY, COUNTRY" line (which may itself be broken over lines)."""
+    for variant in _variants(case.title):
+        pattern = words_pattern(variant)
+        if pattern is None:
+            continue
+        for m in re.finditer(pattern, text.folded):
+            if case.start <= m.start() < case.end:
+                continue
+            idx = text.line_at(m.start())
+            above = [ln for ln in text.lines[max(0, idx - 3):idx] if not ln.blank]
+            for n in (1, 2):
+                if len(above) < n:
+                    break
+                joined = " ".join(ln.text for ln in above[-n:])
+                place = parse_place(_strip_number(joined))
+                if place is not None:
+                    return place.city, place.country, above[-n].start, above[-1].end
+    return None
 
 
 def metadata_place(text: Text, start: int, end: int) -> tuple[str, str, int, int] | None:
@@ -365,6 +435,8 @@ def metadata_place(text: Text, start: int, end: int) -> tuple[str, str, int, int
             return m.group(1).strip(), code, start + m.start(1), start + m.end(1)
     cap = r"[A-Z][\w'’.\-]+(?:[ \t]+(?:[A-Z][\w'’.\-]+|de|del|da|do|es|la|el))*"
     for m in re.finditer(rf"\b(?:in|of|at)\s+(?:the\s+city\s+of\s+)?({cap}),\s+({cap})", seg):
+        if lookup_country(m.group(1)):
+            continue  # "offices in Ghana, Mozambique and Tanzania"
         words = m.group(2).split()
         for n in range(len(words), 0, -1):
             code = lookup_country(" ".join(words[:n]))
