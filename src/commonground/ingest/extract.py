@@ -78,22 +78,30 @@ def _assign_awards(text: Text, cases: list[CaseStudy]) -> dict[int, list[AwardMe
     previous_end = 0
     owner: int | None = None
     for k, mention in enumerate(mentions):
-        if k and mention.start == mentions[k - 1].start:
-            pass  # the same bracket: same owner
-        elif (owner := next((i for i, c in enumerate(cases)
-                             if c.start <= mention.start < c.end), None)) is None:
-            window_start = max(previous_end, mention.start - 300)
-            window = text.folded[window_start:mention.start]
-            best = -1
-            for i, pats in enumerate(patterns):
-                for p in pats:
-                    for m in re.finditer(p, window):
-                        if m.end() > best:
-                            best, owner = m.end(), i
+        if k == 0 or mention.start != mentions[k - 1].start:  # a new bracket
+            owner = _bracket_owner(text, cases, patterns, mention, previous_end)
         previous_end = mention.end
         if owner is not None and mention.programme not in [a.programme for a in out[owner]]:
             out[owner].append(mention)
     return out
+
+
+def _bracket_owner(text: Text, cases: list[CaseStudy], patterns: list[list[str]],
+                   mention: AwardMention, previous_end: int) -> int | None:
+    """The case study holding the bracket, else the one whose title or city ends closest
+    before it (within 300 characters and after the previous bracket)."""
+    for i, case in enumerate(cases):
+        if case.start <= mention.start < case.end:
+            return i
+    window_start = max(previous_end, mention.start - 300)
+    window = text.folded[window_start:mention.start]
+    owner, best = None, -1
+    for i, pats in enumerate(patterns):
+        for p in pats:
+            for m in re.finditer(p, window):
+                if m.end() > best:
+                    best, owner = m.end(), i
+    return owner
 
 
 def extract(doc: Document) -> Extraction:
@@ -116,8 +124,9 @@ def extract(doc: Document) -> Extraction:
             case.city, case.country = found[0], found[1]
             case.place_span = (found[2], found[3])
         if not case.title:
-            s, e = text.sentences_in(case.start, case.end)[0]
-            case.title = squash(text.masked[s:e])[:120]
+            first = text.sentences_in(case.start, case.end)[:1]
+            case.title = squash(text.masked[first[0][0]:first[0][1]])[:120] if first else (
+                f"{case.city} case study")
         result.records.append(_record(doc, text, case, awards[i], spellings))
     return result
 
