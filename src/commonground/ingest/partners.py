@@ -60,7 +60,7 @@ _DESC = (r"(?:non-profit|nonprofit|not-for-profit|NGO|non-governmental organi[sz
          r"trust|research cent(?:er|re)|government|municipality)")
 _APPOS_AFTER = re.compile(rf"({NAME}),\s+(?:[^,.]{{1,40}},\s+)?(?:is\s+)?(?:a|an)\s+"
                           rf"((?:[\w-]+\s+){{0,4}}{_DESC})\b")
-_APPOS_BEFORE = re.compile(rf"\b(?:a|an)\s+((?:[\w-]+\s+){{0,3}}{_DESC})[,:]?\s+(?:the\s+)?"
+_APPOS_BEFORE = re.compile(rf"\b(?:[Aa]n?)\s+((?:[\w-]+\s+){{0,3}}{_DESC})[,:]?\s+(?:the\s+)?"
                            rf"({NAME})")
 _LIST = re.compile(r"(?i)\b((?:international|local|national|regional|private|public|civil "
                    r"society|community|academic|non-governmental|government|research)\s+"
