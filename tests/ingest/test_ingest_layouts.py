@@ -323,3 +323,21 @@ def test_a_section_without_a_place_is_skipped_with_a_warning(tmp_path: Path,
     assert result.warnings == [
         f"water.md: skipped 'Lessons' (p. 1, chars {start}-{end}): no city and country found; "
         "add a 'City, Country' line"]
+
+
+def test_partner_cues_and_sectors() -> None:
+    from commonground.ingest.partners import find_partners
+    from commonground.ingest.text import Text
+
+    s = ("A local charity, the Friends of the Park Trust, runs it. It is funded by Acme "
+         "Holdings Ltd and the Ministry of Environment, in partnership with UN-Habitat and "
+         "the University of Lagos. The Bus Rapid Transit Plan guides it.")
+    text = Text(s)
+    found = {p.name: (p.sector, p.role) for p in find_partners(text, 0, len(s), exclude=[])}
+    assert found == {
+        "Friends of the Park Trust": ("civil_society", None),
+        "Acme Holdings Ltd": ("private", "funder"),
+        "Ministry of Environment": ("public", "funder"),
+        "UN-Habitat": ("international", "partner"),
+        "University of Lagos": ("academic", "partner"),
+    }
