@@ -90,6 +90,7 @@ def main() -> None:
             results["1 process"] = {"seconds": time_runs(corpus, outputs["1 process"],
                                                          args.runs, args.batch_size, source,
                                                          local)}
+            print(f"1 process: {results['1 process']['seconds']}", file=sys.stderr)
         for workers in (1, 2):
             name = f"{workers} Dask worker" + ("s" if workers > 1 else "")
             outputs[name] = folder / f"dask{workers}.parquet"
@@ -103,6 +104,7 @@ def main() -> None:
                 results[name] = {"seconds": time_runs(corpus, outputs[name], args.runs,
                                                       args.batch_size, source, executor),
                                  "cluster_start_seconds": round(started, 2)}
+            print(f"{name}: {results[name]['seconds']}", file=sys.stderr)
         reference = outputs["1 Dask worker"].read_bytes()
         identical = all(p.read_bytes() == reference for p in outputs.values())
 
