@@ -2,12 +2,15 @@
 
 Stage 1 (base): one logistic regression per goal on the text representation (the MiniLM
 embedding in the accurate mode, hashed word n-grams in the fast mode). Its out-of-fold
-decision values are the stacker's main input, so the stacker learns how far to trust it.
+decision values are the stacker's main input, so the stacker learns how far to trust it. In the accurate mode
+the embedding also gives a nearest-neighbour vote: the goals of the 10 most similar
+training texts, weighted by similarity.
 
 Stage 2 (stacker): one logistic regression over (text, goal) pairs. Each pair is described
 by goal-specific evidence only: the base score and its margin over the best other goal,
 target retrieval (max, top-3 mean and margin; accurate mode), each keyword system's hit
-count and share for that goal, the text length, and the goal itself (intercept and slopes
+count and share for that goal, the neighbour vote and its margin (accurate mode), the text
+length, and the goal itself (intercept and slopes
 per goal). Few parameters, shared across goals: this is the text2sdg idea with better inputs,
 and it transfers from training abstracts to other kinds of text better than one wide head.
 
@@ -60,8 +63,23 @@ def _margin(a: FloatArray) -> FloatArray:
     return out
 
 
+KNN_K = 10
+
+
+def knn_votes(query: FloatArray, bank: FloatArray, labels: NDArray[Any],
+              k: int = KNN_K) -> FloatArray:
+    """(n, 17) similarity-weighted share of each goal among the k nearest bank texts."""
+    sims = query @ bank.T
+    k = min(k, bank.shape[0])
+    top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    w = np.maximum(np.take_along_axis(sims, top, axis=1), 0.0)
+    votes = (labels[top] * w[:, :, None]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-6)[:, None]
+    out: FloatArray = votes.astype(np.float32)
+    return out
+
+
 def pair_features(z: FloatArray, retrieval: FloatArray | None, kw: FloatArray,
-                  length: FloatArray) -> FloatArray:
+                  length: FloatArray, knn: FloatArray | None = None) -> FloatArray:
     """(n * 17, f) goal-specific features of every (text, goal) pair, row-major by text."""
     n = len(z)
     blocks = [z, _margin(z)]
@@ -76,7 +94,10 @@ def pair_features(z: FloatArray, retrieval: FloatArray | None, kw: FloatArray,
     slopes = [goal * x[:, :, 0:1]]
     if retrieval is not None:
         slopes.append(goal * x[:, :, 2:3])
-    out: FloatArray = np.concatenate([x, goal, *slopes], axis=2).reshape(n * 17, -1)
+    parts = [x, goal, *slopes]
+    if knn is not None:
+        parts += [knn[:, :, None], (knn - knn.max(axis=1, keepdims=True))[:, :, None]]
+    out: FloatArray = np.concatenate(parts, axis=2).reshape(n * 17, -1)
     return out.astype(np.float32)
 
 
@@ -116,6 +137,7 @@ def choose_rule(p: FloatArray, sets: list[tuple[NDArray[np.intp], NDArray[np.int
 
 def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: FloatArray,
              y: NDArray[Any], sets: list[tuple[NDArray[np.intp], NDArray[np.intp]]], *,
+             bank: FloatArray | None = None,
              c_base: float, c_stack: float, top_k: int | None, folds: int, seed: int,
              ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
     """Learned arrays of one mode, and its cross-validation report."""
@@ -123,7 +145,13 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
 
     split = _folds(len(y), folds, seed)
     z = oof_decisions(base_x, y, c_base, split)
-    pairs = pair_features(z, retrieval, kw, length)
+    knn = None
+    if bank is not None:
+        # neighbours of a held-out text come from the other folds only, as for unseen text
+        knn = np.zeros(y.shape, dtype=np.float32)
+        for tr, te in split:
+            knn[te] = knn_votes(bank[te], bank[tr], y[tr])
+    pairs = pair_features(z, retrieval, kw, length, knn)
     mean = pairs.mean(axis=0)
     scale = pairs.std(axis=0) + 1e-6
     pairs = (pairs - mean) / scale
@@ -141,6 +169,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     pred = decide(p, thr, k)
     report = {
         "C_base": c_base, "C_stack": c_stack, "top_k": k,
+        "knn_k": KNN_K if bank is not None else 0,
         "thresholds": [float(t) for t in thr],
         "cv_proxy_accuracy": float(acc.mean()),
         "cv_proxy_accuracy_per_goal": {str(g + 1): round(float(a), 4) for g, a in enumerate(acc)},

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.embed import Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features
-from commonground.sdg.fitting import base_decisions, pair_features
+from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.keywords import KeywordIndex
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
 from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_language
@@ -55,10 +55,13 @@ class _Head:
         self.thresholds = self.a["thresholds"].astype(np.float32)
         self.top_k = int(self.a["top_k"][0])
 
-    def proba(self, f: Features) -> FloatArray:
+    def proba(self, f: Features, bank: tuple[FloatArray, NDArray[np.int8]] | None = None,
+              ) -> FloatArray:
         a = self.a
         z = base_decisions(f.base, a["base_coef"], a["base_intercept"])
-        pairs = (pair_features(z, f.retrieval, f.kw, f.length) - a["stack_mean"]) / a["stack_scale"]
+        knn = knn_votes(f.base, bank[0], bank[1]) if bank is not None else None
+        pairs = pair_features(z, f.retrieval, f.kw, f.length, knn)
+        pairs = (pairs - a["stack_mean"]) / a["stack_scale"]
         logit = pairs @ a["stack_coef"] + a["stack_intercept"][0]
         out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))).astype(np.float32)
         return out.reshape(-1, 17)
@@ -123,6 +126,7 @@ class SdgMapper:
         self.seed = seed
         self.model_card: dict[str, Any] = {}
         self.heads_: dict[str, _Head] = {}
+        self.bank_: tuple[FloatArray, NDArray[np.int8]] | None = None
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -138,8 +142,9 @@ class SdgMapper:
                 f"this SdgMapper has no trained {self.mode!r} head; call fit(texts, Y) or load "
                 "a trained model with commonground.sdg.load_mapper()"
             )
-        if self.mode == "accurate" and self.targets is None:
-            raise ModelError("the accurate mode needs target vectors; load a complete model")
+        if self.mode == "accurate" and (self.targets is None or self.bank_ is None):
+            raise ModelError("the accurate mode needs target and neighbour vectors; "
+                             "load a complete model with SdgMapper.load")
         return self.heads_[self.mode]
 
     def with_mode(self, mode: str) -> SdgMapper:
@@ -192,6 +197,10 @@ class SdgMapper:
             self.targets = TargetIndex(self.embedder.encode([t["text"] for t in tt]),
                                        [t["id"] for t in tt], [int(t["goal"]) for t in tt],
                                        [t["lang"] for t in tt])
+        t = self.targets
+        # target vectors are stored in half precision; round now so save/load is exact
+        self.targets = TargetIndex(t.vectors.astype(np.float16).astype(np.float32), t.ids.tolist(),
+                                   t.goals.tolist(), t.langs.tolist())
         if embeddings is None:
             embeddings = self.embedder.encode(texts)
         kw = self.keywords.features(texts)
@@ -202,10 +211,16 @@ class SdgMapper:
         self.heads_, self.cv_ = {}, {}
         for mode in MODES:
             f = self._features(mode, texts, embeddings, kw, framework_ids)
-            arrays, report = fit_mode(f.base, f.retrieval, f.kw, f.length, y, sets,
+            bank = embeddings if mode == "accurate" else None
+            arrays, report = fit_mode(f.base, f.retrieval, f.kw, f.length, y, sets, bank=bank,
                                       c_base=self.c_base[mode], c_stack=self.c_stack,
                                       top_k=self.top_k, folds=self.folds, seed=self.seed)
+            if mode == "fast":
+                # stored in half precision; round now so a saved model predicts identically
+                arrays["base_coef"] = arrays["base_coef"].astype(np.float16)
             self.heads_[mode], self.cv_[mode] = _Head(arrays), report
+        # the neighbour bank: training vectors (half precision is ample for cosine) and labels
+        self.bank_ = (embeddings.astype(np.float16).astype(np.float32), y.astype(np.int8))
         self.n_train_ = len(texts)
         return self
 
@@ -218,7 +233,8 @@ class SdgMapper:
         all_chunks = [chunks(t, max_words=self.chunk_words) for t in texts]
         flat = [c.text for cs in all_chunks for c in cs]
         emb = self.embedder.encode(flat) if self.mode == "accurate" else None
-        return all_chunks, head.proba(self._features(self.mode, flat, emb)), emb
+        bank = self.bank_ if self.mode == "accurate" else None
+        return all_chunks, head.proba(self._features(self.mode, flat, emb), bank), emb
 
     @staticmethod
     def _aggregate(p: FloatArray) -> FloatArray:
@@ -301,6 +317,9 @@ class SdgMapper:
         arrays: dict[str, NDArray[Any]] = {}
         for mode, head in self.heads_.items():
             arrays.update(head.arrays(mode))
+        assert self.bank_ is not None
+        arrays["bank_vectors"] = self.bank_[0].astype(np.float16)
+        arrays["bank_labels"] = self.bank_[1]
         np.savez_compressed(folder / "heads.npz", **arrays)
         t = self.targets
         np.savez_compressed(folder / "targets.npz", vectors=t.vectors.astype(np.float16),
@@ -332,6 +351,7 @@ class SdgMapper:
             card = json.loads((folder / "model_card.json").read_text(encoding="utf-8"))
             with np.load(folder / "heads.npz") as h:
                 heads = {m: _Head.from_arrays(h, m) for m in MODES if f"{m}_base_coef" in h}
+                bank = (h["bank_vectors"].astype(np.float32), h["bank_labels"].astype(np.int8))
             with np.load(folder / "targets.npz") as t:
                 targets = TargetIndex(t["vectors"].astype(np.float32), t["ids"].tolist(),
                                       t["goals"].tolist(), t["langs"].tolist())
@@ -344,6 +364,7 @@ class SdgMapper:
         mapper = cls(mode, embedder=embedder, keywords=KeywordIndex.load(folder / "keywords.json.gz"),
                      targets=targets, chunk_words=int(card["config"]["chunk_words"]))
         mapper.heads_ = heads
+        mapper.bank_ = bank
         mapper.model_card = card
         mapper._need_fitted()
         return mapper
