@@ -5,16 +5,18 @@
 Builds ``--snippets`` snippets from a seed (two or three official SDG target texts in English,
 Spanish, French or Portuguese from the package framework, joined into one benchmark-sized
 paragraph), writes them to a Parquet corpus, then times ``map_corpus`` on it several times
-per system. Each cluster is started once and warmed on a small corpus first, so the timings
-are of mapping (each worker loads the model once), and cluster start-up is reported apart.
+per system. Both clusters are started once and warmed on a small corpus first, so the timings
+are of mapping (each worker loads the model once); cluster start-up is reported apart.
 Prints median, min and max seconds, snippets per second and the ratio against 1 worker
-measured in the same run, checks that every system wrote byte-identical output, and writes
+measured in the same run (runs alternate between the systems, so a change in the machine's
+load weighs on all alike), checks that every system wrote byte-identical output, and writes
 ``benchmarks/results/map_corpus.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -82,32 +84,35 @@ def main() -> None:
         build_corpus(corpus, args.snippets, args.seed)
         build_corpus(warm, 2 * args.batch_size, args.seed + 1)
         outputs: dict[str, Path] = {}
-
-        if not args.no_local:
-            outputs["1 process"] = folder / "local.parquet"
-            local = LocalExecutor()
-            time_runs(warm, folder / "warm-local.parquet", 1, args.batch_size, source, local)
-            results["1 process"] = {"seconds": time_runs(corpus, outputs["1 process"],
-                                                         args.runs, args.batch_size, source,
-                                                         local)}
-            print(f"1 process: {results['1 process']['seconds']}", file=sys.stderr)
-        for workers in (1, 2):
-            name = f"{workers} Dask worker" + ("s" if workers > 1 else "")
-            outputs[name] = folder / f"dask{workers}.parquet"
-            began = time.perf_counter()
-            with dask_client(workers=workers) as client:
-                started = time.perf_counter() - began
-                executor = DaskExecutor(client)
-                # the warm-up corpus has a batch per worker: each one loads the model
-                time_runs(warm, folder / f"warm{workers}.parquet", 1, args.batch_size,
-                          source, executor)
-                results[name] = {"seconds": time_runs(corpus, outputs[name], args.runs,
-                                                      args.batch_size, source, executor),
-                                 "cluster_start_seconds": round(started, 2)}
-            print(f"{name}: {results[name]['seconds']}", file=sys.stderr)
+        executors: dict[str, Any] = {}
+        with contextlib.ExitStack() as stack:
+            if not args.no_local:
+                executors["1 process"] = LocalExecutor()
+            for workers in (1, 2):
+                name = f"{workers} Dask worker" + ("s" if workers > 1 else "")
+                began = time.perf_counter()
+                client = stack.enter_context(dask_client(workers=workers))
+                results[name] = {"cluster_start_seconds": round(time.perf_counter() - began, 2)}
+                executors[name] = DaskExecutor(client)
+            for name, executor in executors.items():
+                # the warm-up corpus has a batch per worker: each one loads the model once
+                time_runs(warm, folder / "warm.out.parquet", 1, args.batch_size, source,
+                          executor)
+                results.setdefault(name, {})["seconds"] = []
+                outputs[name] = folder / f"{name.replace(' ', '-')}.parquet"
+            # Runs alternate between the systems, in a rotating order, so that a change in
+            # the machine's load during the benchmark weighs on every system alike.
+            names = list(executors)
+            for run in range(args.runs):
+                for name in names[run % len(names):] + names[:run % len(names)]:
+                    secs = time_runs(corpus, outputs[name], 1, args.batch_size, source,
+                                     executors[name])[0]
+                    results[name]["seconds"].append(secs)
+                    print(f"run {run + 1}: {name}: {secs:.2f} s", file=sys.stderr)
         reference = outputs["1 Dask worker"].read_bytes()
         identical = all(p.read_bytes() == reference for p in outputs.values())
 
+    results = {name: results[name] for name in executors}
     base = statistics.median(results["1 Dask worker"]["seconds"])
     print(f"map-corpus, {args.snippets:,} snippets, {args.mode} mode, batch size "
           f"{args.batch_size}, {args.runs} runs, {os.cpu_count()} CPUs")
