@@ -6,7 +6,8 @@ wheel. So no weights are committed, and torch is never needed. Needs the ``onnx`
 (build time only; it is not a runtime dependency):
 
     python3 -m venv /tmp/toolvenv && /tmp/toolvenv/bin/pip install onnx numpy
-    /tmp/toolvenv/bin/python scripts/build_minilm_graph.py src/commonground/sdg/models/minilm_l6_graph.onnx
+    /tmp/toolvenv/bin/python scripts/build_minilm_graph.py \
+        src/commonground/sdg/models/minilm_l6_graph.onnx
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def build() -> onnx.ModelProto:
     node("Gather", [word, "input_ids"], "word_rows")
     node("Add", ["word_rows", "pos_rows"], "emb0")
     node("Add", ["emb0", typ], "emb1")
-    x = node("LayerNormalization", ["emb1", weight("emb_ln_w", [HIDDEN]), weight("emb_ln_b", [HIDDEN])],
+    x = node("LayerNormalization",
+             ["emb1", weight("emb_ln_w", [HIDDEN]), weight("emb_ln_b", [HIDDEN])],
              "x0", axis=-1, epsilon=EPS)
     # additive attention bias: 0 for real tokens, -1e9 for padding, shape (batch, 1, 1, seq)
     node("Sub", ["onef", "attention_mask"], "inv_mask")

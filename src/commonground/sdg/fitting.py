@@ -2,17 +2,17 @@
 
 Stage 1 (base): one logistic regression per goal on the text representation (the MiniLM
 embedding in the accurate mode, hashed word n-grams in the fast mode). Its out-of-fold
-decision values are the stacker's main input, so the stacker learns how far to trust it. In the accurate mode
-the embedding also gives a nearest-neighbour vote: the goals of the 10 most similar
-training texts, weighted by similarity.
+decision values are the stacker's main input, so the stacker learns how far to trust it. In
+the accurate mode the embedding also gives a nearest-neighbour vote: the goals of the 10
+most similar training texts, weighted by similarity.
 
 Stage 2 (stacker): one logistic regression over (text, goal) pairs. Each pair is described
 by goal-specific evidence only: the base score and its margin over the best other goal,
 target retrieval (max, top-3 mean and margin; accurate mode), each keyword system's hit
 count and share for that goal, the neighbour vote and its margin (accurate mode), the text
-length, and the goal itself (intercept and slopes
-per goal). Few parameters, shared across goals: this is the text2sdg idea with better inputs,
-and it transfers from training abstracts to other kinds of text better than one wide head.
+length, and the goal itself (intercept and slopes per goal). Few parameters, shared across
+goals: this is the text2sdg idea with better inputs, and it transfers from training
+abstracts to other kinds of text better than one wide head.
 
 Selection never looks at the benchmark. The cross-validated selection metric imitates the
 benchmark's shape on training data: for each goal, its positive training texts against as
@@ -153,7 +153,9 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
             knn[te] = knn_votes(bank[te], bank[tr], y[tr])
     pairs = pair_features(z, retrieval, kw, length, knn)
     mean = pairs.mean(axis=0)
-    scale = pairs.std(axis=0) + 1e-6
+    std = pairs.std(axis=0)
+    # a feature constant in training (e.g. a keyword that never fires) must stay harmless
+    scale = np.where(std < 1e-3, 1.0, std)
     pairs = (pairs - mean) / scale
     yp = y.reshape(-1)
     zs = np.zeros(len(yp), dtype=np.float32)

@@ -67,7 +67,7 @@ def parse_query(query: str, intern: dict[tuple[str, ...], int]) -> Query:
 
     def op_at(level: int) -> str | None:
         if pos < len(toks):
-            t = toks[pos]
+            t: str = toks[pos]
             if any(t == p or (p.endswith("/") and t.startswith(p)) for p in _LEVELS[level]):
                 return t
         return None
@@ -229,7 +229,7 @@ class KeywordIndex:
                 for tree, g, target in self._queries[name]:
                     found = _eval(tree, hits)
                     if found:
-                        per_goal[g].extend(" ".join(toks[p] for p in sorted(set(found))[:3]).split())
+                        per_goal[g].extend(toks[p] for p in sorted(set(found))[:3])
                         targets[g].append(target)
             for g, phrases in per_goal.items():
                 count = len(targets[g]) if name in self._queries else len(phrases)

@@ -66,8 +66,12 @@ class _Head:
         out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))).astype(np.float32)
         return out.reshape(-1, 17)
 
-    def decide(self, p: FloatArray) -> NDArray[np.bool_]:
-        return decide(p, self.thresholds, self.top_k)
+    def decide(self, p: FloatArray, n_chunks: Sequence[int] | None = None) -> NDArray[np.bool_]:
+        """Decisions; a document of n chunks may have up to top_k + n - 1 goals."""
+        k: int | NDArray[np.int64] = self.top_k
+        if n_chunks is not None:
+            k = np.minimum(17, self.top_k + np.asarray(n_chunks, dtype=np.int64) - 1)
+        return decide(p, self.thresholds, k)
 
     def arrays(self, prefix: str) -> dict[str, NDArray[Any]]:
         out = {f"{prefix}_{k}": v for k, v in self.a.items()}
@@ -89,11 +93,13 @@ class Features:
     length: FloatArray
 
 
-def decide(p: FloatArray, thresholds: FloatArray, top_k: int) -> NDArray[np.bool_]:
+def decide(p: FloatArray, thresholds: FloatArray,
+           top_k: int | NDArray[np.int64]) -> NDArray[np.bool_]:
     """p >= the goal's threshold, and among the row's ``top_k`` highest probabilities."""
     p = np.atleast_2d(p)
     rank = np.argsort(np.argsort(-p, axis=1, kind="stable"), axis=1, kind="stable")
-    out: NDArray[np.bool_] = (p >= thresholds[None, :]) & (rank < top_k)
+    cap = np.reshape(top_k, (-1, 1)) if np.ndim(top_k) else top_k
+    out: NDArray[np.bool_] = (p >= thresholds[None, :]) & (rank < cap)
     return out
 
 
@@ -238,28 +244,36 @@ class SdgMapper:
 
     @staticmethod
     def _aggregate(p: FloatArray) -> FloatArray:
-        """Document probability from its chunks': the mean of the best sqrt(n) chunks."""
+        """Document probability from its chunks': the mean of its best tenth (at least one).
+
+        A goal that one paragraph of a short case study addresses counts; in a long report
+        it must recur (about one chunk in ten) to count.
+        """
         if len(p) == 1:
-            return p[0]
-        m = max(1, math.ceil(math.sqrt(len(p))))
+            first: FloatArray = p[0]
+            return first
+        m = max(1, math.ceil(len(p) / 10))
         out: FloatArray = np.sort(p, axis=0)[-m:].mean(axis=0)
         return out
 
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
         """(n, 17) calibrated probabilities, column g-1 for goal g."""
-        texts = check_texts(texts)
+        return self._doc_proba(check_texts(texts))[0]
+
+    def _doc_proba(self, texts: Sequence[str]) -> tuple[FloatArray, list[int]]:
         all_chunks, p, _ = self._chunk_probs(texts)
         out = np.zeros((len(texts), 17), dtype=np.float32)
         i = 0
         for row, cs in enumerate(all_chunks):
             out[row] = self._aggregate(p[i:i + len(cs)])
             i += len(cs)
-        return out
+        return out, [len(cs) for cs in all_chunks]
 
     def predict(self, texts: Sequence[str]) -> NDArray[np.bool_]:
         """(n, 17) yes/no per goal: calibrated threshold and the top-k cap."""
         head = self._need_fitted()
-        return head.decide(self.predict_proba(texts))
+        p, n_chunks = self._doc_proba(check_texts(texts))
+        return head.decide(p, n_chunks)
 
     def map(self, text: str) -> SdgMapping:
         return self.map_many([check_text(text)])[0]
@@ -284,7 +298,7 @@ class SdgMapper:
             ce = emb[i:i + len(cs)] if emb is not None else None
             i += len(cs)
             doc_p = self._aggregate(cp)
-            predicted = head.decide(doc_p)[0]
+            predicted = head.decide(doc_p, [len(cs)])[0]
             goals, targets = explain(self, cs, cp, ce, doc_p, predicted)
             out.append(SdgMapping(
                 goals=[GoalScore(goal=g, probability=float(round(doc_p[g - 1], 6)),
@@ -320,7 +334,7 @@ class SdgMapper:
         assert self.bank_ is not None
         arrays["bank_vectors"] = self.bank_[0].astype(np.float16)
         arrays["bank_labels"] = self.bank_[1]
-        np.savez_compressed(folder / "heads.npz", **arrays)
+        np.savez_compressed(folder / "heads.npz", **arrays)  # type: ignore[arg-type]
         t = self.targets
         np.savez_compressed(folder / "targets.npz", vectors=t.vectors.astype(np.float16),
                             ids=t.ids.astype(str), goals=t.goals, langs=t.langs.astype(str))
@@ -361,7 +375,8 @@ class SdgMapper:
         if card.get("format_version") != FORMAT_VERSION:
             raise ModelError(f"{folder}: model format {card.get('format_version')!r} is not "
                              f"{FORMAT_VERSION}; retrain with scripts/train_sdg_mapper.py")
-        mapper = cls(mode, embedder=embedder, keywords=KeywordIndex.load(folder / "keywords.json.gz"),
+        keywords = KeywordIndex.load(folder / "keywords.json.gz")
+        mapper = cls(mode, embedder=embedder, keywords=keywords,
                      targets=targets, chunk_words=int(card["config"]["chunk_words"]))
         mapper.heads_ = heads
         mapper.bank_ = bank

@@ -15,10 +15,12 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 #: frequent function words; enough to tell the four languages the mapper is tested on
 _STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to in is are for with that this on by from be as".split()),
-    "es": frozenset("el la los las de del y en que por para con una un es se su al".split()),
-    "fr": frozenset("le la les des de du et en que pour avec une un est sur au aux dans".split()),
-    "pt": frozenset("o a os as de do da dos das e em que para com uma um é no na ao pelo".split()),
+    lang: frozenset(words.split()) for lang, words in {
+        "en": "the and of to in is are for with that this on by from be as",
+        "es": "el la los las de del y en que por para con una un es se su al",
+        "fr": "le la les des de du et en que pour avec une un est sur au aux dans",
+        "pt": "o a os as de do da dos das e em que para com uma um é no na ao pelo",
+    }.items()
 }
 
 

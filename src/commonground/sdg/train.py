@@ -147,7 +147,7 @@ def keyword_systems(data: Path) -> dict[str, dict[str, Any]]:
 def target_texts(data: Path) -> list[dict[str, str]]:
     """Target and indicator titles in TARGET_LANGUAGES: the retrieval side of the mapper."""
     return [
-        {"id": r["id"], "goal": r["goal"], "lang": r["lang"], "level": r["level"], "text": r["text"]}
+        {k: r[k] for k in ("id", "goal", "lang", "level", "text")}
         for r in official_texts(data, TARGET_LANGUAGES)
         if r["level"] in ("target", "indicator") or (r["level"] == "goal" and r["field"] == "title")
     ]

@@ -1,0 +1,126 @@
+"""SDG mapper speed and memory: snippets per second, a 30-page report, peak memory.
+
+    .venv/bin/python benchmarks/sdg_speed.py [--runs 3] [--snippets 300]
+
+For each mode, in a fresh child process (so peak memory is that mode's own):
+- snippets/s of ``predict`` on the first ``--snippets`` benchmark texts (benchmark-sized
+  snippets: median 85 words), after a warm-up; median, min, max of ``--runs`` runs;
+- seconds for ``map`` (probabilities, decisions, targets, evidence) of a 30-page report:
+  15,000 words built from the seed report (../shared/seed) when present, else from the
+  official target texts, deterministically;
+- peak resident memory (ru_maxrss) of the process, model load included.
+Single process, default ONNX Runtime threading. Prints a table with ratios against the fast
+mode measured in the same run; writes ``benchmarks/results/sdg_speed.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "sdg_speed.json"
+SEED = ROOT.parent / "shared" / "seed" / "partnerships-and-innovation-sdgs-in-cities-2023.md"
+REPORT_WORDS = 15_000  # about 30 pages of 500 words
+
+
+def report_text() -> tuple[str, str]:
+    if SEED.is_file():
+        base, source = SEED.read_text(encoding="utf-8"), SEED.name
+    else:
+        from commonground.sdg.framework import framework
+
+        base = "\n\n".join(t.text("en") for t in framework().targets)
+        source = "official target texts"
+    paragraphs = [p for p in base.split("\n\n") if p.strip()]
+    out: list[str] = []
+    words = 0
+    i = 0
+    while words < REPORT_WORDS:
+        p = paragraphs[i % len(paragraphs)]
+        out.append(p)
+        words += len(p.split())
+        i += 1
+    return "\n\n".join(out), source
+
+
+def child(mode: str, runs: int, n: int) -> dict[str, Any]:
+    from commonground.sdg import load_mapper
+    from commonground.sdg.benchmark import load_benchmark
+
+    began = time.perf_counter()
+    mapper = load_mapper(mode=mode)
+    texts = [r.text for r in load_benchmark()][:n]
+    mapper.predict(texts[:8])
+    load_s = time.perf_counter() - began
+    speeds = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        mapper.predict(texts)
+        speeds.append(len(texts) / (time.perf_counter() - t))
+    report, source = report_text()
+    report_s = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        mapping = mapper.map(report)
+        report_s.append(time.perf_counter() - t)
+    return {
+        "mode": mode, "snippets": len(texts),
+        "snippets_per_second": {"median": round(statistics.median(speeds), 1),
+                                "min": round(min(speeds), 1), "max": round(max(speeds), 1)},
+        "report_words": len(report.split()), "report_source": source,
+        "report_seconds": {"median": round(statistics.median(report_s), 2),
+                           "min": round(min(report_s), 2), "max": round(max(report_s), 2)},
+        "report_goals": mapping.predicted_goals(),
+        "load_and_warmup_seconds": round(load_s, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--snippets", type=int, default=300)
+    ap.add_argument("--child", choices=("accurate", "fast"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.runs, args.snippets)))
+        return
+    out: dict[str, Any] = {}
+    for mode in ("fast", "accurate"):
+        proc = subprocess.run([sys.executable, __file__, "--child", mode, "--runs", str(args.runs),
+                               "--snippets", str(args.snippets)],
+                              check=True, capture_output=True, text=True)
+        out[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
+    fast = out["fast"]["snippets_per_second"]["median"]
+    print(f"{'mode':<9} {'snippets/s (med/min/max)':>26} {'vs fast':>8} "
+          f"{'30-page report s (med)':>23} {'peak RSS MB':>12}")
+    for mode, r in out.items():
+        s = r["snippets_per_second"]
+        print(f"{mode:<9} {s['median']:>10.1f} {s['min']:>7.1f} {s['max']:>7.1f} "
+              f"{s['median'] / fast:>8.3f} {r['report_seconds']['median']:>23.2f} "
+              f"{r['peak_rss_mb']:>12.0f}")
+    load = os.getloadavg()
+    result = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+              "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                          "load_average_1m": round(load[0], 2),
+                          "note": "shared 2-core development machine; timings are pessimistic "
+                                  "when other jobs run"},
+              "runs": args.runs, "modes": out}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS} (load average {load[0]:.1f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""The SDG mapper: the shipped model on English, Spanish, French and Portuguese text, long
+documents, input errors, evaluate(), and a save/load round trip of a small model fitted here."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from commonground.errors import InvalidInput, ModelError
+from commonground.sdg import SHIPPED_MODEL, load_mapper
+from commonground.sdg.features import TargetIndex
+from commonground.sdg.keywords import KeywordIndex
+from commonground.sdg.model import SdgMapper
+from commonground.sdg.text import chunks, guess_language
+from commonground.settings import load_settings
+
+WATER_EN = ("Access to safe drinking water and sanitation remains a challenge in rural villages, "
+            "where women walk for hours to fetch water from unprotected wells.")
+WATER_ES = ("El acceso al agua potable y al saneamiento sigue siendo un desafío en las zonas "
+            "rurales, donde las mujeres caminan horas para buscar agua de pozos sin protección.")
+TRANSPORT_FR = ("La ville a construit un réseau de transports publics et de pistes cyclables "
+                "pour offrir à tous un accès à des systèmes de transport sûrs et abordables.")
+EDUCATION_EN = ("The programme trains primary school teachers and gives every child free, "
+                "quality primary and secondary education, with literacy and numeracy classes.")
+CLIMATE_EN = ("Greenhouse gas emissions must fall quickly to limit global warming; the city "
+              "adopted a climate action plan with adaptation measures against floods and "
+              "heatwaves.")
+HEALTH_PT = ("O programa reduz a mortalidade materna e infantil com vacinação, atendimento "
+             "pré-natal e acesso a serviços de saúde nas comunidades pobres.")
+
+
+@pytest.fixture(scope="module")
+def mapper() -> SdgMapper:
+    return load_mapper()
+
+
+@pytest.fixture(scope="module")
+def fast_mapper() -> SdgMapper:
+    return load_mapper(mode="fast")
+
+
+def top_goal(m: SdgMapper, text: str) -> int:
+    return int(np.argmax(m.predict_proba([text])[0])) + 1
+
+
+@pytest.mark.parametrize(("text", "goal"), [
+    (WATER_EN, 6), (EDUCATION_EN, 4), (CLIMATE_EN, 13), (WATER_ES, 6), (TRANSPORT_FR, 11),
+])
+def test_shipped_model_maps_snippets_to_their_goal(mapper: SdgMapper, text: str, goal: int) -> None:
+    result = mapper.map(text)
+    assert goal in result.predicted_goals()
+    assert top_goal(mapper, text) == goal
+    positive = next(g for g in result.goals if g.goal == goal)
+    assert positive.evidence, "a positive goal carries evidence"
+    assert any(t.target.split(".")[0] == str(goal) for t in result.targets)
+
+
+def test_portuguese_snippet_ranks_health_first(mapper: SdgMapper) -> None:
+    assert top_goal(mapper, HEALTH_PT) == 3
+
+
+def test_mapping_shape_and_language(mapper: SdgMapper) -> None:
+    result = mapper.map(WATER_ES)
+    assert [g.goal for g in result.goals] == list(range(1, 18))
+    assert all(0.0 <= g.probability <= 1.0 for g in result.goals)
+    assert result.mode == "accurate" and result.language == "es"
+    assert len(result.predicted_goals()) <= 3
+    assert all(0.0 <= t.score <= 1.0 for t in result.targets)
+
+
+def test_fast_mode_maps_english(fast_mapper: SdgMapper) -> None:
+    result = fast_mapper.map(WATER_EN)
+    assert result.mode == "fast"
+    assert 6 in result.predicted_goals()
+
+
+def test_predict_matches_predict_proba_rule(mapper: SdgMapper) -> None:
+    texts = [WATER_EN, EDUCATION_EN, CLIMATE_EN]
+    p = mapper.predict_proba(texts)
+    pred = mapper.predict(texts)
+    assert p.shape == pred.shape == (3, 17) and pred.dtype == bool
+    head = mapper.heads_["accurate"]
+    assert (pred == ((p >= head.thresholds) & (np.argsort(np.argsort(-p, axis=1), axis=1)
+                                                < head.top_k))).all()
+
+
+def test_long_document_is_chunked_and_keeps_its_goals(mapper: SdgMapper) -> None:
+    filler = ("The municipal council met on Tuesday and approved the minutes of the previous "
+              "session after a short discussion of the agenda. ")
+    report = " ".join([filler * 8, WATER_EN, filler * 8, EDUCATION_EN, filler * 8])
+    assert len(chunks(report)) > 3
+    result = mapper.map(report)
+    assert {4, 6} <= set(result.predicted_goals())
+    water = next(g for g in result.goals if g.goal == 6)
+    assert any("water" in e for e in water.evidence)
+
+
+def test_map_many_equals_map(mapper: SdgMapper) -> None:
+    many = mapper.map_many([WATER_EN, CLIMATE_EN], batch_size=1)
+    assert many[0] == mapper.map(WATER_EN)
+    assert many[1].predicted_goals() == mapper.map(CLIMATE_EN).predicted_goals()
+
+
+@pytest.mark.parametrize("bad", ["", "   \n ", None, 42, b"bytes"])
+def test_empty_or_non_text_input_is_refused(mapper: SdgMapper, bad: object) -> None:
+    with pytest.raises(InvalidInput, match=r"string|empty"):
+        mapper.map(bad)  # type: ignore[arg-type]
+
+
+def test_non_list_and_bad_items_are_refused(mapper: SdgMapper) -> None:
+    with pytest.raises(InvalidInput, match="sequence of strings"):
+        mapper.predict_proba("one text, not a list")
+    with pytest.raises(InvalidInput, match=r"texts\[1\]"):
+        mapper.predict([WATER_EN, ""])
+
+
+def test_unknown_mode_and_missing_model(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="accurate"):
+        load_mapper(mode="turbo")
+    with pytest.raises(ModelError, match="not found"):
+        load_mapper(load_settings({}, sdg_model=str(tmp_path / "nowhere")))
+    (tmp_path / "broken").mkdir()
+    with pytest.raises(ModelError, match="missing"):
+        SdgMapper.load(tmp_path / "broken")
+
+
+def test_load_mapper_is_cached_per_mode() -> None:
+    assert load_mapper() is load_mapper(mode="accurate")
+    assert load_mapper(mode="fast") is not load_mapper()
+    assert load_mapper(mode="fast").mode == "fast"
+
+
+def test_model_card_records_data_licences_and_metrics(mapper: SdgMapper) -> None:
+    card = mapper.model_card
+    assert {"official_texts", "sdgo", "osdg", "aurora"} <= set(card["training_data"])
+    assert all(v["licence"] for v in card["training_data"].values())
+    assert card["cross_validation"]["accurate"]["cv_proxy_accuracy"] > 0.5
+    assert card["benchmark"]["accurate"]["average_accuracy"] > 80
+    assert (SHIPPED_MODEL / "model_card.json").is_file()
+
+
+def test_evaluate_reports_a_primary_metric(mapper: SdgMapper) -> None:
+    y = np.zeros((3, 17), dtype=int)
+    y[0, 5] = y[1, 3] = y[2, 12] = 1
+    metrics = mapper.evaluate([WATER_EN, EDUCATION_EN, CLIMATE_EN], y)
+    assert metrics["primary_metric"] == "macro_f1"
+    assert metrics["macro_f1"] == pytest.approx(1.0)
+    with pytest.raises(InvalidInput, match="shape"):
+        mapper.evaluate([WATER_EN], y)
+
+
+def test_language_guess() -> None:
+    assert guess_language(WATER_EN) == "en"
+    assert guess_language(TRANSPORT_FR) == "fr"
+    assert guess_language(HEALTH_PT) == "pt"
+    assert guess_language("12345") is None
+
+
+# ---- a small model fitted in the test, with a deterministic stub embedder ----------------
+
+class HashEmbedder:
+    """Deterministic bag-of-words vectors: enough to exercise fit/save/load quickly."""
+
+    name = "hash-stub"
+    dim = 64
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().split():
+                h = int(hashlib.md5(w.encode()).hexdigest()[:8], 16)
+                out[i, h % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-6)
+
+
+TOPICS = {
+    1: "poverty poor income social protection cash transfers",
+    3: "health disease hospital vaccine mortality doctors",
+    4: "school education teachers pupils literacy learning",
+    6: "water sanitation drinking wells toilets hygiene",
+    7: "energy solar electricity renewable power grid",
+    13: "climate emissions warming adaptation carbon floods",
+}
+
+
+def small_training_set() -> tuple[list[str], np.ndarray]:
+    rng = np.random.default_rng(0)
+    texts, labels = [], []
+    for goal in range(1, 18):
+        words = TOPICS.get(goal, f"topic{goal} subject{goal} matter{goal} theme{goal}").split()
+        for _ in range(12):
+            texts.append(" ".join(rng.choice(words, size=8)) + " in the city programme")
+            labels.append(goal)
+    y = np.zeros((len(texts), 17), dtype=np.int8)
+    y[np.arange(len(texts)), np.array(labels) - 1] = 1
+    return texts, y
+
+
+def small_mapper() -> SdgMapper:
+    keywords = KeywordIndex({
+        "demo": {"kind": "phrases", "items": [["water", 6], ["school", 4], ["solar", 7]]},
+        "demo_q": {"kind": "queries", "items": [['"climate" AND ("emission*" OR "warming")', 13,
+                                                 "13.2"]]},
+    })
+    emb = HashEmbedder()
+    target_rows = [(f"{g}.1", g, TOPICS.get(g, f"topic{g} subject{g}")) for g in range(1, 18)]
+    targets = TargetIndex(emb.encode([t for _, _, t in target_rows]),
+                          [i for i, _, _ in target_rows], [g for _, g, _ in target_rows],
+                          ["en"] * 17)
+    return SdgMapper(embedder=emb, keywords=keywords, targets=targets, folds=3,
+                     c_base={"accurate": 0.5, "fast": 0.5}, c_stack=0.05)
+
+
+def test_fit_returns_self_and_learns_the_topics() -> None:
+    texts, y = small_training_set()
+    mapper = small_mapper()
+    assert mapper.fit(texts, y) is mapper
+    assert set(mapper.heads_) == {"accurate", "fast"}
+    assert mapper.cv_["accurate"]["cv_proxy_accuracy"] > 0.8
+    assert top_goal(mapper, "clean drinking water and sanitation for every household") == 6
+    assert top_goal(mapper.with_mode("fast"), "solar power and renewable electricity") == 7
+
+
+def test_fit_rejects_bad_labels() -> None:
+    with pytest.raises(InvalidInput, match="shape"):
+        small_mapper().fit(["a text"], np.zeros((1, 5)))
+
+
+def test_save_load_round_trip_gives_identical_probabilities(tmp_path: Path) -> None:
+    texts, y = small_training_set()
+    mapper = small_mapper().fit(texts, y)
+    mapper.model_card = {"name": "test"}
+    probe = ["water wells and toilets for the school", "carbon emissions and floods", "xyz"]
+    folder = mapper.save(tmp_path / "model")
+    for mode in ("accurate", "fast"):
+        loaded = SdgMapper.load(folder, mode=mode, embedder=HashEmbedder())
+        before = mapper.with_mode(mode)
+        np.testing.assert_array_equal(before.predict_proba(probe), loaded.predict_proba(probe))
+        assert loaded.map(probe[0]) == before.map(probe[0])
+    assert SdgMapper.load(folder).model_card["name"] == "test"
+
+
+def test_unfitted_mapper_says_how_to_fix() -> None:
+    with pytest.raises(ModelError, match="fit"):
+        small_mapper().predict(["water"])
