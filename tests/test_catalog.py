@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from factories import make_initiative
 
 from commonground import catalog
 from commonground.catalog import Filters, InitiativeRecord
 from commonground.errors import InvalidInput, InvalidRecord, NotFound
 from commonground.store import Store
+
+from factories import make_initiative
 
 
 def _three() -> list[InitiativeRecord]:

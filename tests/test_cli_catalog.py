@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from factories import make_initiative
 
 from commonground.cli import main
+
+from factories import make_initiative
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -23,6 +23,7 @@ from commonground.sdg.enrich import (
 )
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
 from commonground.settings import Settings
+
 from factories import make_initiative
 
 

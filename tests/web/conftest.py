@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_catalog import FakeMapper, catalog_records
 
 from commonground.catalog import add_initiatives
 from commonground.settings import Settings
 from commonground.store import Store
 from commonground.web.app import create_app
 from commonground.web.deps import Mapper, get_mapper_loader
+
+from web_catalog import FakeMapper, catalog_records
 
 
 @pytest.fixture

@@ -8,12 +8,13 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
-from web_catalog import AHMEDABAD_TITLE
 
 from commonground.sdg.framework import framework
 from commonground.settings import Settings
 from commonground.store import Store
 from commonground.web.app import create_app
+
+from web_catalog import AHMEDABAD_TITLE
 
 
 class Outline(HTMLParser):

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from commonground.catalog import InitiativeRecord, Outcome, SdgLink, Source
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
+
 from factories import make_initiative
 
 AHMEDABAD_TITLE = "Women's Action Towards Climate Resilience for the Urban Poor"
