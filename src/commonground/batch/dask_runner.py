@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -105,9 +106,13 @@ def dask_client(workers: int | None = None, scheduler: str | None = None,
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            host=LOCAL_HOST, silence_logs=logging.CRITICAL)
+        with warnings.catch_warnings():
+            # Without a dashboard the scheduler still serves health routes, on port 8787 or,
+            # when another cluster holds it, on a random port after a warning worth nothing.
+            warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, host=LOCAL_HOST, silence_logs=logging.CRITICAL)
         with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
             yield client
     finally:
