@@ -6,8 +6,11 @@ wheel. So no weights are committed, and torch is never needed. Needs the ``onnx`
 (build time only; it is not a runtime dependency):
 
     python3 -m venv /tmp/toolvenv && /tmp/toolvenv/bin/pip install onnx numpy
-    /tmp/toolvenv/bin/python scripts/build_minilm_graph.py \
-        src/commonground/sdg/models/minilm_l6_graph.onnx
+    /tmp/toolvenv/bin/python scripts/build_minilm_graph.py src/commonground/sdg/models
+
+writes ``minilm_l6_graph.onnx`` (float32) and ``minilm_l6_graph_int8.onnx``, where every
+dense layer is an ONNX Runtime ``DynamicQuantizeMatMul`` over int8 weights with one scale
+per output column (the embedder quantizes the float weights when it loads them).
 """
 
 from __future__ import annotations
@@ -121,9 +124,46 @@ def build() -> onnx.ModelProto:
     return model
 
 
+def quantized(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The same graph with each MatMul+Add over a weight input as DynamicQuantizeMatMul."""
+    graph = model.graph
+    weights = {i.name for i in graph.input} - {"input_ids", "attention_mask", "word_embeddings"}
+    nodes = list(graph.node)
+    out: list[onnx.NodeProto] = []
+    extra: list[onnx.ValueInfoProto] = []
+    skip = False
+    for i, node in enumerate(nodes):
+        if skip:
+            skip = False
+            continue
+        if node.op_type == "MatMul" and node.input[1] in weights:
+            add = nodes[i + 1]
+            assert add.op_type == "Add" and add.input[0] == node.output[0], add
+            w = node.input[1]
+            extra += [helper.make_tensor_value_info(w + "_q", TensorProto.INT8, None),
+                      helper.make_tensor_value_info(w + "_scale", TensorProto.FLOAT, None),
+                      helper.make_tensor_value_info(w + "_zero", TensorProto.INT8, None)]
+            out.append(helper.make_node(
+                "DynamicQuantizeMatMul",
+                [node.input[0], w + "_q", w + "_scale", w + "_zero", add.input[1]],
+                [add.output[0]], domain="com.microsoft"))
+            skip = True
+        else:
+            out.append(node)
+    del graph.node[:]
+    graph.node.extend(out)
+    used = {name for n in graph.node for name in n.input}
+    kept = [i for i in graph.input if i.name in used]
+    del graph.input[:]
+    graph.input.extend(kept + extra)
+    model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return model
+
+
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1
-               else "src/commonground/sdg/models/minilm_l6_graph.onnx")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(build(), str(out))
-    print(f"wrote {out} ({out.stat().st_size} bytes)")
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "src/commonground/sdg/models")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, model in (("minilm_l6_graph.onnx", build()),
+                        ("minilm_l6_graph_int8.onnx", quantized(build()))):
+        onnx.save(model, str(folder / name))
+        print(f"wrote {folder / name} ({(folder / name).stat().st_size} bytes)")

@@ -61,17 +61,18 @@ def cached_embeddings(embedder: MiniLMEmbedder, texts: list[str], cache: Path | 
 
 
 def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
-          ) -> tuple[SdgMapper, TrainingSet]:
-    embedder = MiniLMEmbedder()
+          precision: str = "int8") -> tuple[SdgMapper, TrainingSet]:
+    embedder = MiniLMEmbedder(precision=precision)
     ts = load_training_set(data)
     tt = target_texts(data)
-    targets = TargetIndex(cached_embeddings(embedder, [t["text"] for t in tt], cache, "targets"),
+    targets = TargetIndex(cached_embeddings(embedder, [t["text"] for t in tt], cache,
+                                            f"targets-{precision}"),
                           [t["id"] for t in tt], [int(t["goal"]) for t in tt],
                           [t["lang"] for t in tt])
-    emb = cached_embeddings(embedder, ts.texts, cache, "train")
+    emb = cached_embeddings(embedder, ts.texts, cache, f"train-{precision}")
     keywords = KeywordIndex(keyword_systems(data))
     mapper = SdgMapper(embedder=embedder, keywords=keywords, targets=targets,
-                       c_base=c, folds=folds)
+                       c_base=c, folds=folds, precision=precision)
     # thresholds are tuned on real abstracts, not on the short official titles
     eval_rows = np.array([not s.startswith("official:") for s in ts.source])
     mapper.fit(ts.texts, ts.labels, embeddings=emb, framework_ids=ts.framework_id,
@@ -122,15 +123,41 @@ def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[s
     }
 
 
+def add_benchmark(mapper: SdgMapper) -> None:
+    """Score both modes on the held-out benchmark and record it in the model card."""
+    from commonground.sdg.benchmark import run_benchmark
+
+    mapper.model_card["benchmark"] = {}
+    for mode in ("accurate", "fast"):
+        report = run_benchmark(mapper.with_mode(mode))
+        mapper.model_card["benchmark"][mode] = {
+            "average_accuracy": report.average_accuracy,
+            "macro_precision": report.macro_precision, "macro_recall": report.macro_recall,
+            "per_sdg_accuracy": {g: v["accuracy"] for g, v in report.per_sdg.items()},
+            "note": "held-out test set; reported after training, never used for selection",
+        }
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "sdg")
     ap.add_argument("--out", type=Path, default=SHIPPED_MODEL)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/sdg-cache"))
     ap.add_argument("--select", action="store_true", help="run the CV grid over C")
+    ap.add_argument("--precision", choices=("int8", "fp32"), default="int8",
+                    help="MiniLM weight precision (int8 was chosen by CV: see docs)")
     ap.add_argument("--benchmark", action="store_true",
                     help="score the finished model on the held-out benchmark (report only)")
+    ap.add_argument("--benchmark-only", type=Path, metavar="MODEL",
+                    help="only add the benchmark figures to the model card of MODEL")
     args = ap.parse_args(argv)
+    if args.benchmark_only:
+        mapper = SdgMapper.load(args.benchmark_only)
+        add_benchmark(mapper)
+        mapper.save(args.benchmark_only)
+        print(json.dumps({m: v["average_accuracy"]
+                          for m, v in mapper.model_card["benchmark"].items()}))
+        return
 
     c = dict(DEFAULT_C)
     selection: dict[str, Any] = {
@@ -143,27 +170,18 @@ def main(argv: list[str] | None = None) -> None:
     if args.select:
         scores: dict[str, dict[str, float]] = {"accurate": {}, "fast": {}}
         for ca, cf in zip(GRID["accurate"], GRID["fast"], strict=True):
-            mapper, _ = build(args.data, args.cache, {"accurate": ca, "fast": cf})
+            mapper, _ = build(args.data, args.cache, {"accurate": ca, "fast": cf},
+                              precision=args.precision)
             scores["accurate"][str(ca)] = mapper.cv_["accurate"]["cv_proxy_accuracy"]
             scores["fast"][str(cf)] = mapper.cv_["fast"]["cv_proxy_accuracy"]
             print(f"C accurate {ca}: {scores['accurate'][str(ca)]:.4f}   "
                   f"C fast {cf}: {scores['fast'][str(cf)]:.4f}", file=sys.stderr)
         c = {m: float(max(s, key=lambda k: s[k])) for m, s in scores.items()}
         selection.update(chosen_C=c, grid_scores=scores)
-    mapper, ts = build(args.data, args.cache, c)
+    mapper, ts = build(args.data, args.cache, c, precision=args.precision)
     mapper.model_card = model_card(mapper, ts, args.data, selection)
     if args.benchmark:
-        from commonground.sdg.benchmark import run_benchmark
-
-        mapper.model_card["benchmark"] = {}
-        for mode in ("accurate", "fast"):
-            report = run_benchmark(mapper.with_mode(mode))
-            mapper.model_card["benchmark"][mode] = {
-                "average_accuracy": report.average_accuracy,
-                "macro_precision": report.macro_precision, "macro_recall": report.macro_recall,
-                "per_sdg_accuracy": {g: v["accuracy"] for g, v in report.per_sdg.items()},
-                "note": "held-out test set; reported after training, never used for selection",
-            }
+        add_benchmark(mapper)
     folder = mapper.save(args.out)
     print(json.dumps({m: {"cv_proxy_accuracy": round(v["cv_proxy_accuracy"], 4),
                           "top_k": v["top_k"],

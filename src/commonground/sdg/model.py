@@ -116,11 +116,14 @@ class SdgMapper:
                  target_texts: Sequence[dict[str, str]] | None = None,
                  c_base: dict[str, float] | None = None, c_stack: float = 0.1,
                  top_k: int | None = None,
-                 chunk_words: int = 160, folds: int = 5, seed: int = 0) -> None:
+                 chunk_words: int = 160, folds: int = 5, seed: int = 0,
+                 precision: str = "int8") -> None:
         if mode not in MODES:
             raise InvalidInput(f"mode {mode!r} is unknown; use 'accurate' or 'fast'")
         self.mode = mode
         self._embedder = embedder
+        #: MiniLM weight precision the model was trained with ('int8' or 'fp32')
+        self.precision = precision
         self.keywords = keywords
         self.targets = targets
         self.target_texts = list(target_texts or [])
@@ -139,7 +142,7 @@ class SdgMapper:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = MiniLMEmbedder()
+            self._embedder = MiniLMEmbedder(precision=self.precision)
         return self._embedder
 
     def _need_fitted(self) -> _Head:
@@ -343,7 +346,8 @@ class SdgMapper:
         card.update({
             "format_version": FORMAT_VERSION,
             "config": {"chunk_words": self.chunk_words, "embedder": getattr(
-                self.embedder, "name", type(self.embedder).__name__)},
+                self.embedder, "name", type(self.embedder).__name__),
+                "embedder_precision": self.precision},
         })
         (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False)
                                                 + "\n", encoding="utf-8")
@@ -377,7 +381,8 @@ class SdgMapper:
                              f"{FORMAT_VERSION}; retrain with scripts/train_sdg_mapper.py")
         keywords = KeywordIndex.load(folder / "keywords.json.gz")
         mapper = cls(mode, embedder=embedder, keywords=keywords,
-                     targets=targets, chunk_words=int(card["config"]["chunk_words"]))
+                     targets=targets, chunk_words=int(card["config"]["chunk_words"]),
+                     precision=str(card["config"].get("embedder_precision", "fp32")))
         mapper.heads_ = heads
         mapper.bank_ = bank
         mapper.model_card = card

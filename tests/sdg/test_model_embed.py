@@ -1,0 +1,77 @@
+"""The MiniLM embedder without torch, and the keyword matcher."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from commonground.errors import ModelError
+from commonground.sdg.embed import MiniLMEmbedder
+from commonground.sdg.keywords import KeywordIndex, parse_query, tokens
+
+SENTENCES = [
+    "Safer crossings near schools protect children on their way to class.",
+    "Pedestrian road safety for pupils walking to school.",
+    "Ocean acidification is damaging coral reefs and fisheries.",
+]
+
+
+@pytest.fixture(scope="module")
+def fp32() -> MiniLMEmbedder:
+    return MiniLMEmbedder(precision="fp32")
+
+
+def test_onnx_graph_matches_the_numpy_reference(fp32: MiniLMEmbedder) -> None:
+    reference = MiniLMEmbedder(backend="numpy").encode(SENTENCES)
+    np.testing.assert_allclose(fp32.encode(SENTENCES), reference, atol=1e-5)
+
+
+def test_vectors_are_unit_length_and_meaningful(fp32: MiniLMEmbedder) -> None:
+    v = fp32.encode(SENTENCES)
+    assert v.shape == (3, 384) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    sims = v @ v.T
+    assert sims[0, 1] > 0.5 > sims[0, 2]
+
+
+def test_int8_weights_stay_close_to_float(fp32: MiniLMEmbedder) -> None:
+    q = MiniLMEmbedder(precision="int8").encode(SENTENCES)
+    assert ((q * fp32.encode(SENTENCES)).sum(axis=1) > 0.97).all()
+
+
+def test_batches_and_empty_input(fp32: MiniLMEmbedder) -> None:
+    one_by_one = np.vstack([fp32.encode([s]) for s in SENTENCES])
+    np.testing.assert_allclose(fp32.encode(SENTENCES), one_by_one, atol=1e-5)
+    assert fp32.encode([]).shape == (0, 384)
+
+
+def test_bad_precision_is_refused() -> None:
+    with pytest.raises(ModelError, match="precision"):
+        MiniLMEmbedder(precision="fp8")
+
+
+def test_phrases_wildcards_and_boolean_queries() -> None:
+    index = KeywordIndex({
+        "kw": {"kind": "phrases", "items": [["drinking water", 6], ["sanitat*", 6]]},
+        "q": {"kind": "queries", "items": [
+            ['("renewable" OR "solar") W/3 "energy" AND NOT "nuclear"', 7, "7.2"],
+        ]},
+    })
+    found = {(m.system, m.goal): m for m in index.match(
+        "Solar energy and safe drinking water with sanitation for schools.")}
+    assert found[("kw", 6)].count == 2
+    assert found[("q", 7)].targets == ("7.2",)
+    assert not any(m.system == "q" for m in index.match("Solar and nuclear energy"))
+    # W/3: too far apart
+    assert not any(m.system == "q" for m in index.match(
+        "solar panels were installed on five schools that now save energy"))
+    feats = index.features(["drinking water", "nothing here"])
+    assert feats.shape == (2, 34) and feats[0].sum() > 0 and feats[1].sum() == 0
+
+
+def test_query_parser_precedence() -> None:
+    intern: dict[tuple[str, ...], int] = {}
+    tree = parse_query('"a" AND "b" OR "c"', intern)
+    # OR binds tighter than AND in Scopus syntax
+    assert tree[0] == "AND" and tree[2][0] == "OR"
+    assert tokens("Cities' Policies") == ["citie", "policie"]
