@@ -49,6 +49,30 @@ def build_corpus(path: Path, n: int, seed: int) -> None:
     pq.write_table(pa.Table.from_pylist(rows), path)
 
 
+def _spin(n: int) -> float:
+    began = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return time.perf_counter() - began
+
+
+def parallel_capacity(n: int = 10_000_000) -> float:
+    """How many times the work of one pure-Python process two processes get done at once.
+
+    About 2 on an idle 2-core machine; less while other programs use the cores. Measured
+    before and after the runs so that the 2-vs-1-worker ratio can be read against it.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    one = _spin(n)
+    with ProcessPoolExecutor(2) as pool:
+        began = time.perf_counter()
+        list(pool.map(_spin, [n, n]))
+        two = time.perf_counter() - began
+    return round(2 * one / two, 2)
+
+
 def time_runs(corpus: Path, out: Path, runs: int, batch_size: int, source: Any,
               executor: Any) -> list[float]:
     from commonground.batch import map_corpus
@@ -77,6 +101,7 @@ def main() -> None:
 
     source = ModelSpec(mode=args.mode)
     source.load()  # fail early, with the model's own message, if it is missing
+    capacity = [parallel_capacity()]
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="map-corpus-bench-") as tmp:
         folder = Path(tmp)
@@ -112,6 +137,7 @@ def main() -> None:
         reference = outputs["1 Dask worker"].read_bytes()
         identical = all(p.read_bytes() == reference for p in outputs.values())
 
+    capacity.append(parallel_capacity())
     results = {name: results[name] for name in executors}
     base = statistics.median(results["1 Dask worker"]["seconds"])
     print(f"map-corpus, {args.snippets:,} snippets, {args.mode} mode, batch size "
@@ -129,6 +155,8 @@ def main() -> None:
               f"{args.snippets / med:11.0f} {base / med:11.2f}x")
     ratio = results["2 Dask workers"]["speedup_vs_1_worker"]
     print(f"2 workers vs 1: {ratio:.2f}x faster; outputs identical: {identical}")
+    print(f"machine: two pure-Python processes did {capacity[0]:.2f}x (before) and "
+          f"{capacity[1]:.2f}x (after) the work of one (2.0 on two idle cores)")
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
@@ -140,6 +168,7 @@ def main() -> None:
         "snippets": args.snippets, "mode": args.mode, "batch_size": args.batch_size,
         "runs": args.runs, "seed": args.seed, "outputs_identical": identical,
         "two_vs_one_worker_speedup": ratio, "systems": results,
+        "parallel_capacity_before_after": capacity,
     }, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 
