@@ -117,7 +117,7 @@ class SdgMapper:
                  c_base: dict[str, float] | None = None, c_stack: float = 0.1,
                  top_k: int | None = None,
                  chunk_words: int = 160, folds: int = 5, seed: int = 0,
-                 precision: str = "int8") -> None:
+                 precision: str = "fp32") -> None:
         if mode not in MODES:
             raise InvalidInput(f"mode {mode!r} is unknown; use 'accurate' or 'fast'")
         self.mode = mode
