@@ -57,7 +57,7 @@ class BenchmarkReport(BaseModel):
     macro_precision: float
     macro_recall: float
     macro_f1: float
-    per_sdg: dict[str, dict[str, float]] = Field(
+    per_sdg: dict[str, dict[str, float | int]] = Field(
         description="'1'..'17' -> accuracy, precision, recall, f1 (%), n")
     leaderboard: dict[str, float] = Field(default_factory=lambda: dict(LEADERBOARD))
     snippets_per_second: float
@@ -85,7 +85,7 @@ def score(rows: Sequence[BenchmarkRow], predicted: NDArray[np.bool_]) -> dict[st
     pl = np.array([bool(predicted[i, r.sdg - 1]) for i, r in enumerate(rows)])
     lab = np.array([r.label for r in rows])
     sdg = np.array([r.sdg for r in rows])
-    per: dict[str, dict[str, float]] = {}
+    per: dict[str, dict[str, float | int]] = {}
     for g in range(1, 18):
         m = sdg == g
         tp = float((pl[m] & lab[m]).sum())
