@@ -110,3 +110,13 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
         s = Store(f"sqlite:///{tmp_path / 'any.db'}")
     yield s
     s.close()
+
+
+@pytest.fixture
+def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replace the shipped SDG mapper by the deterministic fake of tests/fakes.py."""
+    import commonground.sdg
+
+    from fakes import fake_load_mapper
+
+    monkeypatch.setattr(commonground.sdg, "load_mapper", fake_load_mapper)

@@ -9,16 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from commonground.cli import main
-
+from cli_helpers import run
 from factories import make_initiative
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 @pytest.fixture

@@ -6,18 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from fakes import FakeMapper, corpus_rows, fake_load_mapper, write_corpus
 
 import commonground.sdg
 from commonground.batch import parts_dir
-from commonground.cli import main
 
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+from cli_helpers import run
+from fakes import FakeMapper, corpus_rows, fake_load_mapper, write_corpus
 
 
 @pytest.fixture

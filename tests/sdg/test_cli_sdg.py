@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 import commonground.sdg
-from commonground.cli import main
 
-
-def _fakes() -> ModuleType:
-    """The deterministic fake mapper of tests/batch (one module whichever folder loads it)."""
-    if "fakes" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "fakes", Path(__file__).resolve().parents[1] / "batch" / "fakes.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["fakes"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["fakes"]
-
-
-@pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(commonground.sdg, "load_mapper", _fakes().fake_load_mapper)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+from cli_helpers import run
 
 
 def stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 import commonground.sdg
 from commonground.catalog import SdgLink
-from commonground.cli import main
 from commonground.errors import ModelError
 from commonground.sdg.enrich import (
     TARGET_FLOOR,
@@ -24,23 +20,8 @@ from commonground.sdg.enrich import (
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
 from commonground.settings import Settings
 
+from cli_helpers import run
 from factories import make_initiative
-
-
-def _fakes() -> ModuleType:
-    if "fakes" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "fakes", Path(__file__).resolve().parents[1] / "batch" / "fakes.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["fakes"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["fakes"]
-
-
-@pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(commonground.sdg, "load_mapper", _fakes().fake_load_mapper)
 
 
 class Fixed:
@@ -90,13 +71,6 @@ def test_a_model_that_cannot_load_is_a_model_error(tmp_path: Path, settings: Set
     broken = replace(settings, sdg_model=str(tmp_path / "nowhere"))
     with pytest.raises(ModelError, match=r"nowhere.*--no-map"):
         model_enricher(broken)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 @pytest.fixture

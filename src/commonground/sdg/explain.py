@@ -55,7 +55,7 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
         evidence[g] = chosen
         if chunk_emb is not None and mapper.targets is not None:
             for tid, sim in mapper.targets.best_targets(chunk_emb[order[0]], g)[:TARGETS_PER_GOAL]:
-                targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, sim)), 4))
+                targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))
         else:
             for tid in dict.fromkeys(aurora_targets):
                 if tid.count(".") == 1:

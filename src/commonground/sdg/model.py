@@ -304,7 +304,7 @@ class SdgMapper:
             predicted = head.decide(doc_p, [len(cs)])[0]
             goals, targets = explain(self, cs, cp, ce, doc_p, predicted)
             out.append(SdgMapping(
-                goals=[GoalScore(goal=g, probability=float(round(doc_p[g - 1], 6)),
+                goals=[GoalScore(goal=g, probability=round(float(doc_p[g - 1]), 6),
                                  predicted=bool(predicted[g - 1]), evidence=goals.get(g, []))
                        for g in GOALS],
                 targets=[TargetScore(target=t, score=s) for t, s in targets],
