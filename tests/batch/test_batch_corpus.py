@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from fakes import FakeSource, corpus_rows, write_corpus
 
 from commonground.batch import COLUMNS, iter_batches, map_corpus, parts_dir
 from commonground.errors import InvalidInput, ModelError
+
+from fakes import FakeSource, corpus_rows, write_corpus
 
 
 def read_jsonl(path: Path) -> list[dict[str, object]]:

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import FakeSource, corpus_rows, write_corpus
 
 from commonground.batch import map_corpus, parts_dir
 from commonground.batch.dask_runner import DaskExecutor, dask_client
 from commonground.errors import CommongroundError, InvalidInput, ModelError
+
+from fakes import FakeSource, corpus_rows, write_corpus
 
 
 @pytest.fixture(scope="module")
