@@ -118,22 +118,19 @@ def render_markdown_pdf(source: Path, target: Path, pagesize: tuple[float, float
 
     styles = getSampleStyleSheet()
     story: list[object] = []
-    for chunk in re.split(r"\n[ \t]*\n[ \t]*\n[ \t]*\n+", source.read_text(encoding="utf-8")):
-        for block in re.split(r"\n[ \t]*\n", chunk):
-            block = block.strip()
-            if not block or re.fullmatch(r"-{3,}", block):
-                continue
-            m = re.match(r"(#{1,6})\s+(.*)", block, re.S)
-            if m:
-                style = styles["Heading1" if len(m.group(1)) == 1 else "Heading2"]
-                story.append(Paragraph(_inline(m.group(2).strip()), style))
-                continue
+    for item in _blocks(source):
+        if item is None:
+            story.append(PageBreak())
+        elif item[0]:
+            style = styles["Heading1" if item[0] == 1 else "Heading2"]
+            story.append(Paragraph(_inline(item[1]), style))
+        else:
+            block = item[1]
             for line in re.split(r"\n(?!\s*[a-z])", block) if "\t" in block else [block]:
                 text = _inline(re.sub(r" {2,}\n", "<br/>", line.strip()).replace("\n", " "))
                 text = text.replace("&lt;br/&gt;", "<br/>")
                 story.append(Paragraph(text, styles["BodyText"]))
             story.append(Spacer(1, 4))
-        story.append(PageBreak())
     SimpleDocTemplate(str(target), pagesize=pagesize or A4, title=source.stem).build(story)
     return target
 
