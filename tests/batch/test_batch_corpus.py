@@ -63,7 +63,8 @@ class Stop(KeyboardInterrupt):
     pass
 
 
-def interrupt_after(batches: int) -> object:
+def interrupted_run(corpus: Path, out: Path, batches: int) -> None:
+    """Start mapping ``corpus`` in batches of 10 and stop it after ``batches`` of them."""
     seen = [0]
 
     def hook(rows: int) -> None:
@@ -71,7 +72,9 @@ def interrupt_after(batches: int) -> object:
         if seen[0] == batches:
             raise Stop
 
-    return hook
+    with pytest.raises(Stop):
+        map_corpus(corpus, out, text_column="body", batch_size=10, source=FakeSource(),
+                   on_progress=hook)
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet", ".csv"])
@@ -81,9 +84,7 @@ def test_an_interrupted_run_resumes_to_the_same_output(tmp_path: Path, suffix: s
     map_corpus(corpus, whole, text_column="body", batch_size=10, source=FakeSource())
 
     out = tmp_path / f"out{suffix}"
-    with pytest.raises(Stop):
-        map_corpus(corpus, out, text_column="body", batch_size=10, source=FakeSource(),
-                   on_progress=interrupt_after(3))  # type: ignore[arg-type]
+    interrupted_run(corpus, out, 3)
     assert not out.exists()
     assert len(list(parts_dir(out).glob("part-*.parquet"))) == 3
     # the model is not needed for the batches already done: it fails if loaded twice
@@ -96,9 +97,7 @@ def test_an_interrupted_run_resumes_to_the_same_output(tmp_path: Path, suffix: s
 def test_a_fully_done_run_assembles_without_loading_the_model(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "in.csv", corpus_rows(20))
     out = tmp_path / "out.jsonl"
-    with pytest.raises(Stop):
-        map_corpus(corpus, out, text_column="body", batch_size=10, source=FakeSource(),
-                   on_progress=interrupt_after(2))  # type: ignore[arg-type]
+    interrupted_run(corpus, out, 2)
     report = map_corpus(corpus, out, text_column="body", batch_size=10,
                         source=FakeSource(fail=True))
     assert report.resumed_batches == 2 and len(read_jsonl(out)) == 20
@@ -107,9 +106,7 @@ def test_a_fully_done_run_assembles_without_loading_the_model(tmp_path: Path) ->
 def test_resume_refuses_other_options_or_input_until_restart(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "in.csv", corpus_rows(30))
     out = tmp_path / "out.jsonl"
-    with pytest.raises(Stop):
-        map_corpus(corpus, out, text_column="body", batch_size=10, source=FakeSource(),
-                   on_progress=interrupt_after(1))  # type: ignore[arg-type]
+    interrupted_run(corpus, out, 1)
     with pytest.raises(InvalidInput, match=r"options\.batch_size: 10 then, 5 now.*--restart"):
         map_corpus(corpus, out, text_column="body", batch_size=5, source=FakeSource())
     write_corpus(corpus, corpus_rows(31))
