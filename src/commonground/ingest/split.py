@@ -18,6 +18,7 @@ heading such as "References" or "Annex".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from commonground.ingest.places import Place, city_pattern, lookup_country, parse_place
@@ -155,32 +156,37 @@ def _header_above(text: Text, index: int, entry: GuideEntry | None) -> list[int]
     return found
 
 
-def _locate(text: Text, entry: GuideEntry, guide: Guide) -> tuple[int, int, int] | None:
-    """(score, start, end) of the best heading-like occurrence of the entry's title."""
-    best: tuple[int, int, int] | None = None
-    for variant in _variants(entry.title):
+def _title_matches(text: Text, title: str, skip_start: int,
+                   skip_end: int) -> Iterator[tuple[re.Match[str], int]]:
+    """Each occurrence (match, line index) of a spelling of ``title`` outside a span."""
+    for variant in _variants(title):
         pattern = words_pattern(variant)
         if pattern is None:
             continue
         for m in re.finditer(pattern, text.folded):
-            if guide.start <= m.start() < guide.end:
-                continue
-            idx = text.line_at(m.start())
-            line = text.lines[idx]
-            score = 0
-            before = text.masked[line.start:m.start()]
-            score += 2 if not before.strip() else -3
-            after = text.masked[m.end():text.lines[text.line_at(m.end())].end]
-            if not re.sub(r"^\s*\([A-Za-z0-9&\-]{2,12}\)", "", after).strip():
-                score += 2
-            if _AWARD_PAREN.match(text.masked, m.end()):
-                score -= 5
-            if _header_above(text, idx, entry):
-                score += 2
-            if line.level:
-                score += 1
-            if best is None or score > best[0]:
-                best = (score, m.start(), m.end())
+            if not skip_start <= m.start() < skip_end:
+                yield m, text.line_at(m.start())
+
+
+def _locate(text: Text, entry: GuideEntry, guide: Guide) -> tuple[int, int, int] | None:
+    """(score, start, end) of the best heading-like occurrence of the entry's title."""
+    best: tuple[int, int, int] | None = None
+    for m, idx in _title_matches(text, entry.title, guide.start, guide.end):
+        line = text.lines[idx]
+        score = 0
+        before = text.masked[line.start:m.start()]
+        score += 2 if not before.strip() else -3
+        after = text.masked[m.end():text.lines[text.line_at(m.end())].end]
+        if not re.sub(r"^\s*\([A-Za-z0-9&\-]{2,12}\)", "", after).strip():
+            score += 2
+        if _AWARD_PAREN.match(text.masked, m.end()):
+            score -= 5
+        if _header_above(text, idx, entry):
+            score += 2
+        if line.level:
+            score += 1
+        if best is None or score > best[0]:
+            best = (score, m.start(), m.end())
     return best if best is not None and best[0] >= 1 else None
 
 
@@ -401,22 +407,15 @@ def split_cases(text: Text) -> list[CaseStudy]:
 def place_from_listing(text: Text, case: CaseStudy) -> tuple[str, str, int, int] | None:
     """The place a list of initiatives elsewhere in the document gives this title: its
     occurrence right below a "CITY, COUNTRY" line (which may itself be broken over lines)."""
-    for variant in _variants(case.title):
-        pattern = words_pattern(variant)
-        if pattern is None:
-            continue
-        for m in re.finditer(pattern, text.folded):
-            if case.start <= m.start() < case.end:
-                continue
-            idx = text.line_at(m.start())
-            above = [ln for ln in text.lines[max(0, idx - 3):idx] if not ln.blank]
-            for n in (1, 2):
-                if len(above) < n:
-                    break
-                joined = " ".join(ln.text for ln in above[-n:])
-                place = parse_place(_strip_number(joined))
-                if place is not None:
-                    return place.city, place.country, above[-n].start, above[-1].end
+    for _m, idx in _title_matches(text, case.title, case.start, case.end):
+        above = [ln for ln in text.lines[max(0, idx - 3):idx] if not ln.blank]
+        for n in (1, 2):
+            if len(above) < n:
+                break
+            joined = " ".join(ln.text for ln in above[-n:])
+            place = parse_place(_strip_number(joined))
+            if place is not None:
+                return place.city, place.country, above[-n].start, above[-1].end
     return None
 
 
