@@ -15,6 +15,7 @@ from commonground.sdg import SHIPPED_MODEL, load_mapper
 from commonground.sdg.features import TargetIndex
 from commonground.sdg.keywords import KeywordIndex
 from commonground.sdg.model import SdgMapper
+from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.text import chunks, guess_language
 from commonground.settings import load_settings
 
@@ -207,12 +208,12 @@ def small_mapper() -> SdgMapper:
         "demo_q": {"kind": "queries", "items": [['"climate" AND ("emission*" OR "warming")', 13,
                                                  "13.2"]]},
     })
-    emb = HashEmbedder()
-    target_rows = [(f"{g}.1", g, TOPICS.get(g, f"topic{g} subject{g}")) for g in range(1, 18)]
-    targets = TargetIndex(emb.encode([t for _, _, t in target_rows]),
-                          [i for i, _, _ in target_rows], [g for _, g, _ in target_rows],
-                          ["en"] * 17)
-    return SdgMapper(embedder=emb, keywords=keywords, targets=targets, folds=3,
+    target_texts = [{"id": f"{g}.1", "goal": str(g), "lang": "en",
+                     "text": TOPICS.get(g, f"topic{g} subject{g}")} for g in range(1, 18)]
+    # a random word-piece table with MiniLM's real tokenizer: the fast mode's embedder
+    table = np.random.default_rng(1).standard_normal((30522, 16)).astype(np.float32)
+    return SdgMapper(embedder=HashEmbedder(), static=StaticEmbedder(table), keywords=keywords,
+                     target_texts=target_texts, folds=3,
                      c_base={"accurate": 0.5, "fast": 0.5}, c_stack=0.05)
 
 
@@ -231,18 +232,52 @@ def test_fit_rejects_bad_labels() -> None:
         small_mapper().fit(["a text"], np.zeros((1, 5)))
 
 
+def test_fit_names_what_is_missing() -> None:
+    texts, y = small_training_set()
+    no_static = small_mapper()
+    no_static.static = None
+    with pytest.raises(InvalidInput, match="static="):
+        no_static.fit(texts, y)
+    no_targets = small_mapper()
+    no_targets.target_texts = []
+    with pytest.raises(InvalidInput, match="target_texts="):
+        no_targets.fit(texts, y)
+    wrong = small_mapper()
+    wrong.targets = TargetIndex(np.ones((2, 64), np.float32), ["1.1", "2.1"], [1, 2], ["en"] * 2)
+    with pytest.raises(InvalidInput, match="one vector per text"):
+        wrong.fit(texts, y)
+
+
 def test_save_load_round_trip_gives_identical_probabilities(tmp_path: Path) -> None:
     texts, y = small_training_set()
     mapper = small_mapper().fit(texts, y)
     mapper.model_card = {"name": "test"}
     probe = ["water wells and toilets for the school", "carbon emissions and floods", "xyz"]
     folder = mapper.save(tmp_path / "model")
+    assert (folder / "static.npz").is_file()
     for mode in ("accurate", "fast"):
         loaded = SdgMapper.load(folder, mode=mode, embedder=HashEmbedder())
         before = mapper.with_mode(mode)
         np.testing.assert_array_equal(before.predict_proba(probe), loaded.predict_proba(probe))
         assert loaded.map(probe[0]) == before.map(probe[0])
     assert SdgMapper.load(folder).model_card["name"] == "test"
+    # both modes report targets of the predicted goals, from their own vectors
+    fast = SdgMapper.load(folder, mode="fast", embedder=HashEmbedder())
+    mapping = fast.map("water wells toilets sanitation hygiene drinking water")
+    assert 6 in mapping.predicted_goals()
+    assert mapping.targets and mapping.targets[0].target == "6.1"
+
+
+def test_load_refuses_an_old_or_incomplete_model(tmp_path: Path) -> None:
+    texts, y = small_training_set()
+    folder = small_mapper().fit(texts, y).save(tmp_path / "model")
+    (folder / "static.npz").unlink()
+    with pytest.raises(ModelError, match=r"missing static\.npz"):
+        SdgMapper.load(folder)
+    card = folder / "model_card.json"
+    card.write_text(card.read_text().replace('"format_version": 2', '"format_version": 1'))
+    with pytest.raises(ModelError, match="format 1 is not 2; retrain"):
+        SdgMapper.load(folder, static=HashEmbedder())
 
 
 def test_unfitted_mapper_says_how_to_fix() -> None:

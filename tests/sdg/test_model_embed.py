@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from commonground.errors import ModelError
 from commonground.sdg.embed import MiniLMEmbedder
-from commonground.sdg.keywords import KeywordIndex, parse_query, tokens
+from commonground.sdg.keywords import KeywordIndex, _atoms, _eval, flatten, parse_query, tokens
 
 SENTENCES = [
     "Safer crossings near schools protect children on their way to class.",
@@ -75,3 +77,50 @@ def test_query_parser_precedence() -> None:
     # OR binds tighter than AND in Scopus syntax
     assert tree[0] == "AND" and tree[2][0] == "OR"
     assert tokens("Cities' Policies") == ["citie", "policie"]
+
+
+def _eval_unflattened(node: Any, hits: dict[int, list[int]]) -> set[int]:
+    """The plain recursive meaning of a parsed query, as a set of positions (reference)."""
+    kind = node[0]
+    if kind == "phrase":
+        return set(hits.get(node[1], []))
+    if kind == "none":
+        return set()
+    left, right = _eval_unflattened(node[1], hits), _eval_unflattened(node[2], hits)
+    if kind == "OR":
+        return left | right
+    if kind == "AND NOT":
+        return left if left and not right else set()
+    if not left or not right:
+        return set()
+    if kind == "AND":
+        return left | right
+    n = int(kind.split("/")[1]) + 2
+    near = {p for p in left if any(abs(p - q) <= n for q in right)}
+    return near | right if near else set()
+
+
+def test_flattened_queries_mean_the_same_as_the_parsed_tree() -> None:
+    intern: dict[tuple[str, ...], int] = {}
+    queries = ['("a" OR "b" OR "c") AND ("d" OR "e")',
+               '(("a" OR "b") W/2 "c") OR ("d" AND NOT ("e" OR "f"))',
+               '"a" OR ("b" AND "c") OR "d" OR ("e" W/1 "f")']
+    trees = [parse_query(q, intern) for q in queries]
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        hits = {pid: sorted(rng.choice(12, size=rng.integers(1, 3), replace=False).tolist())
+                for pid in range(len(intern)) if rng.random() < 0.4}
+        for tree in trees:
+            want = _eval_unflattened(tree, hits)
+            assert set(_eval(flatten(tree), hits)) == want
+            if not want:
+                continue
+            # the quick rejection never drops a true query
+            assert not frozenset(_atoms(flatten(tree))).isdisjoint(hits)
+
+
+def test_match_lists_phrases_in_text_order() -> None:
+    index = KeywordIndex({"kw": {"kind": "phrases", "items": [
+        ["water", 6], ["sanitation", 6], ["hygiene", 6]]}})
+    (m,) = index.match("Hygiene first, then sanitation and clean water.")
+    assert m.phrases == ("hygiene", "sanitation", "water") and m.count == 3

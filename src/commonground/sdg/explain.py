@@ -23,15 +23,15 @@ def _clip(sentence: str) -> str:
 
 
 def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32],
-            chunk_emb: NDArray[np.float32] | None, doc_p: NDArray[np.float32],
-            predicted: NDArray[np.bool_]) -> tuple[dict[int, list[str]], list[tuple[str, float]]]:
+            chunk_emb: NDArray[np.float32], predicted: NDArray[np.bool_],
+            ) -> tuple[dict[int, list[str]], list[tuple[str, float]]]:
     """Per positive goal, the sentences that drove it; the likeliest targets with scores.
 
     Evidence: within the goal's best chunks, the sentences with the most keyword or
     Aurora-query hits for that goal; when no keyword fired (the embedding alone decided),
     the opening sentence of the goal's best chunk. Targets: cosine of the goal's best chunk
-    to each of its official target titles (accurate mode), or the targets whose Aurora
-    query matched, scored by the goal probability (fast mode).
+    to each of its official target titles, in the mode's own vectors (MiniLM in the accurate
+    mode, static word pieces in the fast mode).
     """
     assert mapper.keywords is not None
     goals = [g for g in range(1, 18) if predicted[g - 1]]
@@ -40,25 +40,19 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     for g in goals:
         order = np.argsort(-chunk_p[:, g - 1], kind="stable")[:2]
         scored: list[tuple[int, int, str]] = []
-        aurora_targets: list[str] = []
         for rank, ci in enumerate(order):
             for si, sentence in enumerate(chunks[ci].sentences):
                 hits = [m for m in mapper.keywords.match(sentence) if m.goal == g]
                 n = sum(m.count for m in hits)
                 if n:
                     scored.append((-n, rank * 10_000 + si, sentence))
-                    aurora_targets += [t for m in hits for t in m.targets]
         scored.sort()
         chosen = [_clip(s) for _, _, s in scored[:MAX_EVIDENCE]]
         if not chosen and chunks[order[0]].sentences:
             chosen = [_clip(chunks[order[0]].sentences[0])]
         evidence[g] = chosen
-        if chunk_emb is not None and mapper.targets is not None:
-            for tid, sim in mapper.targets.best_targets(chunk_emb[order[0]], g)[:TARGETS_PER_GOAL]:
-                targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))
-        else:
-            for tid in dict.fromkeys(aurora_targets):
-                if tid.count(".") == 1:
-                    targets[tid] = max(targets.get(tid, 0.0), round(float(doc_p[g - 1]), 4))
+        index = mapper.target_index()
+        for tid, sim in index.best_targets(chunk_emb[order[0]], g)[:TARGETS_PER_GOAL]:
+            targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))
     ranked = sorted(targets.items(), key=lambda kv: -kv[1])[:MAX_TARGETS]
     return evidence, ranked

@@ -79,8 +79,12 @@ def knn_votes(query: FloatArray, bank: FloatArray, labels: NDArray[Any],
 
 
 def pair_features(z: FloatArray, retrieval: FloatArray | None, kw: FloatArray,
-                  length: FloatArray, knn: FloatArray | None = None) -> FloatArray:
-    """(n * 17, f) goal-specific features of every (text, goal) pair, row-major by text."""
+                  length: FloatArray, knn: FloatArray | None = None,
+                  aux: FloatArray | None = None) -> FloatArray:
+    """(n * 17, f) goal-specific features of every (text, goal) pair, row-major by text.
+
+    ``aux`` is a second base model's scores (the accurate mode's hashed n-gram view).
+    """
     n = len(z)
     blocks = [z, _margin(z)]
     if retrieval is not None:
@@ -97,6 +101,8 @@ def pair_features(z: FloatArray, retrieval: FloatArray | None, kw: FloatArray,
     parts = [x, goal, *slopes]
     if knn is not None:
         parts += [knn[:, :, None], (knn - knn.max(axis=1, keepdims=True))[:, :, None]]
+    if aux is not None:
+        parts += [aux[:, :, None], _margin(aux)[:, :, None]]
     out: FloatArray = np.concatenate(parts, axis=2).reshape(n * 17, -1)
     return out.astype(np.float32)
 
@@ -137,21 +143,26 @@ def choose_rule(p: FloatArray, sets: list[tuple[NDArray[np.intp], NDArray[np.int
 
 def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: FloatArray,
              y: NDArray[Any], sets: list[tuple[NDArray[np.intp], NDArray[np.intp]]], *,
-             bank: FloatArray | None = None,
+             bank: FloatArray | None = None, aux_x: Any = None, c_aux: float = 4.0,
              c_base: float, c_stack: float, top_k: int | None, folds: int, seed: int,
              ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
-    """Learned arrays of one mode, and its cross-validation report."""
+    """Learned arrays of one mode, and its cross-validation report.
+
+    ``aux_x`` is an optional second text view with its own per-goal base model, whose
+    out-of-fold scores enter the stacker beside the main base model's.
+    """
     from commonground.sdg.model import decide
 
     split = _folds(len(y), folds, seed)
     z = oof_decisions(base_x, y, c_base, split)
+    aux = oof_decisions(aux_x, y, c_aux, split) if aux_x is not None else None
     knn = None
     if bank is not None:
         # neighbours of a held-out text come from the other folds only, as for unseen text
         knn = np.zeros(y.shape, dtype=np.float32)
         for tr, te in split:
             knn[te] = knn_votes(bank[te], bank[tr], y[tr])
-    pairs = pair_features(z, retrieval, kw, length, knn)
+    pairs = pair_features(z, retrieval, kw, length, knn, aux)
     mean = pairs.mean(axis=0)
     std = pairs.std(axis=0)
     # a feature constant in training (e.g. a keyword that never fires) must stay harmless
@@ -171,17 +182,14 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     pred = decide(p, thr, k)
     report = {
         "C_base": c_base, "C_stack": c_stack, "top_k": k,
+        "C_aux": c_aux if aux_x is not None else None,
         "knn_k": KNN_K if bank is not None else 0,
         "thresholds": [float(t) for t in thr],
         "cv_proxy_accuracy": float(acc.mean()),
         "cv_proxy_accuracy_per_goal": {str(g + 1): round(float(a), 4) for g, a in enumerate(acc)},
         "cv_multilabel": multilabel_metrics(y[rows].astype(bool), pred[rows], p[rows]),
     }
-    base_coef = np.zeros((17, base_x.shape[1]), dtype=np.float32)
-    base_intercept = np.zeros(17, dtype=np.float32)
-    for g in range(17):
-        lr = _logistic(c_base).fit(base_x, y[:, g])
-        base_coef[g], base_intercept[g] = lr.coef_[0], lr.intercept_[0]
+    base_coef, base_intercept = per_goal_linear(base_x, y, c_base)
     # the stacker learns from out-of-fold base scores, which is what unseen text produces
     stack = _logistic(c_stack).fit(pairs, yp)
     arrays = {
@@ -191,7 +199,19 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         "stack_mean": mean.astype(np.float32), "stack_scale": scale.astype(np.float32),
         "thresholds": thr, "top_k": np.array([k]),
     }
+    if aux_x is not None:
+        arrays["aux_coef"], arrays["aux_intercept"] = per_goal_linear(aux_x, y, c_aux)
     return arrays, report
+
+
+def per_goal_linear(x: Any, y: NDArray[Any], c: float) -> tuple[FloatArray, FloatArray]:
+    """Coefficients (17, d) and intercepts (17,) of one logistic regression per goal."""
+    coef = np.zeros((17, x.shape[1]), dtype=np.float32)
+    intercept = np.zeros(17, dtype=np.float32)
+    for g in range(17):
+        lr = _logistic(c).fit(x, y[:, g])
+        coef[g], intercept[g] = lr.coef_[0], lr.intercept_[0]
+    return coef, intercept
 
 
 def base_decisions(x: Any, coef: FloatArray, intercept: FloatArray) -> FloatArray:

@@ -102,11 +102,63 @@ def parse_query(query: str, intern: dict[tuple[str, ...], int]) -> Query:
     return tree
 
 
+def flatten(node: Query) -> Query:
+    """The same query with OR chains as one node: ``["ANY", [children]]``, and ``["PIDS",
+    (phrase ids)]`` where every alternative is a phrase; evaluation then makes one pass
+    over the alternatives instead of a recursion per OR."""
+    if node[0] in ("phrase", "none"):
+        return node
+    if node[0] != "OR":
+        return [node[0], flatten(node[1]), flatten(node[2])]
+    alternatives: list[Query] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "OR":
+            stack += [n[2], n[1]]
+        else:
+            alternatives.append(flatten(n))
+    if all(a[0] == "phrase" for a in alternatives):
+        pids = tuple(dict.fromkeys(a[1] for a in alternatives))
+        return ["PIDS", pids, frozenset(pids)]
+    return ["ANY", alternatives]
+
+
+def _atoms(node: Query) -> list[int]:
+    """Every phrase id in the tree (those under AND NOT too: a superset is enough)."""
+    if node[0] == "phrase":
+        return [node[1]]
+    if node[0] == "PIDS":
+        return list(node[1])
+    if node[0] == "ANY":
+        return [a for child in node[1] for a in _atoms(child)]
+    if node[0] == "none":
+        return []
+    return _atoms(node[1]) + _atoms(node[2])
+
+
 def _eval(node: Query, hits: dict[int, list[int]]) -> list[int]:
     """Token positions that satisfy the node (empty list = false)."""
     kind = node[0]
     if kind == "phrase":
         return hits.get(node[1], [])
+    if kind == "PIDS":
+        found: list[int] = []
+        # walk whichever is shorter: the alternatives, or the phrases the text contains
+        if len(node[1]) <= len(hits):
+            for pid in node[1]:
+                if pid in hits:
+                    found += hits[pid]
+        else:
+            for pid, where in hits.items():
+                if pid in node[2]:
+                    found += where
+        return found
+    if kind == "ANY":
+        found = []
+        for child in node[1]:
+            found += _eval(child, hits)
+        return found
     if kind == "none":
         return []
     left = _eval(node[1], hits)
@@ -163,19 +215,40 @@ class KeywordIndex:
                 ]
             elif spec["kind"] == "queries":
                 self._queries[name] = [
-                    (parse_query(q, self._intern), int(g), str(t)) for q, g, t in spec["items"]
+                    (flatten(parse_query(q, self._intern)), int(g), str(t))
+                    for q, g, t in spec["items"]
                 ]
+
             else:
                 raise ModelError(f"keyword system {name!r} has unknown kind {spec['kind']!r}")
         self._phrases = {i: p for p, i in self._intern.items()}
         # phrases whose first token is exact are found by hash; the rest by prefix search
+        # Phrases are looked up by their first word (one-word phrases: done), by their first
+        # two words (longer phrases, compared word by word only past the pair), or, where
+        # the second word is a prefix, by the first word. Only a phrase's last word can be a
+        # prefix, so a prefix-first phrase is one word and its lookup is the match.
+        self._single: dict[str, list[int]] = defaultdict(list)
+        self._pair: dict[tuple[str, str], list[int]] = defaultdict(list)
         self._by_first: dict[str, list[int]] = defaultdict(list)
         self._prefix_first: dict[str, list[int]] = defaultdict(list)
         for p, i in self._intern.items():
             if p[0].endswith("*"):
                 self._prefix_first[p[0][:-1]].append(i)
+            elif len(p) == 1:
+                self._single[p[0]].append(i)
+            elif not p[1].endswith("*"):
+                self._pair[(p[0], p[1])].append(i)
             else:
                 self._by_first[p[0]].append(i)
+        self._prefix_lengths = sorted({len(k) for k in self._prefix_first})
+        # for each phrase, the queries that mention it: only those can be true for a text
+        self._queries_of: dict[str, dict[int, list[int]]] = {}
+        for name, queries in self._queries.items():
+            index: dict[int, list[int]] = defaultdict(list)
+            for qi, (tree, _, _) in enumerate(queries):
+                for pid in set(_atoms(tree)):
+                    index[pid].append(qi)
+            self._queries_of[name] = dict(index)
         self._phrase_goals: dict[str, dict[int, set[int]]] = {
             name: _group(items) for name, items in self._plain.items()
         }
@@ -201,22 +274,33 @@ class KeywordIndex:
     def _phrase_hits(self, toks: Sequence[str]) -> dict[int, list[int]]:
         hits: dict[int, list[int]] = defaultdict(list)
         phrases = self._phrases
+        single, pair, by_first = self._single, self._pair, self._by_first
+        last = len(toks) - 1
         for start, tok in enumerate(toks):
-            for pid in self._by_first.get(tok, ()):
+            for pid in single.get(tok, ()):
+                hits[pid].append(start)
+            if start < last:
+                for pid in pair.get((tok, toks[start + 1]), ()):
+                    if len(phrases[pid]) == 2 or _matches(phrases[pid], toks, start):
+                        hits[pid].append(start)
+            for pid in by_first.get(tok, ()):
                 if _matches(phrases[pid], toks, start):
                     hits[pid].append(start)
         if self._prefix_first:
-            prefixed = self._prefix_first
+            prefixed, lengths = self._prefix_first, self._prefix_lengths
             for start, tok in enumerate(toks):
-                for k in range(1, len(tok) + 1):
+                for k in lengths:
+                    if k > len(tok):
+                        break
                     for pid in prefixed.get(tok[:k], ()):
-                        if _matches(phrases[pid], toks, start):
-                            hits[pid].append(start)
+                        hits[pid].append(start)
         return hits
 
     def match(self, text: str) -> list[Match]:
         toks = tokens(text)
-        hits = self._phrase_hits(toks)
+        found_at = self._phrase_hits(toks)
+        # phrases in the order they first occur in the text (the evidence reads that way)
+        hits = dict(sorted(found_at.items(), key=lambda kv: kv[1][0]))
         out: list[Match] = []
         for name in self.system_names:
             per_goal: dict[int, list[str]] = defaultdict(list)
@@ -226,7 +310,9 @@ class KeywordIndex:
                     for g in self._phrase_goals[name].get(pid, ()):
                         per_goal[g].append(" ".join(self._phrases[pid]))
             else:
-                for tree, g, target in self._queries[name]:
+                queries, of = self._queries[name], self._queries_of[name]
+                candidates = sorted({qi for pid in hits for qi in of.get(pid, ())})
+                for tree, g, target in (queries[qi] for qi in candidates):
                     found = _eval(tree, hits)
                     if found:
                         per_goal[g].extend(toks[p] for p in sorted(set(found))[:3])

@@ -5,7 +5,10 @@ Two operating points share one saved model:
 - ``accurate``: MiniLM sentence embedding + per-goal max/top-3 cosine to the official
   target and indicator titles (six languages) + keyword/Boolean-query hit counts (SDG
   ontology, OSDG map, Aurora v5 queries) + length, into one logistic head per goal.
-- ``fast``: the same keyword counts and length plus hashed word uni/bi-grams, no transformer.
+  A second base model over hashed word uni/bi-grams adds a lexical view.
+- ``fast``: the same keyword counts and length plus hashed word uni/bi-grams and static
+  word-piece vectors distilled from MiniLM (retrieval and neighbours on those); no
+  transformer at run time.
 
 Each head's scores are Platt-calibrated on out-of-fold predictions; a goal is predicted when
 its probability reaches the goal's threshold and it is among the ``top_k`` likeliest goals.
@@ -25,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.embed import Embedder, MiniLMEmbedder
@@ -32,11 +36,12 @@ from commonground.sdg.features import TargetIndex, hashed_ngrams, length_feature
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.keywords import KeywordIndex
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
+from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_language
 
 FloatArray = NDArray[np.float32]
 MODES = ("accurate", "fast")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 GOALS = tuple(range(1, 18))
 
 
@@ -45,13 +50,17 @@ class _Head:
 
     KEYS = ("base_coef", "base_intercept", "stack_coef", "stack_intercept", "stack_mean",
             "stack_scale", "thresholds", "top_k")
+    #: the second (hashed n-gram) base model, where the mode has one
+    OPTIONAL = ("aux_coef", "aux_intercept")
 
     def __init__(self, arrays: dict[str, NDArray[Any]]) -> None:
         missing = [k for k in self.KEYS if k not in arrays]
         if missing:
             raise ModelError(f"model head lacks {', '.join(missing)}; retrain the model")
-        self.a = {k: np.asarray(arrays[k]) for k in self.KEYS}
-        self.a["base_coef"] = self.a["base_coef"].astype(np.float32)
+        self.a = {k: np.asarray(arrays[k]) for k in (*self.KEYS, *self.OPTIONAL) if k in arrays}
+        for k in ("base_coef", "aux_coef"):
+            if k in self.a:
+                self.a[k] = self.a[k].astype(np.float32)
         self.thresholds = self.a["thresholds"].astype(np.float32)
         self.top_k = int(self.a["top_k"][0])
 
@@ -59,8 +68,10 @@ class _Head:
               ) -> FloatArray:
         a = self.a
         z = base_decisions(f.base, a["base_coef"], a["base_intercept"])
-        knn = knn_votes(f.base, bank[0], bank[1]) if bank is not None else None
-        pairs = pair_features(z, f.retrieval, f.kw, f.length, knn)
+        knn = knn_votes(f.vectors, bank[0], bank[1]) if bank is not None else None
+        aux = (base_decisions(f.aux, a["aux_coef"], a["aux_intercept"])
+               if "aux_coef" in a else None)
+        pairs = pair_features(z, f.retrieval, f.kw, f.length, knn, aux)
         pairs = (pairs - a["stack_mean"]) / a["stack_scale"]
         logit = pairs @ a["stack_coef"] + a["stack_intercept"][0]
         out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))).astype(np.float32)
@@ -75,22 +86,40 @@ class _Head:
 
     def arrays(self, prefix: str) -> dict[str, NDArray[Any]]:
         out = {f"{prefix}_{k}": v for k, v in self.a.items()}
-        # the fast mode's hashed n-gram weights dominate the file size; half precision is ample
-        if prefix == "fast":
-            out["fast_base_coef"] = self.a["base_coef"].astype(np.float16)
+        # hashed n-gram weights dominate the file size; half precision is ample
+        for k in HALF_PRECISION[prefix]:
+            out[f"{prefix}_{k}"] = self.a[k].astype(np.float16)
         return out
 
     @classmethod
     def from_arrays(cls, arrays: Any, prefix: str) -> _Head:
-        return cls({k: arrays[f"{prefix}_{k}"] for k in cls.KEYS})
+        return cls({k: arrays[f"{prefix}_{k}"] for k in (*cls.KEYS, *cls.OPTIONAL)
+                    if f"{prefix}_{k}" in arrays})
+
+
+#: head arrays over hashed n-grams, stored (and rounded at fit time) in half precision
+HALF_PRECISION = {"accurate": ("aux_coef",), "fast": ("base_coef",)}
 
 
 @dataclass
 class Features:
-    base: Any  # dense embedding matrix or sparse hashed n-grams
-    retrieval: FloatArray | None
+    base: Any  # the main base model's input: embedding, or sparse n-grams + static vectors
+    retrieval: FloatArray
     kw: FloatArray
     length: FloatArray
+    vectors: FloatArray  # the mode's sentence vectors (neighbours, targets)
+    aux: Any = None  # the second base model's input (accurate: hashed n-grams)
+
+
+def _target_index(vectors: FloatArray, texts: Sequence[dict[str, str]]) -> TargetIndex:
+    return TargetIndex(vectors, [t["id"] for t in texts], [int(t["goal"]) for t in texts],
+                       [t["lang"] for t in texts])
+
+
+def _half(t: TargetIndex) -> TargetIndex:
+    """Target vectors rounded to the half precision they are saved in (exact save/load)."""
+    return TargetIndex(t.vectors.astype(np.float16).astype(np.float32), t.ids.tolist(),
+                       t.goals.tolist(), t.langs.tolist())
 
 
 def decide(p: FloatArray, thresholds: FloatArray,
@@ -112,6 +141,7 @@ class SdgMapper:
     """
 
     def __init__(self, mode: str = "accurate", *, embedder: Embedder | None = None,
+                 static: Embedder | None = None,
                  keywords: KeywordIndex | None = None, targets: TargetIndex | None = None,
                  target_texts: Sequence[dict[str, str]] | None = None,
                  c_base: dict[str, float] | None = None, c_stack: float = 0.1,
@@ -122,6 +152,8 @@ class SdgMapper:
             raise InvalidInput(f"mode {mode!r} is unknown; use 'accurate' or 'fast'")
         self.mode = mode
         self._embedder = embedder
+        #: the fast mode's embedder (static word-piece vectors); required to fit
+        self.static = static
         #: MiniLM weight precision the model was trained with ('int8' or 'fp32')
         self.precision = precision
         self.keywords = keywords
@@ -135,7 +167,9 @@ class SdgMapper:
         self.seed = seed
         self.model_card: dict[str, Any] = {}
         self.heads_: dict[str, _Head] = {}
-        self.bank_: tuple[FloatArray, NDArray[np.int8]] | None = None
+        #: per mode, target vectors; the accurate mode's neighbour bank (vectors, labels)
+        self.targets_: dict[str, TargetIndex] = {}
+        self.banks_: dict[str, tuple[FloatArray, NDArray[np.int8]]] = {}
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -151,10 +185,15 @@ class SdgMapper:
                 f"this SdgMapper has no trained {self.mode!r} head; call fit(texts, Y) or load "
                 "a trained model with commonground.sdg.load_mapper()"
             )
-        if self.mode == "accurate" and (self.targets is None or self.bank_ is None):
-            raise ModelError("the accurate mode needs target and neighbour vectors; "
+        if self.mode not in self.targets_ or (self.mode == "accurate" and not self.banks_) or (
+                self.mode == "fast" and self.static is None):
+            raise ModelError(f"the {self.mode} mode needs its target and neighbour vectors; "
                              "load a complete model with SdgMapper.load")
         return self.heads_[self.mode]
+
+    def target_index(self, mode: str | None = None) -> TargetIndex:
+        """The target/indicator vectors in the embedding space of ``mode``."""
+        return self.targets_[mode or self.mode]
 
     def with_mode(self, mode: str) -> SdgMapper:
         """A shallow copy of this trained mapper that runs in another mode."""
@@ -168,16 +207,20 @@ class SdgMapper:
     def _features(self, mode: str, texts: Sequence[str], emb: FloatArray | None = None,
                   kw: FloatArray | None = None, exclude_ids: Sequence[str] | None = None,
                   ) -> Features:
+        """``emb``: the mode's sentence vectors of ``texts``, when already computed."""
         assert self.keywords is not None
         if kw is None:
             kw = self.keywords.features(texts)
         length = length_features(texts)
+        grams = hashed_ngrams(texts)
+        targets = self.targets_[mode]
         if mode == "fast":
-            return Features(hashed_ngrams(texts), None, kw, length)
-        assert self.targets is not None
-        if emb is None:
-            emb = self.embedder.encode(texts)
-        return Features(emb, self.targets.features(emb, exclude_ids), kw, length)
+            assert self.static is not None
+            vec = self.static.encode(texts) if emb is None else emb
+            base = sparse.hstack([grams, sparse.csr_matrix(vec)], format="csr")
+            return Features(base, targets.features(vec, exclude_ids), kw, length, vec)
+        vec = self.embedder.encode(texts) if emb is None else emb
+        return Features(vec, targets.features(vec, exclude_ids), kw, length, vec, aux=grams)
 
     # ---- training ------------------------------------------------------------------------
 
@@ -187,6 +230,7 @@ class SdgMapper:
         """Train both modes' heads, calibrate them and pick thresholds by cross-validation.
 
         ``Y`` is (n, 17) 0/1. ``embeddings`` may pass cached MiniLM vectors of ``texts``;
+        ``static=`` (the fast mode's embedder) and ``target_texts=`` must have been given;
         ``framework_ids`` marks rows that are official target/indicator titles (their own
         title is hidden from the retrieval features); ``eval_rows`` restricts the
         threshold search to realistic texts (default: all rows).
@@ -199,51 +243,62 @@ class SdgMapper:
             raise InvalidInput(f"Y must be a 0/1 array of shape ({len(texts)}, 17), got {y.shape}")
         if self.keywords is None:
             raise InvalidInput("SdgMapper.fit needs keywords=KeywordIndex(...)")
+        if self.static is None:
+            raise InvalidInput("SdgMapper.fit needs static= (the fast mode's embedder, e.g. "
+                               "StaticEmbedder.build(MiniLMEmbedder(), texts))")
+        if isinstance(self.static, StaticEmbedder):
+            # saved in half precision; round now so a saved model predicts identically
+            self.static = self.static.rounded()
+        tt = self.target_texts
+        if not tt:
+            raise InvalidInput("SdgMapper.fit needs target_texts= (the official titles that "
+                               "texts are compared with; targets= may add their MiniLM vectors)")
         if self.targets is None:
-            if not self.target_texts:
-                raise InvalidInput("SdgMapper.fit needs targets= or target_texts=")
-            tt = self.target_texts
-            self.targets = TargetIndex(self.embedder.encode([t["text"] for t in tt]),
-                                       [t["id"] for t in tt], [int(t["goal"]) for t in tt],
-                                       [t["lang"] for t in tt])
-        t = self.targets
-        # target vectors are stored in half precision; round now so save/load is exact
-        self.targets = TargetIndex(t.vectors.astype(np.float16).astype(np.float32), t.ids.tolist(),
-                                   t.goals.tolist(), t.langs.tolist())
+            self.targets = _target_index(self.embedder.encode([t["text"] for t in tt]), tt)
+        elif len(self.targets.ids) != len(tt):
+            raise InvalidInput(f"targets= holds {len(self.targets.ids)} vectors for "
+                               f"{len(tt)} target_texts; give one vector per text")
+        self.targets = _half(self.targets)
+        self.targets_ = {"accurate": self.targets, "fast": _half(
+            _target_index(self.static.encode([t["text"] for t in tt]), tt))}
         if embeddings is None:
             embeddings = self.embedder.encode(texts)
+        vectors = {"accurate": embeddings, "fast": self.static.encode(texts)}
         kw = self.keywords.features(texts)
         eval_rows = np.ones(len(texts), bool) if eval_rows is None else np.asarray(eval_rows)
         # model-independent topicality, used to pick hard negatives for the CV metric
-        topical = self.targets.features(embeddings, framework_ids)[:, :17]
+        topical = self.targets_["accurate"].features(embeddings, framework_ids)[:, :17]
         sets = hard_negative_sets(y, eval_rows, topical)
-        self.heads_, self.cv_ = {}, {}
+        self.heads_, self.cv_, self.banks_ = {}, {}, {}
         for mode in MODES:
-            f = self._features(mode, texts, embeddings, kw, framework_ids)
-            bank = embeddings if mode == "accurate" else None
+            # training vectors at the half precision they are saved in (ample for cosine)
+            vec = vectors[mode].astype(np.float16).astype(np.float32)
+            f = self._features(mode, texts, vec, kw, framework_ids)
+            # a neighbour vote helps the accurate mode only (fast: CV 0.7122 without, 0.7121 with)
+            bank = vec if mode == "accurate" else None
             arrays, report = fit_mode(f.base, f.retrieval, f.kw, f.length, y, sets, bank=bank,
+                                      aux_x=f.aux, c_aux=self.c_base["fast"],
                                       c_base=self.c_base[mode], c_stack=self.c_stack,
                                       top_k=self.top_k, folds=self.folds, seed=self.seed)
-            if mode == "fast":
+            for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
-                arrays["base_coef"] = arrays["base_coef"].astype(np.float16)
+                arrays[k] = arrays[k].astype(np.float16)
             self.heads_[mode], self.cv_[mode] = _Head(arrays), report
-        # the neighbour bank: training vectors (half precision is ample for cosine) and labels
-        self.bank_ = (embeddings.astype(np.float16).astype(np.float32), y.astype(np.int8))
+            if bank is not None:
+                self.banks_[mode] = (bank, y.astype(np.int8))
         self.n_train_ = len(texts)
         return self
 
     # ---- prediction ----------------------------------------------------------------------
 
     def _chunk_probs(self, texts: Sequence[str]) -> tuple[list[list[Chunk]], FloatArray,
-                                                           FloatArray | None]:
+                                                           FloatArray]:
         """Chunks of every text, the probabilities of every chunk, and the chunk vectors."""
         head = self._need_fitted()
         all_chunks = [chunks(t, max_words=self.chunk_words) for t in texts]
         flat = [c.text for cs in all_chunks for c in cs]
-        emb = self.embedder.encode(flat) if self.mode == "accurate" else None
-        bank = self.bank_ if self.mode == "accurate" else None
-        return all_chunks, head.proba(self._features(self.mode, flat, emb), bank), emb
+        f = self._features(self.mode, flat)
+        return all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors
 
     @staticmethod
     def _aggregate(p: FloatArray) -> FloatArray:
@@ -298,11 +353,11 @@ class SdgMapper:
         i = 0
         for text, cs in zip(texts, all_chunks, strict=True):
             cp = p[i:i + len(cs)]
-            ce = emb[i:i + len(cs)] if emb is not None else None
+            ce = emb[i:i + len(cs)]
             i += len(cs)
             doc_p = self._aggregate(cp)
             predicted = head.decide(doc_p, [len(cs)])[0]
-            goals, targets = explain(self, cs, cp, ce, doc_p, predicted)
+            goals, targets = explain(self, cs, cp, ce, predicted)
             out.append(SdgMapping(
                 goals=[GoalScore(goal=g, probability=round(float(doc_p[g - 1]), 6),
                                  predicted=bool(predicted[g - 1]), evidence=goals.get(g, []))
@@ -326,27 +381,31 @@ class SdgMapper:
     # ---- persistence ---------------------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
-        """Write the model folder: heads, target vectors, keyword resources, model card."""
+        """Write the model folder: heads, target and neighbour vectors, the static word-piece
+        table, keyword resources, model card."""
         self._need_fitted()
-        assert self.keywords is not None and self.targets is not None
+        assert self.keywords is not None
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, NDArray[Any]] = {}
         for mode, head in self.heads_.items():
             arrays.update(head.arrays(mode))
-        assert self.bank_ is not None
-        arrays["bank_vectors"] = self.bank_[0].astype(np.float16)
-        arrays["bank_labels"] = self.bank_[1]
+        arrays["bank_vectors"] = self.banks_["accurate"][0].astype(np.float16)
+        arrays["bank_labels"] = self.banks_["accurate"][1]
         np.savez_compressed(folder / "heads.npz", **arrays)  # type: ignore[arg-type]
-        t = self.targets
+        t = self.targets_["accurate"]
         np.savez_compressed(folder / "targets.npz", vectors=t.vectors.astype(np.float16),
+                            fast_vectors=self.targets_["fast"].vectors.astype(np.float16),
                             ids=t.ids.astype(str), goals=t.goals, langs=t.langs.astype(str))
+        if isinstance(self.static, StaticEmbedder):
+            self.static.save(folder / "static.npz")
         self.keywords.save(folder / "keywords.json.gz")
         card = dict(self.model_card)
         card.update({
             "format_version": FORMAT_VERSION,
             "config": {"chunk_words": self.chunk_words, "embedder": getattr(
                 self.embedder, "name", type(self.embedder).__name__),
+                "fast_embedder": getattr(self.static, "name", type(self.static).__name__),
                 "embedder_precision": self.precision},
         })
         (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False)
@@ -355,9 +414,11 @@ class SdgMapper:
 
     @classmethod
     def load(cls, path: str | Path, mode: str = "accurate", *,
-             embedder: Embedder | None = None) -> SdgMapper:
+             embedder: Embedder | None = None, static: Embedder | None = None) -> SdgMapper:
+        """A saved model; ``static`` replaces the saved static table (tests' stubs)."""
         folder = Path(path)
-        needed = ("heads.npz", "targets.npz", "keywords.json.gz", "model_card.json")
+        needed = ("heads.npz", "targets.npz", "keywords.json.gz", "model_card.json",
+                  *(() if static is not None else ("static.npz",)))
         missing = [n for n in needed if not (folder / n).is_file()]
         if missing:
             raise ModelError(
@@ -367,24 +428,29 @@ class SdgMapper:
             )
         try:
             card = json.loads((folder / "model_card.json").read_text(encoding="utf-8"))
+            if card.get("format_version") != FORMAT_VERSION:
+                raise ModelError(f"{folder}: model format {card.get('format_version')!r} is "
+                                 f"not {FORMAT_VERSION}; retrain with scripts/train_sdg_mapper.py")
             with np.load(folder / "heads.npz") as h:
                 heads = {m: _Head.from_arrays(h, m) for m in MODES if f"{m}_base_coef" in h}
-                bank = (h["bank_vectors"].astype(np.float32), h["bank_labels"].astype(np.int8))
+                banks = {"accurate": (h["bank_vectors"].astype(np.float32),
+                                      h["bank_labels"].astype(np.int8))}
             with np.load(folder / "targets.npz") as t:
-                targets = TargetIndex(t["vectors"].astype(np.float32), t["ids"].tolist(),
-                                      t["goals"].tolist(), t["langs"].tolist())
+                meta = (t["ids"].tolist(), t["goals"].tolist(), t["langs"].tolist())
+                targets = {"accurate": TargetIndex(t["vectors"].astype(np.float32), *meta),
+                           "fast": TargetIndex(t["fast_vectors"].astype(np.float32), *meta)}
+            if static is None:
+                static = StaticEmbedder.load(folder / "static.npz")
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{folder}: the model files are corrupt ({exc}); retrain with "
                              "scripts/train_sdg_mapper.py or reinstall commonground") from exc
-        if card.get("format_version") != FORMAT_VERSION:
-            raise ModelError(f"{folder}: model format {card.get('format_version')!r} is not "
-                             f"{FORMAT_VERSION}; retrain with scripts/train_sdg_mapper.py")
         keywords = KeywordIndex.load(folder / "keywords.json.gz")
-        mapper = cls(mode, embedder=embedder, keywords=keywords,
-                     targets=targets, chunk_words=int(card["config"]["chunk_words"]),
+        mapper = cls(mode, embedder=embedder, static=static, keywords=keywords,
+                     targets=targets["accurate"], chunk_words=int(card["config"]["chunk_words"]),
                      precision=str(card["config"].get("embedder_precision", "fp32")))
         mapper.heads_ = heads
-        mapper.bank_ = bank
+        mapper.targets_ = targets
+        mapper.banks_ = banks
         mapper.model_card = card
         mapper._need_fitted()
         return mapper

