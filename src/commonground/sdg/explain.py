@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from commonground.sdg.keywords import Match
 from commonground.sdg.text import Chunk
 
 if TYPE_CHECKING:
@@ -37,12 +38,16 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     goals = [g for g in range(1, 18) if predicted[g - 1]]
     evidence: dict[int, list[str]] = {}
     targets: dict[str, float] = {}
+    # keyword matches per (chunk, sentence), shared by the goals that look at the sentence
+    matched: dict[tuple[int, int], list[Match]] = {}
     for g in goals:
         order = np.argsort(-chunk_p[:, g - 1], kind="stable")[:2]
         scored: list[tuple[int, int, str]] = []
         for rank, ci in enumerate(order):
             for si, sentence in enumerate(chunks[ci].sentences):
-                hits = [m for m in mapper.keywords.match(sentence) if m.goal == g]
+                if (ci, si) not in matched:
+                    matched[ci, si] = mapper.keywords.match(sentence)
+                hits = [m for m in matched[ci, si] if m.goal == g]
                 n = sum(m.count for m in hits)
                 if n:
                     scored.append((-n, rank * 10_000 + si, sentence))

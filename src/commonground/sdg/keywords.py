@@ -268,8 +268,11 @@ class KeywordIndex:
         return cls(data["systems"])
 
     def save(self, path: Path) -> None:
-        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
-            json.dump({"systems": self.systems_raw}, fh, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps({"systems": self.systems_raw}, ensure_ascii=False, separators=(",", ":"))
+        # mtime 0: the same resources give the same bytes, so retraining leaves no noise in git
+        with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
+                                                    compresslevel=9, mtime=0) as fh:
+            fh.write(text.encode("utf-8"))
 
     def _phrase_hits(self, toks: Sequence[str]) -> dict[int, list[int]]:
         hits: dict[int, list[int]] = defaultdict(list)
