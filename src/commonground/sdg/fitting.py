@@ -1,18 +1,19 @@
 """Fitting the mapper: a base text model per goal, then one pairwise stacker over all goals.
 
 Stage 1 (base): one logistic regression per goal on the text representation (the MiniLM
-embedding in the accurate mode, hashed word n-grams in the fast mode). Its out-of-fold
-decision values are the stacker's main input, so the stacker learns how far to trust it. In
-the accurate mode the embedding also gives a nearest-neighbour vote: the goals of the 10
-most similar training texts, weighted by similarity.
+embedding in the accurate mode; hashed word n-grams joined with static word-piece vectors
+in the fast mode). Its out-of-fold decision values are the stacker's main input, so the
+stacker learns how far to trust it. The accurate mode has a second such model over hashed
+n-grams (``aux``), and its embedding also gives a nearest-neighbour vote: the goals of the
+10 most similar training texts, weighted by similarity.
 
 Stage 2 (stacker): one logistic regression over (text, goal) pairs. Each pair is described
 by goal-specific evidence only: the base score and its margin over the best other goal,
-target retrieval (max, top-3 mean and margin; accurate mode), each keyword system's hit
-count and share for that goal, the neighbour vote and its margin (accurate mode), the text
-length, and the goal itself (intercept and slopes per goal). Few parameters, shared across
-goals: this is the text2sdg idea with better inputs, and it transfers from training
-abstracts to other kinds of text better than one wide head.
+target retrieval (max, top-3 mean and margin), each keyword system's hit count and share
+for that goal, the neighbour vote and its margin and the second base score and its margin
+(accurate mode), the text length, and the goal itself (intercept and slopes per goal). Few
+parameters, shared across goals: this is the text2sdg idea with better inputs, and it
+transfers from training abstracts to other kinds of text better than one wide head.
 
 Selection never looks at the benchmark. The cross-validated selection metric imitates the
 benchmark's shape on training data: for each goal, its positive training texts against as

@@ -7,7 +7,7 @@ Two operating points share one saved model:
   ontology, OSDG map, Aurora v5 queries) + length, into one logistic head per goal.
   A second base model over hashed word uni/bi-grams adds a lexical view.
 - ``fast``: the same keyword counts and length plus hashed word uni/bi-grams and static
-  word-piece vectors distilled from MiniLM (retrieval and neighbours on those); no
+  word-piece vectors distilled from MiniLM (target retrieval on those too); no
   transformer at run time.
 
 Each head's scores are Platt-calibrated on out-of-fold predictions; a goal is predicted when
