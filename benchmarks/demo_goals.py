@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{'city':<15}{'words':>6}  {'stated':<12}{'model':<16}stated goals' ranks")
         for i in r["items"]:
             ranks = ", ".join(f"{g}: {k}" for g, k in i["stated_ranks"].items())
-            print(f"{i['city']:<15}{i['words']:>6}  {str(i['stated']):<12}"
-                  f"{str(i['predicted']):<16}{ranks}")
+            print(f"{i['city']:<15}{i['words']:>6}  {i['stated']!s:<12}"
+                  f"{i['predicted']!s:<16}{ranks}")
         print(f"all stated goals predicted: {r['all_stated_predicted']} of {r['initiatives']}; "
               f"at least one: {r['some_stated_predicted']} of {r['initiatives']}; "
               f"stated goals recalled: {r['stated_goals_recalled']} of {r['stated_goals']}; "
