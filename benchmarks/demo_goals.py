@@ -50,7 +50,7 @@ def evaluate(mode: str) -> dict[str, Any]:
     mapper = load_mapper(mode=mode)
     report: dict[str, Any] = {}
     for kind, rows in texts().items():
-        items = []
+        items: list[dict[str, Any]] = []
         for city, text, stated in rows:
             m = mapper.map(text)
             order = sorted(m.goals, key=lambda g: -g.probability)

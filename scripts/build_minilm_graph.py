@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper
+import onnx  # type: ignore[import-not-found]  # build-time tool, see the docstring
+from onnx import TensorProto, helper  # type: ignore[import-not-found]
 
 HIDDEN, HEADS, LAYERS, FFN, VOCAB, MAXPOS = 384, 12, 6, 1536, 30522, 512
 EPS = 1e-12

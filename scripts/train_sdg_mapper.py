@@ -80,7 +80,8 @@ def cached_embeddings(embedder: MiniLMEmbedder, texts: list[str], cache: Path | 
     digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
     path = cache / f"{name}-{digest}.npy" if cache else None
     if path is not None and path.is_file():
-        return np.load(path)
+        cached: np.ndarray = np.load(path)
+        return cached
     start = time.perf_counter()
     vectors = embedder.encode(texts)
     print(f"embedded {len(texts)} {name} texts in {time.perf_counter() - start:.0f} s",
