@@ -5,6 +5,8 @@
 For each mode, in a fresh child process (so peak memory is that mode's own):
 - snippets/s of ``predict`` on the first ``--snippets`` benchmark texts (benchmark-sized
   snippets: median 85 words), after a warm-up; median, min, max of ``--runs`` runs;
+- snippets/s of ``map_many`` (full answers) on the same snippets, with and without
+  evidence (``evidence=False``, what corpus mapping uses), alternating, median of the runs;
 - seconds for ``map`` (probabilities, decisions, targets, evidence) of a 30-page report:
   15,000 words built from the seed report (../shared/seed) when present, else from the
   official target texts, deterministically;
@@ -71,6 +73,13 @@ def child(mode: str, runs: int, n: int) -> dict[str, Any]:
         mapper.predict(texts)
         speeds.append(len(texts) / (time.perf_counter() - t))
         cpu_ms.append(1000 * (time.process_time() - c) / len(texts))
+    # full answers (decisions, targets, evidence) and the same without evidence, alternating
+    full: dict[str, list[float]] = {"with evidence": [], "without evidence": []}
+    for _ in range(runs):
+        for label, evidence in (("with evidence", True), ("without evidence", False)):
+            t = time.perf_counter()
+            mapper.map_many(texts, evidence=evidence)
+            full[label].append(len(texts) / (time.perf_counter() - t))
     report, source = report_text()
     report_s = []
     for _ in range(runs):
@@ -83,6 +92,8 @@ def child(mode: str, runs: int, n: int) -> dict[str, Any]:
                                 "min": round(min(speeds), 1), "max": round(max(speeds), 1)},
         # CPU time (all threads) per snippet: far less sensitive to other jobs than wall time
         "cpu_ms_per_snippet": round(statistics.median(cpu_ms), 2),
+        "map_many_snippets_per_second": {k: round(statistics.median(v), 1)
+                                         for k, v in full.items()},
         "report_words": len(report.split()), "report_source": source,
         "report_seconds": {"median": round(statistics.median(report_s), 2),
                            "min": round(min(report_s), 2), "max": round(max(report_s), 2)},
@@ -116,6 +127,11 @@ def main(argv: list[str] | None = None) -> None:
               f"{s['median'] / fast:>8.3f} {r['cpu_ms_per_snippet']:>15.2f} "
               f"{r['report_seconds']['median']:>23.2f} "
               f"{r['peak_rss_mb']:>12.0f}")
+    for mode, r in out.items():
+        m = r["map_many_snippets_per_second"]
+        print(f"{mode:<9} map_many snippets/s (median): with evidence {m['with evidence']:.1f}, "
+              f"without {m['without evidence']:.1f} "
+              f"({m['without evidence'] / m['with evidence']:.2f}x)")
     load = os.getloadavg()
     result = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),

@@ -31,6 +31,7 @@ class FakeMapper:
         self.mode = mode
         self.pid = os.getpid()
         self.calls = 0
+        self.evidence_asked: list[bool] = []
 
     def map(self, text: str) -> SdgMapping:
         if not isinstance(text, str) or not text.strip():
@@ -49,9 +50,16 @@ class FakeMapper:
                 targets.append(TargetScore(target=f"{g}.2", score=round(p - 0.4, 4)))
         return SdgMapping(goals=goals, targets=targets, mode=self.mode, language="en")
 
-    def map_many(self, texts: list[str], batch_size: int = 64) -> list[SdgMapping]:
+    def map_many(self, texts: list[str], batch_size: int = 64, *,
+                 evidence: bool = True) -> list[SdgMapping]:
         self.calls += 1
-        return [self.map(t) for t in texts]
+        self.evidence_asked.append(evidence)
+        out = [self.map(t) for t in texts]
+        if not evidence:
+            for m in out:
+                for g in m.goals:
+                    g.evidence = []
+        return out
 
 
 @dataclass(frozen=True)

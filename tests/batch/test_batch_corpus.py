@@ -9,10 +9,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from commonground.batch import COLUMNS, iter_batches, map_corpus, parts_dir
+from commonground.batch import COLUMNS, Batch, iter_batches, map_batch, map_corpus, parts_dir
 from commonground.errors import InvalidInput, ModelError
 
-from fakes import FakeSource, corpus_rows, write_corpus
+from fakes import FakeMapper, FakeSource, corpus_rows, write_corpus
 
 
 def read_jsonl(path: Path) -> list[dict[str, object]]:
@@ -138,3 +138,12 @@ def test_refusals_say_what_and_what_next(tmp_path: Path) -> None:
         map_corpus(corpus, out, text_column="body", source=FakeSource())
     assert map_corpus(corpus, out, text_column="body", source=FakeSource(),
                       overwrite=True).rows == 5
+
+
+def test_corpus_rows_do_not_ask_the_mapper_for_evidence() -> None:
+    # the output has no evidence column; looking for sentences would only cost time
+    mapper = FakeMapper()
+    batch = Batch(index=0, start=0, ids=["a", "b"], texts=["clean water", "forest"])
+    table = map_batch(mapper, batch)
+    assert mapper.evidence_asked == [False]
+    assert table.column("goals").to_pylist() == [[6], [15]]

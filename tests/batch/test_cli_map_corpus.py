@@ -27,10 +27,11 @@ def args(corpus: Path, out: Path, *extra: str) -> list[str]:
 class Interrupting(FakeMapper):
     """Ctrl-C while mapping the third batch."""
 
-    def map_many(self, texts: list[str], batch_size: int = 64) -> list[object]:  # type: ignore[override]
+    def map_many(self, texts: list[str], batch_size: int = 64, *,  # type: ignore[override]
+                 evidence: bool = True) -> list[object]:
         if self.calls == 2:
             raise KeyboardInterrupt
-        return super().map_many(texts, batch_size)  # type: ignore[return-value]
+        return super().map_many(texts, batch_size, evidence=evidence)  # type: ignore[return-value]
 
 
 def test_map_corpus_writes_rows_and_resumes_after_ctrl_c(

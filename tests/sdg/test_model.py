@@ -106,6 +106,20 @@ def test_map_many_equals_map(mapper: SdgMapper) -> None:
     assert many[1].predicted_goals() == mapper.map(CLIMATE_EN).predicted_goals()
 
 
+@pytest.mark.parametrize("mode", ["accurate", "fast"])
+def test_map_many_without_evidence_differs_only_in_evidence(mode: str) -> None:
+    m = load_mapper(mode=mode)
+    texts = [WATER_EN, CLIMATE_EN, " ".join([EDUCATION_EN, WATER_ES] * 6)]
+    full = m.map_many(texts)
+    bare = m.map_many(texts, evidence=False)
+    assert any(g.evidence for r in full for g in r.goals)  # there was evidence to drop
+    for a, b in zip(full, bare, strict=True):
+        assert all(g.evidence == [] for g in b.goals)
+        for g in a.goals:
+            g.evidence = []
+        assert a == b
+
+
 @pytest.mark.parametrize("bad", ["", "   \n ", None, 42, b"bytes"])
 def test_empty_or_non_text_input_is_refused(mapper: SdgMapper, bad: object) -> None:
     with pytest.raises(InvalidInput, match=r"string|empty"):

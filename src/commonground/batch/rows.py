@@ -34,7 +34,8 @@ class BatchMapper(Protocol):
     @property
     def mode(self) -> str: ...
 
-    def map_many(self, texts: list[str]) -> list[SdgMapping]: ...
+    def map_many(self, texts: list[str], batch_size: int = ..., *,
+                 evidence: bool = ...) -> list[SdgMapping]: ...
 
 
 def output_format(path: Path) -> str:
@@ -79,7 +80,8 @@ def map_batch(mapper: BatchMapper, batch: Batch) -> pa.Table:
     import pyarrow as pa
 
     todo = [i for i, t in enumerate(batch.texts) if t.strip()]
-    mapped = mapper.map_many([batch.texts[i] for i in todo]) if todo else []
+    # the output has no evidence column, so the sentences are not looked for
+    mapped = mapper.map_many([batch.texts[i] for i in todo], evidence=False) if todo else []
     if len(mapped) != len(todo):
         raise RuntimeError(f"the mapper returned {len(mapped)} results for {len(todo)} texts")
     by_pos: dict[int, SdgMapping] = dict(zip(todo, mapped, strict=True))

@@ -25,8 +25,11 @@ def _clip(sentence: str) -> str:
 
 def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32],
             chunk_emb: NDArray[np.float32], predicted: NDArray[np.bool_],
-            ) -> tuple[dict[int, list[str]], list[tuple[str, float]]]:
+            evidence: bool = True) -> tuple[dict[int, list[str]], list[tuple[str, float]]]:
     """Per positive goal, the sentences that drove it; the likeliest targets with scores.
+
+    ``evidence=False`` skips the sentences (each goal gets ``[]``) and keeps the targets:
+    keyword matching per sentence is most of the fast mode's time per text.
 
     Evidence: within the goal's best chunks, the sentences with the most keyword or
     Aurora-query hits for that goal; when no keyword fired (the embedding alone decided),
@@ -36,28 +39,34 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     """
     assert mapper.keywords is not None
     goals = [g for g in range(1, 18) if predicted[g - 1]]
-    evidence: dict[int, list[str]] = {}
+    found: dict[int, list[str]] = {}
     targets: dict[str, float] = {}
     # keyword matches per (chunk, sentence), shared by the goals that look at the sentence
     matched: dict[tuple[int, int], list[Match]] = {}
     for g in goals:
         order = np.argsort(-chunk_p[:, g - 1], kind="stable")[:2]
-        scored: list[tuple[int, int, str]] = []
-        for rank, ci in enumerate(order):
-            for si, sentence in enumerate(chunks[ci].sentences):
-                if (ci, si) not in matched:
-                    matched[ci, si] = mapper.keywords.match(sentence)
-                hits = [m for m in matched[ci, si] if m.goal == g]
-                n = sum(m.count for m in hits)
-                if n:
-                    scored.append((-n, rank * 10_000 + si, sentence))
-        scored.sort()
-        chosen = [_clip(s) for _, _, s in scored[:MAX_EVIDENCE]]
-        if not chosen and chunks[order[0]].sentences:
-            chosen = [_clip(chunks[order[0]].sentences[0])]
-        evidence[g] = chosen
+        found[g] = _evidence(mapper, chunks, order, g, matched) if evidence else []
         index = mapper.target_index()
         for tid, sim in index.best_targets(chunk_emb[order[0]], g)[:TARGETS_PER_GOAL]:
             targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))
     ranked = sorted(targets.items(), key=lambda kv: -kv[1])[:MAX_TARGETS]
-    return evidence, ranked
+    return found, ranked
+
+
+def _evidence(mapper: SdgMapper, chunks: list[Chunk], order: NDArray[np.intp], g: int,
+              matched: dict[tuple[int, int], list[Match]]) -> list[str]:
+    """The sentences of goal ``g``'s best chunks (``order``) with the most hits for it."""
+    assert mapper.keywords is not None
+    scored: list[tuple[int, int, str]] = []
+    for rank, ci in enumerate(order):
+        for si, sentence in enumerate(chunks[ci].sentences):
+            if (ci, si) not in matched:
+                matched[ci, si] = mapper.keywords.match(sentence)
+            n = sum(m.count for m in matched[ci, si] if m.goal == g)
+            if n:
+                scored.append((-n, rank * 10_000 + si, sentence))
+    scored.sort()
+    chosen = [_clip(s) for _, _, s in scored[:MAX_EVIDENCE]]
+    if not chosen and chunks[order[0]].sentences:
+        chosen = [_clip(chunks[order[0]].sentences[0])]
+    return chosen

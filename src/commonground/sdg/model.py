@@ -336,15 +336,20 @@ class SdgMapper:
     def map(self, text: str) -> SdgMapping:
         return self.map_many([check_text(text)])[0]
 
-    def map_many(self, texts: Sequence[str], batch_size: int = 64) -> list[SdgMapping]:
-        """Full answers (probabilities, decisions, targets, evidence) for many texts."""
+    def map_many(self, texts: Sequence[str], batch_size: int = 64, *,
+                 evidence: bool = True) -> list[SdgMapping]:
+        """Full answers (probabilities, decisions, targets, evidence) for many texts.
+
+        ``evidence=False`` leaves every goal's evidence empty and changes nothing else; in
+        the fast mode it makes mapping about twice as fast (corpus mapping uses it).
+        """
         texts = check_texts(texts)
         out: list[SdgMapping] = []
         for start in range(0, len(texts), batch_size):
-            out.extend(self._map_batch(texts[start:start + batch_size]))
+            out.extend(self._map_batch(texts[start:start + batch_size], evidence))
         return out
 
-    def _map_batch(self, texts: Sequence[str]) -> list[SdgMapping]:
+    def _map_batch(self, texts: Sequence[str], evidence: bool) -> list[SdgMapping]:
         from commonground.sdg.explain import explain
 
         head = self._need_fitted()
@@ -357,7 +362,7 @@ class SdgMapper:
             i += len(cs)
             doc_p = self._aggregate(cp)
             predicted = head.decide(doc_p, [len(cs)])[0]
-            goals, targets = explain(self, cs, cp, ce, predicted)
+            goals, targets = explain(self, cs, cp, ce, predicted, evidence)
             out.append(SdgMapping(
                 goals=[GoalScore(goal=g, probability=round(float(doc_p[g - 1]), 6),
                                  predicted=bool(predicted[g - 1]), evidence=goals.get(g, []))
