@@ -228,7 +228,7 @@ def small_mapper() -> SdgMapper:
     table = np.random.default_rng(1).standard_normal((30522, 16)).astype(np.float32)
     return SdgMapper(embedder=HashEmbedder(), static=StaticEmbedder(table), keywords=keywords,
                      target_texts=target_texts, folds=3,
-                     c_base={"accurate": 0.5, "fast": 0.5}, c_stack=0.05)
+                     c_base={"accurate": 0.5, "fast": 0.5})
 
 
 def test_fit_returns_self_and_learns_the_topics() -> None:
@@ -289,8 +289,8 @@ def test_load_refuses_an_old_or_incomplete_model(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"missing static\.npz"):
         SdgMapper.load(folder)
     card = folder / "model_card.json"
-    card.write_text(card.read_text().replace('"format_version": 2', '"format_version": 1'))
-    with pytest.raises(ModelError, match="format 1 is not 2; retrain"):
+    card.write_text(card.read_text().replace('"format_version": 3', '"format_version": 2'))
+    with pytest.raises(ModelError, match="format 2 is not 3; retrain"):
         SdgMapper.load(folder, static=HashEmbedder())
 
 

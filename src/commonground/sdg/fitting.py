@@ -7,13 +7,15 @@ stacker learns how far to trust it. The accurate mode has a second such model ov
 n-grams (``aux``), and its embedding also gives a nearest-neighbour vote: the goals of the
 10 most similar training texts, weighted by similarity.
 
-Stage 2 (stacker): one logistic regression over (text, goal) pairs. Each pair is described
-by goal-specific evidence only: the base score and its margin over the best other goal,
-target retrieval (max, top-3 mean and margin), each keyword system's hit count and share
-for that goal, the neighbour vote and its margin and the second base score and its margin
-(accurate mode), the text length, and the goal itself (intercept and slopes per goal). Few
-parameters, shared across goals: this is the text2sdg idea with better inputs, and it
-transfers from training abstracts to other kinds of text better than one wide head.
+Stage 2 (stacker): gradient-boosted trees over (text, goal) pairs (``trees.py``). Each pair
+is described by goal-specific evidence only: the base score and its margin over the best
+other goal, target retrieval (max, top-3 mean and margin), each keyword system's hit count
+and share for that goal, the neighbour vote and its margin and the second base score and its
+margin (accurate mode), the text length, and the goal itself (one-hot, and slopes per goal).
+One model shared across goals: this is the text2sdg idea with better inputs, and it
+transfers from training abstracts to other kinds of text better than one wide head. Trees
+replaced the first sessions' logistic stacker because they can express "trust a medium
+base score only when a keyword or a target agrees" (cross-validation: docs/benchmarks.md).
 
 Selection never looks at the benchmark. The cross-validated selection metric imitates the
 benchmark's shape on training data: for each goal, its positive training texts against as
@@ -28,6 +30,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
+
+from commonground.sdg.trees import STACKER_PARAMS, TreeEnsemble, fit_trees
 
 FloatArray = NDArray[np.float32]
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
@@ -145,7 +149,7 @@ def choose_rule(p: FloatArray, sets: list[tuple[NDArray[np.intp], NDArray[np.int
 def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: FloatArray,
              y: NDArray[Any], sets: list[tuple[NDArray[np.intp], NDArray[np.intp]]], *,
              bank: FloatArray | None = None, aux_x: Any = None, c_aux: float = 4.0,
-             c_base: float, c_stack: float, top_k: int | None, folds: int, seed: int,
+             c_base: float, top_k: int | None, folds: int, seed: int,
              ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
     """Learned arrays of one mode, and its cross-validation report.
 
@@ -164,17 +168,12 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         for tr, te in split:
             knn[te] = knn_votes(bank[te], bank[tr], y[tr])
     pairs = pair_features(z, retrieval, kw, length, knn, aux)
-    mean = pairs.mean(axis=0)
-    std = pairs.std(axis=0)
-    # a feature constant in training (e.g. a keyword that never fires) must stay harmless
-    scale = np.where(std < 1e-3, 1.0, std)
-    pairs = (pairs - mean) / scale
     yp = y.reshape(-1)
     zs = np.zeros(len(yp), dtype=np.float32)
     for tr, te in split:
         trp = (tr[:, None] * 17 + np.arange(17)).ravel()
         tep = (te[:, None] * 17 + np.arange(17)).ravel()
-        zs[tep] = _logistic(c_stack).fit(pairs[trp], yp[trp]).decision_function(pairs[tep])
+        zs[tep] = fit_trees(pairs[trp], yp[trp]).decision_function(pairs[tep])
     p = (1.0 / (1.0 + np.exp(-zs))).reshape(-1, 17).astype(np.float32)
     thr, k, acc = choose_rule(p, sets, top_k)
     rows = np.zeros(len(y), bool)
@@ -182,7 +181,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         rows[pos] = rows[neg] = True
     pred = decide(p, thr, k)
     report = {
-        "C_base": c_base, "C_stack": c_stack, "top_k": k,
+        "C_base": c_base, "stacker": dict(STACKER_PARAMS), "top_k": k,
         "C_aux": c_aux if aux_x is not None else None,
         "knn_k": KNN_K if bank is not None else 0,
         "thresholds": [float(t) for t in thr],
@@ -192,12 +191,10 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     }
     base_coef, base_intercept = per_goal_linear(base_x, y, c_base)
     # the stacker learns from out-of-fold base scores, which is what unseen text produces
-    stack = _logistic(c_stack).fit(pairs, yp)
+    stack = TreeEnsemble.from_sklearn(fit_trees(pairs, yp))
     arrays = {
         "base_coef": base_coef, "base_intercept": base_intercept,
-        "stack_coef": stack.coef_[0].astype(np.float32),
-        "stack_intercept": stack.intercept_.astype(np.float32),
-        "stack_mean": mean.astype(np.float32), "stack_scale": scale.astype(np.float32),
+        **{f"stack_{name}": a for name, a in stack.arrays().items()},
         "thresholds": thr, "top_k": np.array([k]),
     }
     if aux_x is not None:

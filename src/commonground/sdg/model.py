@@ -1,21 +1,21 @@
-"""The SDG mapper: 17 calibrated per-goal heads over embeddings, target retrieval and keywords.
+"""The SDG mapper: per-goal base models and one tree stacker over per-goal evidence.
 
 Two operating points share one saved model:
 
 - ``accurate``: MiniLM sentence embedding + per-goal max/top-3 cosine to the official
   target and indicator titles (six languages) + keyword/Boolean-query hit counts (SDG
-  ontology, OSDG map, Aurora v5 queries) + length, into one logistic head per goal.
-  A second base model over hashed word uni/bi-grams adds a lexical view.
+  ontology, OSDG map, Aurora v5 queries) + length + a neighbour vote; one logistic base
+  model per goal over the embedding and a second over hashed word uni/bi-grams.
 - ``fast``: the same keyword counts and length plus hashed word uni/bi-grams and static
   word-piece vectors distilled from MiniLM (target retrieval on those too); no
   transformer at run time.
 
-Each head's scores are Platt-calibrated on out-of-fold predictions; a goal is predicted when
-its probability reaches the goal's threshold and it is among the ``top_k`` likeliest goals.
-Thresholds and ``top_k`` are chosen by cross-validation on the training data only.
-Long texts are cut into sentence windows; a goal's document probability is the mean of its
-best windows, and the evidence is the sentences whose keywords or targets drove it.
-"""
+A gradient-boosted tree stacker, trained on out-of-fold base scores, turns each (text, goal)
+pair's evidence into a probability; a goal is predicted when its probability reaches the
+goal's threshold and it is among the ``top_k`` likeliest goals. Thresholds and ``top_k``
+are chosen by cross-validation on the training data only. Long texts are cut into sentence
+windows; a goal's document probability is the mean of its best windows, and the evidence
+is the sentences whose keywords or targets drove it."""
 
 from __future__ import annotations
 
@@ -38,18 +38,20 @@ from commonground.sdg.keywords import KeywordIndex
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
 from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_language
+from commonground.sdg.trees import FIELDS as TREE_FIELDS
+from commonground.sdg.trees import OnnxTrees, TreeEnsemble
 
 FloatArray = NDArray[np.float32]
 MODES = ("accurate", "fast")
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 GOALS = tuple(range(1, 18))
 
 
 class _Head:
     """One mode's learned state: base per-goal model, pairwise stacker, thresholds, top-k."""
 
-    KEYS = ("base_coef", "base_intercept", "stack_coef", "stack_intercept", "stack_mean",
-            "stack_scale", "thresholds", "top_k")
+    KEYS = ("base_coef", "base_intercept", *(f"stack_{k}" for k in TREE_FIELDS),
+            "thresholds", "top_k")
     #: the second (hashed n-gram) base model, where the mode has one
     OPTIONAL = ("aux_coef", "aux_intercept")
 
@@ -63,6 +65,8 @@ class _Head:
                 self.a[k] = self.a[k].astype(np.float32)
         self.thresholds = self.a["thresholds"].astype(np.float32)
         self.top_k = int(self.a["top_k"][0])
+        self.stack = OnnxTrees(
+            TreeEnsemble.from_arrays({k: self.a[f"stack_{k}"] for k in TREE_FIELDS}))
 
     def proba(self, f: Features, bank: tuple[FloatArray, NDArray[np.int8]] | None = None,
               ) -> FloatArray:
@@ -72,8 +76,7 @@ class _Head:
         aux = (base_decisions(f.aux, a["aux_coef"], a["aux_intercept"])
                if "aux_coef" in a else None)
         pairs = pair_features(z, f.retrieval, f.kw, f.length, knn, aux)
-        pairs = (pairs - a["stack_mean"]) / a["stack_scale"]
-        logit = pairs @ a["stack_coef"] + a["stack_intercept"][0]
+        logit = self.stack.decision_function(pairs)
         out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))).astype(np.float32)
         return out.reshape(-1, 17)
 
@@ -144,7 +147,7 @@ class SdgMapper:
                  static: Embedder | None = None,
                  keywords: KeywordIndex | None = None, targets: TargetIndex | None = None,
                  target_texts: Sequence[dict[str, str]] | None = None,
-                 c_base: dict[str, float] | None = None, c_stack: float = 0.1,
+                 c_base: dict[str, float] | None = None,
                  top_k: int | None = None,
                  chunk_words: int = 160, folds: int = 5, seed: int = 0,
                  precision: str = "fp32") -> None:
@@ -160,7 +163,6 @@ class SdgMapper:
         self.targets = targets
         self.target_texts = list(target_texts or [])
         self.c_base = dict(c_base or {"accurate": 1.0, "fast": 4.0})
-        self.c_stack = c_stack
         self.top_k = top_k
         self.chunk_words = chunk_words
         self.folds = folds
@@ -278,7 +280,7 @@ class SdgMapper:
             bank = vec if mode == "accurate" else None
             arrays, report = fit_mode(f.base, f.retrieval, f.kw, f.length, y, sets, bank=bank,
                                       aux_x=f.aux, c_aux=self.c_base["fast"],
-                                      c_base=self.c_base[mode], c_stack=self.c_stack,
+                                      c_base=self.c_base[mode],
                                       top_k=self.top_k, folds=self.folds, seed=self.seed)
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
