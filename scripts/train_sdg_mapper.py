@@ -78,7 +78,11 @@ SELECTION: dict[str, Any] = {
                   "0.7084->0.7148, 0.7098->0.7138, 0.7118->0.7152). Adopted. seesus regex "
                   "counts as a stacker input: fast +0.0002 (sd 0.0042; 0.7084->0.7098, "
                   "0.7098->0.7134, 0.7118->0.7073), accurate 0.7205->0.7195 on seed 1. Not "
-                  "adopted.",
+                  "adopted. Agreement features for the tree stacker (the base model's rank "
+                  "of the goal, each keyword system's lead over the best other goal, the "
+                  "number of systems firing): accurate +0.0026 (sd 0.0013; 0.7318->0.7347, "
+                  "0.7377->0.7388, 0.7315->0.7352), fast +0.0062 (sd 0.0019; "
+                  "0.7148->0.7228, 0.7138->0.7181, 0.7152->0.7215). Adopted.",
     "embedder_precision": "fp32, CV 0.7182, over int8, CV 0.7162",
     "C_base": "fixed a priori at 1.0 (embedding) and 4.0 (hashed n-grams); --select reruns "
               "the grid below",

@@ -9,9 +9,10 @@ n-grams (``aux``), and its embedding also gives a nearest-neighbour vote: the go
 
 Stage 2 (stacker): gradient-boosted trees over (text, goal) pairs (``trees.py``). Each pair
 is described by goal-specific evidence only: the base score and its margin over the best
-other goal, target retrieval (max, top-3 mean and margin), each keyword system's hit count
-and share for that goal, the neighbour vote and its margin and the second base score and its
-margin (accurate mode), the text length, and the goal itself (one-hot, and slopes per goal).
+other goal and its rank, target retrieval (max, top-3 mean and margin), each keyword
+system's hit count, share and lead over the best other goal, how many systems fire, the
+neighbour vote and its margin and the second base score and its margin (accurate mode), the
+text length, and the goal itself (one-hot, and slopes per goal).
 One model shared across goals: this is the text2sdg idea with better inputs, and it
 transfers from training abstracts to other kinds of text better than one wide head. Trees
 replaced the first sessions' logistic stacker because they can express "trust a medium
@@ -108,6 +109,12 @@ def pair_features(z: FloatArray, retrieval: FloatArray | None, kw: FloatArray,
         parts += [knn[:, :, None], (knn - knn.max(axis=1, keepdims=True))[:, :, None]]
     if aux is not None:
         parts += [aux[:, :, None], _margin(aux)[:, :, None]]
+    # agreement evidence the trees can combine: the base model's rank of the goal, each
+    # keyword system's lead over the best other goal, and how many systems fire at all
+    rank = np.argsort(np.argsort(-z, axis=1, kind="stable"), axis=1, kind="stable")
+    agree = [rank.astype(np.float32), *(_margin(k) for k in systems),
+             sum(((k > 0).astype(np.float32) for k in systems), np.zeros_like(z))]
+    parts += [a[:, :, None] for a in agree]
     out: FloatArray = np.concatenate(parts, axis=2).reshape(n * 17, -1)
     return out.astype(np.float32)
 
