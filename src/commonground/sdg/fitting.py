@@ -15,7 +15,7 @@ neighbour vote and its margin and the second base score and its margin (accurate
 text length, and the goal itself (one-hot, and slopes per goal).
 One model shared across goals: this is the text2sdg idea with better inputs, and it
 transfers from training abstracts to other kinds of text better than one wide head. Trees
-replaced the first sessions' logistic stacker because they can express "trust a medium
+replaced the earlier logistic stacker because they can express "trust a medium
 base score only when a keyword or a target agrees" (cross-validation: docs/benchmarks.md).
 
 Selection never looks at the benchmark. The cross-validated selection metric imitates the
