@@ -43,10 +43,10 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     targets: dict[str, float] = {}
     # keyword matches per (chunk, sentence), shared by the goals that look at the sentence
     matched: dict[tuple[int, int], list[Match]] = {}
+    index = mapper.target_index()
     for g in goals:
         order = np.argsort(-chunk_p[:, g - 1], kind="stable")[:2]
         found[g] = _evidence(mapper, chunks, order, g, matched) if evidence else []
-        index = mapper.target_index()
         for tid, sim in index.best_targets(chunk_emb[order[0]], g)[:TARGETS_PER_GOAL]:
             targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))
     ranked = sorted(targets.items(), key=lambda kv: -kv[1])[:MAX_TARGETS]

@@ -176,7 +176,6 @@ class OnnxTrees:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
-        self.ensemble = ensemble
         self._session = ort.InferenceSession(ensemble.onnx_model(), opts,
                                              providers=["CPUExecutionProvider"])
 
