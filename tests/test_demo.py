@@ -118,7 +118,9 @@ def test_cities_awards_and_periods(records: dict[str, InitiativeRecord]) -> None
     assert starts["rosario-sustainable-food-production"] == 2002
     assert starts["dar-es-salaam-sarsai"] == 2012
     # Cape Town lies south of the equator and east of Greenwich; Quito just south and west.
-    assert records["cape-town-wisp"].city.lat < -33 < records["cape-town-wisp"].city.lon
+    cape_town = records["cape-town-wisp"].city
+    assert cape_town.lat is not None and cape_town.lon is not None
+    assert cape_town.lat < -33 < cape_town.lon
     assert -1 < (records["quito-eco-efficiency-ordinance"].city.lat or 0) < 0
 
 
@@ -173,7 +175,7 @@ def test_key_figures(records: dict[str, InitiativeRecord], iid: str, value: floa
 def test_every_fact_cites_a_valid_source(records: dict[str, InitiativeRecord]) -> None:
     for rec in records.values():
         n = len(rec.sources)
-        facts = [*rec.sdgs, *rec.partners, *rec.outcomes, *rec.awards]
+        facts = rec.facts()
         assert facts
         for fact in facts:
             assert fact.source_ref is not None and 0 <= fact.source_ref < n, (rec.id, fact)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -15,7 +16,7 @@ from commonground.errors import InvalidInput, ModelError
 from fakes import FakeMapper, FakeSource, corpus_rows, write_corpus
 
 
-def read_jsonl(path: Path) -> list[dict[str, object]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -29,8 +30,8 @@ def test_every_input_format_gives_one_row_per_input_row(tmp_path: Path, suffix: 
     assert [r["row"] for r in rows] == list(range(45))
     assert rows[0]["id"] == "doc-0000" and rows[0]["goals"] == [6, 11]
     targets = rows[0]["targets"]
-    assert [t["target"] for t in targets] == ["11.1", "6.1", "11.2", "6.2"]  # type: ignore[union-attr]
-    assert all(0 <= rows[0][f"sdg_{g}"] <= 1 for g in range(1, 18))  # type: ignore[operator]
+    assert [t["target"] for t in targets] == ["11.1", "6.1", "11.2", "6.2"]
+    assert all(0 <= rows[0][f"sdg_{g}"] <= 1 for g in range(1, 18))
     # rows 5, 13, … have no text: kept, with empty probabilities, and counted
     assert rows[5]["goals"] == [] and rows[5]["sdg_1"] is None
     assert report.rows_without_text == 5 and report.goal_counts["6"] == 6

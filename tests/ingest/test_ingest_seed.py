@@ -94,7 +94,7 @@ def test_every_fact_cites_the_passage_it_came_from(seed_doc: Path, settings: Set
         whole = rec.sources[0]
         assert whole.document == seed_doc.name and whole.start is not None
         assert rec.title.split()[0] in doc.text[whole.start:whole.end]
-        facts = [*rec.sdgs, *rec.outcomes, *rec.awards, *rec.partners]
+        facts = rec.facts()
         assert facts and all(f.source_ref is not None for f in facts)
         for partner in rec.partners:
             assert partner.source_ref is not None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from commonground.sdg import load_mapper
 from commonground.sdg.benchmark import (
@@ -54,7 +57,7 @@ def test_benchmark_data_is_the_installed_package() -> None:
 class Constant:
     mode = "fast"
 
-    def predict(self, texts: list[str]) -> np.ndarray:
+    def predict(self, texts: Sequence[str]) -> NDArray[np.bool_]:
         return np.zeros((len(texts), 17), dtype=bool)
 
 

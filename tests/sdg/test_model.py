@@ -190,7 +190,8 @@ class HashEmbedder:
                 h = int(hashlib.md5(w.encode()).hexdigest()[:8], 16)
                 out[i, h % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-6)
+        unit: np.ndarray = out / np.maximum(norms, 1e-6)
+        return unit
 
 
 TOPICS = {

@@ -14,8 +14,7 @@ from commonground.settings import Settings
 from commonground.store import Store
 from commonground.web.app import create_app
 from commonground.web.deps import Mapper, get_mapper_loader
-
-from web_catalog import FakeMapper, catalog_records
+from web.web_catalog import FakeMapper, catalog_records
 
 
 @pytest.fixture

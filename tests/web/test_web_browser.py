@@ -16,8 +16,7 @@ from commonground.catalog import add_initiatives
 from commonground.settings import Settings
 from commonground.store import Store
 from commonground.web.app import create_app
-
-from web_catalog import AHMEDABAD_TITLE, catalog_records
+from web.web_catalog import AHMEDABAD_TITLE, catalog_records
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -13,8 +13,7 @@ from commonground.sdg.framework import framework
 from commonground.settings import Settings
 from commonground.store import Store
 from commonground.web.app import create_app
-
-from web_catalog import AHMEDABAD_TITLE
+from web.web_catalog import AHMEDABAD_TITLE
 
 
 class Outline(HTMLParser):

@@ -166,15 +166,16 @@ class InitiativeRecord(_Record):
     @model_validator(mode="after")
     def _refs(self) -> InitiativeRecord:
         n = len(self.sources)
-        items: list[SdgLink | Partner | Outcome | Award] = [
-            *self.sdgs, *self.partners, *self.outcomes, *self.awards
-        ]
-        for item in items:
+        for item in self.facts():
             if item.source_ref is not None and item.source_ref >= n:
                 raise ValueError(
                     f"source_ref {item.source_ref} points past the {n} sources of this record"
                 )
         return self
+
+    def facts(self) -> list[SdgLink | Partner | Outcome | Award]:
+        """Every fact that may cite one of the record's sources."""
+        return [*self.sdgs, *self.partners, *self.outcomes, *self.awards]
 
     def goals(self, source: SdgSource | None = None) -> list[int]:
         """Distinct goals linked, in order, optionally only those from ``source``."""
