@@ -270,12 +270,19 @@ def test_save_load_round_trip_gives_identical_probabilities(tmp_path: Path) -> N
     probe = ["water wells and toilets for the school", "carbon emissions and floods", "xyz"]
     folder = mapper.save(tmp_path / "model")
     assert (folder / "static.npz").is_file()
+    # both modes use the same hashed n-gram base model; the file holds it once
+    assert "aux_coef" in mapper.heads_["fast"].a
+    with np.load(folder / "heads.npz") as saved:
+        assert "fast_aux_shared" in saved and "fast_aux_coef" not in saved
+        assert "accurate_aux_coef" in saved
     for mode in ("accurate", "fast"):
         loaded = SdgMapper.load(folder, mode=mode, embedder=HashEmbedder())
         before = mapper.with_mode(mode)
         np.testing.assert_array_equal(before.predict_proba(probe), loaded.predict_proba(probe))
         assert loaded.map(probe[0]) == before.map(probe[0])
     assert SdgMapper.load(folder).model_card["name"] == "test"
+    shared = SdgMapper.load(folder, embedder=HashEmbedder()).heads_
+    np.testing.assert_array_equal(shared["fast"].a["aux_coef"], shared["accurate"].a["aux_coef"])
     # both modes report targets of the predicted goals, from their own vectors
     fast = SdgMapper.load(folder, mode="fast", embedder=HashEmbedder())
     mapping = fast.map("water wells toilets sanitation hygiene drinking water")

@@ -3,15 +3,15 @@
 Stage 1 (base): one logistic regression per goal on the text representation (the MiniLM
 embedding in the accurate mode; hashed word n-grams joined with static word-piece vectors
 in the fast mode). Its out-of-fold decision values are the stacker's main input, so the
-stacker learns how far to trust it. The accurate mode has a second such model over hashed
-n-grams (``aux``), and its embedding also gives a nearest-neighbour vote: the goals of the
-10 most similar training texts, weighted by similarity.
+stacker learns how far to trust it. Both modes have a second such model over hashed
+n-grams alone (``aux``), and the accurate mode's embedding also gives a nearest-neighbour
+vote: the goals of the 10 most similar training texts, weighted by similarity.
 
 Stage 2 (stacker): gradient-boosted trees over (text, goal) pairs (``trees.py``). Each pair
 is described by goal-specific evidence only: the base score and its margin over the best
 other goal and its rank, target retrieval (max, top-3 mean and margin), each keyword
 system's hit count, share and lead over the best other goal, how many systems fire, the
-neighbour vote and its margin and the second base score and its margin (accurate mode), the
+neighbour vote and its margin (accurate mode), the second base score and its margin, the
 text length, and the goal itself (one-hot, and slopes per goal).
 One model shared across goals: this is the text2sdg idea with better inputs, and it
 transfers from training abstracts to other kinds of text better than one wide head. Trees

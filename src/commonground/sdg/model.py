@@ -7,8 +7,9 @@ Two operating points share one saved model:
   ontology, OSDG map, Aurora v5 queries) + length + a neighbour vote; one logistic base
   model per goal over the embedding and a second over hashed word uni/bi-grams.
 - ``fast``: the same keyword counts and length plus hashed word uni/bi-grams and static
-  word-piece vectors distilled from MiniLM (target retrieval on those too); no
-  transformer at run time.
+  word-piece vectors distilled from MiniLM (target retrieval on those too); one logistic
+  base model per goal over both, and the accurate mode's second base model over hashed
+  n-grams (the same weights, stored once); no transformer at run time.
 
 A gradient-boosted tree stacker, trained on out-of-fold base scores, turns each (text, goal)
 pair's evidence into a probability; a goal is predicted when its probability reaches the
@@ -91,17 +92,22 @@ class _Head:
         out = {f"{prefix}_{k}": v for k, v in self.a.items()}
         # hashed n-gram weights dominate the file size; half precision is ample
         for k in HALF_PRECISION[prefix]:
-            out[f"{prefix}_{k}"] = self.a[k].astype(np.float16)
+            if k in self.a:
+                out[f"{prefix}_{k}"] = self.a[k].astype(np.float16)
         return out
 
     @classmethod
     def from_arrays(cls, arrays: Any, prefix: str) -> _Head:
-        return cls({k: arrays[f"{prefix}_{k}"] for k in (*cls.KEYS, *cls.OPTIONAL)
-                    if f"{prefix}_{k}" in arrays})
+        found = {k: arrays[f"{prefix}_{k}"] for k in (*cls.KEYS, *cls.OPTIONAL)
+                 if f"{prefix}_{k}" in arrays}
+        if f"{prefix}_aux_shared" in arrays:
+            # the second base model is the same in both modes and saved once (SdgMapper.save)
+            found.update({k: arrays[f"accurate_{k}"] for k in cls.OPTIONAL})
+        return cls(found)
 
 
 #: head arrays over hashed n-grams, stored (and rounded at fit time) in half precision
-HALF_PRECISION = {"accurate": ("aux_coef",), "fast": ("base_coef",)}
+HALF_PRECISION = {"accurate": ("aux_coef",), "fast": ("base_coef", "aux_coef")}
 
 
 @dataclass
@@ -111,7 +117,7 @@ class Features:
     kw: FloatArray
     length: FloatArray
     vectors: FloatArray  # the mode's sentence vectors (neighbours, targets)
-    aux: Any = None  # the second base model's input (accurate: hashed n-grams)
+    aux: Any = None  # the second base model's input (hashed n-grams, both modes)
 
 
 def _target_index(vectors: FloatArray, texts: Sequence[dict[str, str]]) -> TargetIndex:
@@ -220,7 +226,8 @@ class SdgMapper:
             assert self.static is not None
             vec = self.static.encode(texts) if emb is None else emb
             base = sparse.hstack([grams, sparse.csr_matrix(vec)], format="csr")
-            return Features(base, targets.features(vec, exclude_ids), kw, length, vec)
+            return Features(base, targets.features(vec, exclude_ids), kw, length, vec,
+                            aux=grams)
         vec = self.embedder.encode(texts) if emb is None else emb
         return Features(vec, targets.features(vec, exclude_ids), kw, length, vec, aux=grams)
 
@@ -397,6 +404,13 @@ class SdgMapper:
         arrays: dict[str, NDArray[Any]] = {}
         for mode, head in self.heads_.items():
             arrays.update(head.arrays(mode))
+        aux = [(f"fast_{k}", f"accurate_{k}") for k in _Head.OPTIONAL]
+        if all(f in arrays and a in arrays and np.array_equal(arrays[f], arrays[a])
+               for f, a in aux):
+            # both modes fit the same hashed n-gram model (same texts, labels and C): store once
+            for k in _Head.OPTIONAL:
+                del arrays[f"fast_{k}"]
+            arrays["fast_aux_shared"] = np.array([1], dtype=np.int8)
         arrays["bank_vectors"] = self.banks_["accurate"][0].astype(np.float16)
         arrays["bank_labels"] = self.banks_["accurate"][1]
         np.savez_compressed(folder / "heads.npz", **arrays)  # type: ignore[arg-type]
