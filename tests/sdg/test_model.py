@@ -106,6 +106,18 @@ def test_map_many_equals_map(mapper: SdgMapper) -> None:
     assert many[1].predicted_goals() == mapper.map(CLIMATE_EN).predicted_goals()
 
 
+def test_map_many_keeps_input_order_when_batching_by_length(mapper: SdgMapper) -> None:
+    # batches are formed from texts of similar length; answers must still come back in order
+    texts = [" ".join([EDUCATION_EN, WATER_EN] * 3), HEALTH_PT, CLIMATE_EN, WATER_EN]
+    assert sorted(texts, key=len) != texts
+    many = mapper.map_many(texts, batch_size=2)
+    for text, got in zip(texts, many, strict=True):
+        alone = mapper.map(text)
+        assert got.predicted_goals() == alone.predicted_goals()
+        assert got.language == alone.language
+        assert [t.target for t in got.targets] == [t.target for t in alone.targets]
+
+
 @pytest.mark.parametrize("mode", ["accurate", "fast"])
 def test_map_many_without_evidence_differs_only_in_evidence(mode: str) -> None:
     m = load_mapper(mode=mode)

@@ -353,10 +353,16 @@ class SdgMapper:
         the fast mode it makes mapping about twice as fast (corpus mapping uses it).
         """
         texts = check_texts(texts)
-        out: list[SdgMapping] = []
-        for start in range(0, len(texts), batch_size):
-            out.extend(self._map_batch(texts[start:start + batch_size], evidence))
-        return out
+        # batches of similar length: the embedder pads each of its batches to the longest
+        # text, so batching in input order wastes transformer time on padding
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[SdgMapping | None] = [None] * len(texts)
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            for i, mapping in zip(idx, self._map_batch([texts[i] for i in idx], evidence),
+                                  strict=True):
+                out[i] = mapping
+        return [m for m in out if m is not None]
 
     def _map_batch(self, texts: Sequence[str], evidence: bool) -> list[SdgMapping]:
         from commonground.sdg.explain import explain
