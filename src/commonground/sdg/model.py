@@ -356,13 +356,12 @@ class SdgMapper:
         # batches of similar length: the embedder pads each of its batches to the longest
         # text, so batching in input order wastes transformer time on padding
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[SdgMapping | None] = [None] * len(texts)
+        out: dict[int, SdgMapping] = {}
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            for i, mapping in zip(idx, self._map_batch([texts[i] for i in idx], evidence),
-                                  strict=True):
-                out[i] = mapping
-        return [m for m in out if m is not None]
+            out.update(zip(idx, self._map_batch([texts[i] for i in idx], evidence),
+                           strict=True))
+        return [out[i] for i in range(len(texts))]
 
     def _map_batch(self, texts: Sequence[str], evidence: bool) -> list[SdgMapping]:
         from commonground.sdg.explain import explain
