@@ -231,6 +231,7 @@ def test_mapper_page_form_and_result(client: TestClient) -> None:
     assert 'data-goal="6"' not in proposed
     assert "90%" in proposed and "13.1 (70%)" in proposed
     assert "Mode: fast" in r.text
+    assert "Each goal has its own threshold" in r.text
     assert "Climate adaptation in the city</textarea>" in r.text  # the text stays to edit
 
 

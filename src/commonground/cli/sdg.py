@@ -88,6 +88,11 @@ def _goal_label(goal: int, lang: str = "en") -> str:
     return framework().goal(goal).label(lang)
 
 
+#: why a goal at 8% can be proposed while one at 40% is not (see docs/sdg-mapper.md)
+THRESHOLD_NOTE = ("each goal has its own threshold, chosen by cross-validation: a proposed "
+                  "goal may show a lower probability than one not proposed")
+
+
 def _print_mapping(mapping: SdgMapping) -> None:
     predicted = sorted((g for g in mapping.goals if g.predicted), key=lambda g: -g.probability)
     typer.echo(f"SDG mapping ({mapping.mode} mode"
@@ -104,6 +109,7 @@ def _print_mapping(mapping: SdgMapping) -> None:
     if mapping.targets:
         shown = sorted(mapping.targets, key=lambda t: -t.score)[:5]
         typer.echo("top targets: " + ", ".join(f"{t.target} ({t.score:.2f})" for t in shown))
+    typer.echo(THRESHOLD_NOTE)
 
 
 @sdg_app.command("map")
