@@ -26,6 +26,7 @@ goal, averaged over the 17 goals (``cv_proxy_accuracy``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -89,7 +90,7 @@ def pair_features(z: FloatArray, retrieval: FloatArray | None, kw: FloatArray,
                   aux: FloatArray | None = None) -> FloatArray:
     """(n * 17, f) goal-specific features of every (text, goal) pair, row-major by text.
 
-    ``aux`` is a second base model's scores (the accurate mode's hashed n-gram view).
+    ``aux`` is a second base model's scores (the hashed n-gram view, both modes).
     """
     n = len(z)
     blocks = [z, _margin(z)]
@@ -153,21 +154,38 @@ def choose_rule(p: FloatArray, sets: list[tuple[NDArray[np.intp], NDArray[np.int
     return best[1], best[2], best[3]
 
 
+@dataclass
+class SecondBase:
+    """A second per-goal base model over another text view (hashed n-grams), fitted once
+    and shared by every mode that uses it."""
+
+    oof: FloatArray  # out-of-fold decision values: what the stacker trains on
+    coef: FloatArray
+    intercept: FloatArray
+    c: float
+
+
+def fit_second_base(x: Any, y: NDArray[Any], c: float, *, folds: int, seed: int) -> SecondBase:
+    """Fit on ``x`` with the same folds as ``fit_mode(folds=, seed=)`` uses."""
+    coef, intercept = per_goal_linear(x, y, c)
+    return SecondBase(oof_decisions(x, y, c, _folds(len(y), folds, seed)), coef, intercept, c)
+
+
 def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: FloatArray,
              y: NDArray[Any], sets: list[tuple[NDArray[np.intp], NDArray[np.intp]]], *,
-             bank: FloatArray | None = None, aux_x: Any = None, c_aux: float = 4.0,
+             bank: FloatArray | None = None, second: SecondBase | None = None,
              c_base: float, top_k: int | None, folds: int, seed: int,
              ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
     """Learned arrays of one mode, and its cross-validation report.
 
-    ``aux_x`` is an optional second text view with its own per-goal base model, whose
-    out-of-fold scores enter the stacker beside the main base model's.
+    ``second`` is an optional second base model (``fit_second_base`` with the same folds and
+    seed), whose out-of-fold scores enter the stacker beside the main base model's.
     """
     from commonground.sdg.model import decide
 
     split = _folds(len(y), folds, seed)
     z = oof_decisions(base_x, y, c_base, split)
-    aux = oof_decisions(aux_x, y, c_aux, split) if aux_x is not None else None
+    aux = second.oof if second is not None else None
     knn = None
     if bank is not None:
         # neighbours of a held-out text come from the other folds only, as for unseen text
@@ -189,7 +207,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     pred = decide(p, thr, k)
     report = {
         "C_base": c_base, "stacker": dict(STACKER_PARAMS), "top_k": k,
-        "C_aux": c_aux if aux_x is not None else None,
+        "C_aux": second.c if second is not None else None,
         "knn_k": KNN_K if bank is not None else 0,
         "thresholds": [float(t) for t in thr],
         "cv_proxy_accuracy": float(acc.mean()),
@@ -204,8 +222,8 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         **{f"stack_{name}": a for name, a in stack.arrays().items()},
         "thresholds": thr, "top_k": np.array([k]),
     }
-    if aux_x is not None:
-        arrays["aux_coef"], arrays["aux_intercept"] = per_goal_linear(aux_x, y, c_aux)
+    if second is not None:
+        arrays["aux_coef"], arrays["aux_intercept"] = second.coef, second.intercept
     return arrays, report
 
 

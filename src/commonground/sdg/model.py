@@ -244,7 +244,12 @@ class SdgMapper:
         title is hidden from the retrieval features); ``eval_rows`` restricts the
         threshold search to realistic texts (default: all rows).
         """
-        from commonground.sdg.fitting import fit_mode, hard_negative_sets
+        from commonground.sdg.fitting import (
+            SecondBase,
+            fit_mode,
+            fit_second_base,
+            hard_negative_sets,
+        )
 
         texts = check_texts(texts)
         y = np.asarray(Y)
@@ -279,15 +284,19 @@ class SdgMapper:
         topical = self.targets_["accurate"].features(embeddings, framework_ids)[:, :17]
         sets = hard_negative_sets(y, eval_rows, topical)
         self.heads_, self.cv_, self.banks_ = {}, {}, {}
+        second: SecondBase | None = None
         for mode in MODES:
             # training vectors at the half precision they are saved in (ample for cosine)
             vec = vectors[mode].astype(np.float16).astype(np.float32)
             f = self._features(mode, texts, vec, kw, framework_ids)
             # a neighbour vote helps the accurate mode only (fast: CV 0.7122 without, 0.7121 with)
             bank = vec if mode == "accurate" else None
+            if second is None:
+                # the hashed n-gram view is the same in both modes: one model serves both
+                second = fit_second_base(f.aux, y, self.c_base["fast"], folds=self.folds,
+                                         seed=self.seed)
             arrays, report = fit_mode(f.base, f.retrieval, f.kw, f.length, y, sets, bank=bank,
-                                      aux_x=f.aux, c_aux=self.c_base["fast"],
-                                      c_base=self.c_base[mode],
+                                      second=second, c_base=self.c_base[mode],
                                       top_k=self.top_k, folds=self.folds, seed=self.seed)
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
