@@ -47,6 +47,12 @@ def test_batches_and_empty_input(fp32: MiniLMEmbedder) -> None:
     assert fp32.encode([]).shape == (0, 384)
 
 
+def test_encoder_threads_sleep_between_batches(fp32: MiniLMEmbedder) -> None:
+    # spinning pool threads take CPU from the numpy steps and from other processes
+    options = fp32._session.get_session_options()  # type: ignore[attr-defined]
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
 def test_bad_precision_is_refused() -> None:
     with pytest.raises(ModelError, match="precision"):
         MiniLMEmbedder(precision="fp8")

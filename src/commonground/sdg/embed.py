@@ -246,4 +246,8 @@ def _onnx_session(threads: int, graph: Path) -> object:
     opts = ort.SessionOptions()
     if threads:
         opts.intra_op_num_threads = threads
+    # idle pool threads would otherwise busy-wait after each batch and take CPU from the
+    # numpy work between batches and from other processes (7-13 % more snippets/s with one
+    # busy core beside it, the same on an idle machine: docs/benchmarks.md)
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
