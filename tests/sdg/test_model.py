@@ -254,6 +254,17 @@ def test_fit_returns_self_and_learns_the_topics() -> None:
     assert top_goal(mapper.with_mode("fast"), "solar power and renewable electricity") == 7
 
 
+def test_fit_reports_the_paragraph_proxy_on_long_texts_only() -> None:
+    texts, y = small_training_set()
+    short = small_mapper().fit(texts, y)  # every text has 12 words
+    assert short.cv_["accurate"]["cv_proxy_accuracy_paragraph"] is None
+    tripled = [" ".join([t] * 3) for t in texts]  # 36 words: every row is a paragraph
+    long = small_mapper().fit(tripled, y)
+    for mode in ("accurate", "fast"):
+        cv = long.cv_[mode]
+        assert cv["cv_proxy_accuracy_paragraph"] == cv["cv_proxy_accuracy"] > 0.5
+
+
 def test_fit_rejects_bad_labels() -> None:
     with pytest.raises(InvalidInput, match="shape"):
         small_mapper().fit(["a text"], np.zeros((1, 5)))

@@ -120,6 +120,10 @@ def pair_features(z: FloatArray, retrieval: FloatArray | None, kw: FloatArray,
     return out.astype(np.float32)
 
 
+#: texts of at least this many words make the paragraph proxy (benchmark texts: median 85)
+PARAGRAPH_WORDS = 30
+
+
 def hard_negative_sets(y: NDArray[Any], rows: NDArray[np.bool_], topical: FloatArray,
                        ) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
     """Per goal: (positive rows, as many hardest negative rows) among ``rows``."""
@@ -175,11 +179,14 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
              y: NDArray[Any], sets: list[tuple[NDArray[np.intp], NDArray[np.intp]]], *,
              bank: FloatArray | None = None, second: SecondBase | None = None,
              c_base: float, top_k: int | None, folds: int, seed: int,
+             extra_sets: dict[str, list[tuple[NDArray[np.intp], NDArray[np.intp]]]] | None = None,
              ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
     """Learned arrays of one mode, and its cross-validation report.
 
     ``second`` is an optional second base model (``fit_second_base`` with the same folds and
     seed), whose out-of-fold scores enter the stacker beside the main base model's.
+    ``extra_sets`` are further proxies, reported only (``cv_proxy_accuracy_<name>``, with
+    their own thresholds and top-k; ``None`` when no goal has a positive row there).
     """
     from commonground.sdg.model import decide
 
@@ -201,6 +208,11 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         zs[tep] = fit_trees(pairs[trp], yp[trp]).decision_function(pairs[tep])
     p = (1.0 / (1.0 + np.exp(-zs))).reshape(-1, 17).astype(np.float32)
     thr, k, acc = choose_rule(p, sets, top_k)
+    extra: dict[str, float | None] = {}
+    for name, other in (extra_sets or {}).items():
+        present = [g for g, (pos, _) in enumerate(other) if len(pos)]
+        extra[f"cv_proxy_accuracy_{name}"] = (
+            float(choose_rule(p, other, top_k)[2][present].mean()) if present else None)
     rows = np.zeros(len(y), bool)
     for pos, neg in sets:
         rows[pos] = rows[neg] = True
@@ -211,6 +223,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         "knn_k": KNN_K if bank is not None else 0,
         "thresholds": [float(t) for t in thr],
         "cv_proxy_accuracy": float(acc.mean()),
+        **extra,
         "cv_proxy_accuracy_per_goal": {str(g + 1): round(float(a), 4) for g, a in enumerate(acc)},
         "cv_multilabel": multilabel_metrics(y[rows].astype(bool), pred[rows], p[rows]),
     }

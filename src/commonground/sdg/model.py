@@ -245,6 +245,7 @@ class SdgMapper:
         threshold search to realistic texts (default: all rows).
         """
         from commonground.sdg.fitting import (
+            PARAGRAPH_WORDS,
             SecondBase,
             fit_mode,
             fit_second_base,
@@ -283,6 +284,9 @@ class SdgMapper:
         # model-independent topicality, used to pick hard negatives for the CV metric
         topical = self.targets_["accurate"].features(embeddings, framework_ids)[:, :17]
         sets = hard_negative_sets(y, eval_rows, topical)
+        # the same shape on texts of paragraph length only (the proxy is mostly titles)
+        long_text = np.array([len(t.split()) >= PARAGRAPH_WORDS for t in texts])
+        paragraph_sets = hard_negative_sets(y, eval_rows & long_text, topical)
         self.heads_, self.cv_, self.banks_ = {}, {}, {}
         second: SecondBase | None = None
         for mode in MODES:
@@ -297,7 +301,8 @@ class SdgMapper:
                                          seed=self.seed)
             arrays, report = fit_mode(f.base, f.retrieval, f.kw, f.length, y, sets, bank=bank,
                                       second=second, c_base=self.c_base[mode],
-                                      top_k=self.top_k, folds=self.folds, seed=self.seed)
+                                      top_k=self.top_k, folds=self.folds, seed=self.seed,
+                                      extra_sets={"paragraph": paragraph_sets})
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
                 arrays[k] = arrays[k].astype(np.float16)
