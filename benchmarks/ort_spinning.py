@@ -34,20 +34,15 @@ def _busy() -> None:
 
 
 def _mapper(spin: str) -> Any:
-    import onnxruntime as ort
-
     from commonground.sdg import SHIPPED_MODEL, embed
     from commonground.sdg.model import SdgMapper
 
-    def session(threads: int, graph: Path) -> object:
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = threads
-        opts.add_session_config_entry("session.intra_op.allow_spinning", spin)
-        return ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
-
     shipped = embed._onnx_session
-    embed._onnx_session = session  # type: ignore[assignment]
+
+    def session(threads: int, graph: Path, spinning: bool = spin == "1") -> object:
+        return shipped(threads, graph, spinning)
+
+    embed._onnx_session = session
     try:
         mapper = SdgMapper.load(SHIPPED_MODEL)
         mapper.embedder  # noqa: B018 - builds the encoder session now, with this setting

@@ -235,7 +235,7 @@ def _quantize(feeds: dict[str, FloatArray]) -> dict[str, NDArray[Any]]:
     return out
 
 
-def _onnx_session(threads: int, graph: Path) -> object:
+def _onnx_session(threads: int, graph: Path, spinning: bool = False) -> object:
     import onnxruntime as ort
 
     if not graph.is_file():
@@ -249,5 +249,5 @@ def _onnx_session(threads: int, graph: Path) -> object:
     # idle pool threads would otherwise busy-wait after each batch and take CPU from the
     # numpy work between batches and from other processes (7-13 % more snippets/s with one
     # busy core beside it, the same on an idle machine: docs/benchmarks.md)
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     return ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
