@@ -250,14 +250,15 @@ def test_fit_returns_self_and_learns_the_topics() -> None:
     assert mapper.fit(texts, y) is mapper
     assert set(mapper.heads_) == {"accurate", "fast"}
     assert mapper.cv_["accurate"]["cv_proxy_accuracy"] > 0.8
+    # every text has 12 words: no paragraph rows, so no paragraph proxy
+    assert mapper.cv_["accurate"]["cv_proxy_accuracy_paragraph"] is None
     assert top_goal(mapper, "clean drinking water and sanitation for every household") == 6
     assert top_goal(mapper.with_mode("fast"), "solar power and renewable electricity") == 7
 
 
-def test_fit_reports_the_paragraph_proxy_on_long_texts_only() -> None:
+def test_fit_reports_the_paragraph_proxy_on_long_texts() -> None:
+    # short texts report None (test_fit_returns_self_and_learns_the_topics)
     texts, y = small_training_set()
-    short = small_mapper().fit(texts, y)  # every text has 12 words
-    assert short.cv_["accurate"]["cv_proxy_accuracy_paragraph"] is None
     tripled = [" ".join([t] * 3) for t in texts]  # 36 words: every row is a paragraph
     long = small_mapper().fit(tripled, y)
     for mode in ("accurate", "fast"):
