@@ -159,16 +159,26 @@ def cached_embeddings(embedder: MiniLMEmbedder, texts: list[str], cache: Path | 
 
 def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           precision: str = "fp32", seed: int = 0, static: StaticEmbedder | None = None,
-          ) -> tuple[SdgMapper, TrainingSet]:
-    """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table."""
+          paragraphs: Path | None = None) -> tuple[SdgMapper, TrainingSet]:
+    """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table;
+    ``paragraphs`` adds the project-written paragraphs as training rows."""
     embedder = MiniLMEmbedder(precision=precision)
-    ts = load_training_set(data)
+    ts = load_training_set(data, paragraphs)
     tt = target_texts(data)
     targets = TargetIndex(cached_embeddings(embedder, [t["text"] for t in tt], cache,
                                             f"targets-{precision}"),
                           [t["id"] for t in tt], [int(t["goal"]) for t in tt],
                           [t["lang"] for t in tt])
-    emb = cached_embeddings(embedder, ts.texts, cache, f"train-{precision}")
+    # the written paragraphs are cached apart, so the larger set's cache survives their edits
+    written = np.array([s.startswith("written:") for s in ts.source])
+    emb = cached_embeddings(embedder, [t for t, w in zip(ts.texts, written, strict=True) if not w],
+                            cache, f"train-{precision}")
+    if written.any():
+        extra = cached_embeddings(embedder, [t for t, w in zip(ts.texts, written, strict=True)
+                                             if w], cache, f"written-{precision}")
+        full = np.zeros((len(ts.texts), emb.shape[1]), dtype=emb.dtype)
+        full[~written], full[written] = emb, extra
+        emb = full
     keywords = KeywordIndex(keyword_systems(data))
     if static is None:
         start = time.perf_counter()
@@ -177,8 +187,9 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
               file=sys.stderr)
     mapper = SdgMapper(embedder=embedder, static=static, keywords=keywords, targets=targets,
                        target_texts=tt, c_base=c, folds=folds, precision=precision, seed=seed)
-    # thresholds are tuned on real abstracts, not on the short official titles
-    eval_rows = np.array([not s.startswith("official:") for s in ts.source])
+    # thresholds are tuned on real abstracts, not on the short official titles, nor on the
+    # project-written paragraphs (training rows only, so the proxy stays comparable)
+    eval_rows = np.array([s in ("aurora_survey", "oro_gold") for s in ts.source])
     mapper.fit(ts.texts, ts.labels, embeddings=emb, framework_ids=ts.framework_id,
                eval_rows=eval_rows)
     return mapper, ts
@@ -188,7 +199,8 @@ def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[s
                ) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for s in ts.source:
-        key = s.split(":")[0] if not s.startswith("official:") else "official_texts"
+        key = {"official": "official_texts", "written": "written_paragraphs"}.get(
+            s.split(":")[0], s)
         counts[key] = counts.get(key, 0) + 1
     return {
         "name": "commonground SDG mapper",
@@ -247,7 +259,8 @@ def add_benchmark(mapper: SdgMapper) -> None:
         }
 
 
-def cross_validate(data: Path, cache: Path | None, seeds: list[int], precision: str) -> None:
+def cross_validate(data: Path, cache: Path | None, seeds: list[int], precision: str,
+                   paragraphs: Path | None) -> None:
     """The proxies of the configuration in this checkout, per fold seed (docs/benchmarks.md).
 
     The static table is taken from the shipped model: distilling it again gives the same
@@ -258,7 +271,7 @@ def cross_validate(data: Path, cache: Path | None, seeds: list[int], precision: 
     rows: dict[str, dict[str, dict[str, float | None]]] = {}
     for seed in seeds:
         mapper, _ = build(data, cache, dict(DEFAULT_C), precision=precision, seed=seed,
-                          static=static)
+                          static=static, paragraphs=paragraphs)
         rows[str(seed)] = {m: {"cv_proxy_accuracy": round(v["cv_proxy_accuracy"], 4),
                                "paragraph": (None if v["cv_proxy_accuracy_paragraph"] is None
                                              else round(v["cv_proxy_accuracy_paragraph"], 4))}
@@ -282,12 +295,15 @@ def main(argv: list[str] | None = None) -> None:
                     help="score the finished model on the held-out benchmark (report only)")
     ap.add_argument("--benchmark-only", type=Path, metavar="MODEL",
                     help="only add the benchmark figures to the model card of MODEL")
+    ap.add_argument("--paragraphs", type=Path, metavar="DIR",
+                    help="add the project-written paragraphs (data/sdg_paragraphs) as "
+                         "training rows")
     ap.add_argument("--cv-seeds", type=int, nargs="+", metavar="SEED",
                     help="only cross-validate the configuration with these fold seeds (the "
                          "adoption rule uses 1 2 3); prints both proxies, saves nothing")
     args = ap.parse_args(argv)
     if args.cv_seeds:
-        cross_validate(args.data, args.cache, args.cv_seeds, args.precision)
+        cross_validate(args.data, args.cache, args.cv_seeds, args.precision, args.paragraphs)
         return
     if args.benchmark_only:
         mapper = SdgMapper.load(args.benchmark_only)
@@ -307,14 +323,15 @@ def main(argv: list[str] | None = None) -> None:
         scores: dict[str, dict[str, float]] = {"accurate": {}, "fast": {}}
         for ca, cf in zip(GRID["accurate"], GRID["fast"], strict=True):
             mapper, _ = build(args.data, args.cache, {"accurate": ca, "fast": cf},
-                              precision=args.precision)
+                              precision=args.precision, paragraphs=args.paragraphs)
             scores["accurate"][str(ca)] = mapper.cv_["accurate"]["cv_proxy_accuracy"]
             scores["fast"][str(cf)] = mapper.cv_["fast"]["cv_proxy_accuracy"]
             print(f"C accurate {ca}: {scores['accurate'][str(ca)]:.4f}   "
                   f"C fast {cf}: {scores['fast'][str(cf)]:.4f}", file=sys.stderr)
         c = {m: float(max(s, key=lambda k: s[k])) for m, s in scores.items()}
         selection.update(chosen_C=c, grid_scores=scores)
-    mapper, ts = build(args.data, args.cache, c, precision=args.precision)
+    mapper, ts = build(args.data, args.cache, c, precision=args.precision,
+                       paragraphs=args.paragraphs)
     mapper.model_card = model_card(mapper, ts, args.data, selection)
     if args.benchmark:
         add_benchmark(mapper)

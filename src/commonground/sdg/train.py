@@ -8,6 +8,7 @@ drives this module.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,6 +46,15 @@ SOURCES: dict[str, dict[str, str]] = {
         "what": "expert multi-label SDG annotations of Open Research Online abstracts",
         "origin": "oacore/sdg_classification @ 67a70da",
         "licence": "MIT (repository); used for training only, no text is shipped",
+    },
+    "written_paragraphs": {
+        "file": "data/sdg_paragraphs/*.jsonl (in this repository, not in the data folder)",
+        "what": "paragraphs written for this project in eight registers (UN, national, "
+                "city, research, NGO, development-finance, news/business; es/fr/pt), "
+                "labelled with the goals each directly addresses; near-topic hard "
+                "negatives and paragraphs with no goal included",
+        "origin": "commonground (data/sdg_paragraphs/README.md)",
+        "licence": "AGPL-3.0-or-later (this project); used for training only",
     },
     "sdgo": {
         "file": "keywords/text2sdg_sdgo_queries.csv",
@@ -105,15 +115,59 @@ def official_texts(data: Path, languages: tuple[str, ...]) -> list[dict[str, str
     return [r for r in rows if r["text"].strip()]
 
 
-def load_training_set(data: Path) -> TrainingSet:
+#: the fields every line of a written-paragraph file carries
+PARAGRAPH_KINDS = ("direct", "near", "none")
+
+
+def written_paragraphs(folder: Path) -> list[dict[str, Any]]:
+    """The project-written paragraphs (``data/sdg_paragraphs/*.jsonl``), validated.
+
+    Each line: ``{"id", "text", "sdgs", "kind", "focus", "lang"}``; ``sdgs`` may be empty
+    (a paragraph that addresses no goal is a negative for all 17).
+    """
+    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    if not files:
+        raise InvalidInput(f"no *.jsonl paragraph files in {folder}; pass --paragraphs "
+                           "pointing at data/sdg_paragraphs, or leave --paragraphs out")
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for path in files:
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                where = f"{path.name} line {n}"
+                try:
+                    row = json.loads(line)
+                    goals = row["sdgs"]
+                    ok = (isinstance(row["text"], str) and row["text"].strip()
+                          and isinstance(goals, list)
+                          and all(isinstance(g, int) and 1 <= g <= 17 for g in goals)
+                          and row["kind"] in PARAGRAPH_KINDS)
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    raise InvalidInput(f"{where}: not a paragraph record ({exc}); each line "
+                                       "needs id, text, sdgs, kind, focus, lang") from exc
+                if not ok:
+                    raise InvalidInput(f"{where}: text must be non-empty, sdgs a list of goal "
+                                       f"numbers 1-17, kind one of {PARAGRAPH_KINDS}")
+                if row["id"] in seen:
+                    raise InvalidInput(f"{where}: duplicate id {row['id']!r}; ids must be unique")
+                seen.add(row["id"])
+                rows.append(dict(row, register=path.stem))
+    return rows
+
+
+def load_training_set(data: Path, paragraphs: Path | None = None) -> TrainingSet:
+    """The training texts; ``paragraphs`` adds the project-written paragraph folder."""
     texts: list[str] = []
     labels: list[list[int]] = []
     source: list[str] = []
     fid: list[str] = []
 
-    def add(text: str, goals: list[int], src: str, framework: str = "") -> None:
+    def add(text: str, goals: list[int], src: str, framework: str = "",
+            allow_none: bool = False) -> None:
         text = " ".join(text.split())
-        if text and goals:
+        if text and (goals or allow_none):
             texts.append(text)
             labels.append(goals)
             source.append(src)
@@ -125,6 +179,8 @@ def load_training_set(data: Path) -> TrainingSet:
         add(f"{r['title']}. {r['abstract']}".strip(" ."), _goals(r["sdgs"]), "aurora_survey")
     for r in _csv(data / SOURCES["oro_gold"]["file"]):
         add(f"{r['title']}. {r['abstract']}".strip(" ."), _goals(r["sdgs"]), "oro_gold")
+    for p in written_paragraphs(paragraphs) if paragraphs is not None else []:
+        add(p["text"], sorted(set(p["sdgs"])), f"written:{p['register']}", allow_none=True)
     y = np.zeros((len(texts), 17), dtype=np.int8)
     for i, goals in enumerate(labels):
         y[i, [g - 1 for g in goals]] = 1

@@ -1,0 +1,82 @@
+"""The training-data loader: official texts, labelled abstracts and written paragraphs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from commonground.errors import InvalidInput
+from commonground.sdg.train import load_training_set, written_paragraphs
+
+OFFICIAL = "lang,level,id,goal,field,text\n" + "\n".join([
+    "en,goal,6,6,title,Ensure availability of water and sanitation for all",
+    "en,target,6.1,6,title,Achieve access to safe drinking water",
+    "xx,goal,6,6,title,a language that is not trained on",
+])
+
+
+def _data(tmp: Path) -> Path:
+    data = tmp / "sdg"
+    (data / "labelled").mkdir(parents=True)
+    (data / "sdg_official_texts_multilingual.csv").write_text(OFFICIAL, encoding="utf-8")
+    (data / "labelled" / "aurora_survey_papers.csv").write_text(
+        "doi,title,abstract,sdgs\n1,Wells in Malawi,,6\n2,No label here,,\n", encoding="utf-8")
+    (data / "labelled" / "oro_gold_multilabel.csv").write_text(
+        "id,title,abstract,sdgs\n7,Solar pumps,Irrigation and energy,6;7\n", encoding="utf-8")
+    return data
+
+
+def _paragraphs(tmp: Path, rows: list[dict[str, object]], name: str = "city") -> Path:
+    folder = tmp / "paragraphs"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return folder
+
+
+def _row(pid: str, sdgs: list[int], kind: str = "direct") -> dict[str, object]:
+    return {"id": pid, "text": f"Paragraph {pid}  about   things.", "sdgs": sdgs,
+            "kind": kind, "focus": 6, "lang": "en"}
+
+
+def test_without_paragraphs_unlabelled_abstracts_are_dropped(tmp_path: Path) -> None:
+    ts = load_training_set(_data(tmp_path))
+    assert ts.source == ["official:en:goal", "official:en:target", "aurora_survey", "oro_gold"]
+    assert ts.labels.sum(axis=0)[5] == 4 and ts.labels[3, 6] == 1  # goal 6 everywhere, 7 once
+    assert ts.framework_id[:2] == ["6", "6.1"]
+
+
+def test_paragraphs_join_as_training_rows_and_may_have_no_goal(tmp_path: Path) -> None:
+    folder = _paragraphs(tmp_path, [_row("a", [6, 14]), _row("b", [], "none")])
+    ts = load_training_set(_data(tmp_path), folder)
+    assert ts.source[-2:] == ["written:city", "written:city"]
+    assert ts.texts[-2] == "Paragraph a about things."  # whitespace normalised
+    assert ts.labels[-2].nonzero()[0].tolist() == [5, 13]
+    assert ts.labels[-1].sum() == 0  # a negative for all 17 goals, kept
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"id": "x", "text": "t", "sdgs": [18], "kind": "direct", "focus": 1, "lang": "en"},
+     "goal numbers 1-17"),
+    ({"id": "x", "text": " ", "sdgs": [1], "kind": "direct", "focus": 1, "lang": "en"},
+     "non-empty"),
+    ({"id": "x", "text": "t", "sdgs": [1], "kind": "maybe", "focus": 1, "lang": "en"},
+     "kind one of"),
+    ({"id": "x", "sdgs": [1], "kind": "direct", "focus": 1, "lang": "en"}, "needs id, text"),
+])
+def test_a_bad_paragraph_names_its_file_line_and_fix(tmp_path: Path, bad: dict[str, object],
+                                                     message: str) -> None:
+    folder = _paragraphs(tmp_path, [_row("ok", [1]), bad])
+    with pytest.raises(InvalidInput, match=rf"city\.jsonl line 2: .*{message}"):
+        written_paragraphs(folder)
+
+
+def test_duplicate_ids_and_missing_folder_are_refused(tmp_path: Path) -> None:
+    _paragraphs(tmp_path, [_row("a", [1])], "one")
+    folder = _paragraphs(tmp_path, [_row("a", [2])], "two")
+    with pytest.raises(InvalidInput, match=r"two\.jsonl line 1: duplicate id 'a'"):
+        written_paragraphs(folder)
+    with pytest.raises(InvalidInput, match=r"no \*\.jsonl paragraph files .* leave --paragraphs"):
+        written_paragraphs(tmp_path / "absent")
