@@ -128,6 +128,14 @@ SELECTION: dict[str, Any] = {
                    "fitted to MiniLM sentence vectors 0.7166 (cross-fitted 0.7187) on seed 1. "
                    "Thresholds chosen on paragraph rows only, nested CV on held-out paragraph "
                    "rows: 0.7607, 0.7631, 0.7614 against 0.7588, 0.7662, 0.7670 from all rows",
+    "seventh_round": "project-written paragraphs (data/sdg_paragraphs, 1,560 in eight "
+                     "registers) as training rows, judged by the unchanged rule: accurate "
+                     "0.7329, 0.7301, 0.7301 (-0.0048, sd 0.0032; paragraph -0.0015), fast "
+                     "0.7183, 0.7191, 0.7204 (-0.0038; paragraph -0.0096). Not adopted",
+    "eighth_round": "thresholds and top_k chosen on the written paragraphs (never trained "
+                    "on): leave-one-register-out gain accurate +0.0046 (se 0.0041), fast "
+                    "+0.0160 (se 0.0056); held-out Aurora/ORO paragraph proxy accurate "
+                    "-0.0010, fast -0.0094 over seeds 1-3. Not adopted in either mode",
     "paragraph_proxy": "analysis: the proxy restricted to texts of >= 30 words (titles are "
                        "4,289 of its 6,208 texts): shipped accurate 0.7812, 0.7807, 0.7841 on "
                        "seeds 1-3; nearest training text -0.0009, third base model -0.0024; "

@@ -49,8 +49,8 @@ SOURCES: dict[str, dict[str, str]] = {
     },
     "written_paragraphs": {
         "file": "data/sdg_paragraphs/*.jsonl (in this repository, not in the data folder)",
-        "what": "paragraphs written for this project in eight registers (UN, national, "
-                "city, research, NGO, development-finance, news/business; es/fr/pt), "
+        "what": "paragraphs written for this project by eleven writers (UN, national, "
+                "city, research, NGO, development-finance, news/business; es, fr, pt), "
                 "labelled with the goals each directly addresses; near-topic hard "
                 "negatives and paragraphs with no goal included",
         "origin": "commonground (data/sdg_paragraphs/README.md)",
