@@ -32,6 +32,8 @@ from commonground.sdg.model import SdgMapper
 from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.train import (
     EXCLUDED,
+    PARAGRAPH_LANGUAGES,
+    PARAGRAPH_MODES,
     SOURCES,
     TrainingSet,
     keyword_systems,
@@ -40,6 +42,7 @@ from commonground.sdg.train import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+PARAGRAPHS = ROOT / "data" / "sdg_paragraphs"
 #: chosen by the last `--select` run (see the model card's "selection" section)
 DEFAULT_C = {"accurate": 1.0, "fast": 4.0}
 GRID = {"accurate": (0.3, 1.0, 3.0), "fast": (1.0, 4.0, 16.0)}
@@ -167,11 +170,19 @@ def cached_embeddings(embedder: MiniLMEmbedder, texts: list[str], cache: Path | 
 
 def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           precision: str = "fp32", seed: int = 0, static: StaticEmbedder | None = None,
-          paragraphs: Path | None = None) -> tuple[SdgMapper, TrainingSet]:
-    """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table;
-    ``paragraphs`` adds the project-written paragraphs as training rows."""
+          paragraphs: Path | None = None,
+          paragraph_languages: tuple[str, ...] | None = PARAGRAPH_LANGUAGES,
+          paragraph_modes: tuple[str, ...] = PARAGRAPH_MODES, stack_paragraphs: bool = False,
+          ) -> tuple[SdgMapper, TrainingSet]:
+    """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table.
+
+    ``paragraphs`` adds the project-written paragraphs (``paragraph_languages`` of them, all
+    if None) as training rows of the base models and neighbour bank of ``paragraph_modes``,
+    and of their stacker too if ``stack_paragraphs``; the shipped configuration is the
+    default (docs/benchmarks.md, tenth round).
+    """
     embedder = MiniLMEmbedder(precision=precision)
-    ts = load_training_set(data, paragraphs)
+    ts = load_training_set(data, paragraphs, paragraph_languages)
     tt = target_texts(data)
     targets = TargetIndex(cached_embeddings(embedder, [t["text"] for t in tt], cache,
                                             f"targets-{precision}"),
@@ -190,7 +201,10 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     keywords = KeywordIndex(keyword_systems(data))
     if static is None:
         start = time.perf_counter()
-        static = StaticEmbedder.build(embedder, ts.texts)
+        # from the texts it was first distilled from: the written paragraphs train the
+        # accurate mode only, so the fast mode's table stays as it was
+        static = StaticEmbedder.build(embedder, [t for t, w in zip(ts.texts, written,
+                                                                    strict=True) if not w])
         print(f"distilled the static word-piece table in {time.perf_counter() - start:.0f} s",
               file=sys.stderr)
     mapper = SdgMapper(embedder=embedder, static=static, keywords=keywords, targets=targets,
@@ -199,7 +213,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     # project-written paragraphs (training rows only, so the proxy stays comparable)
     eval_rows = np.array([s in ("aurora_survey", "oro_gold") for s in ts.source])
     mapper.fit(ts.texts, ts.labels, embeddings=emb, framework_ids=ts.framework_id,
-               eval_rows=eval_rows)
+               eval_rows=eval_rows, stack_rows=None if stack_paragraphs else ~written,
+               mode_rows={m: ~written for m in ("accurate", "fast") if m not in paragraph_modes})
     return mapper, ts
 
 
@@ -219,7 +234,9 @@ def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[s
                         "Apache-2.0) + target/indicator retrieval (6 languages) + keyword and "
                         "Aurora-query counts + length + a 10-neighbour vote; 17 logistic base "
                         "models -> gradient-boosted tree stacker",
-            "accurate_extra": "a second base model over hashed word 1-2-grams feeds the stacker",
+            "accurate_extra": "a second base model over hashed word 1-2-grams feeds the stacker; "
+                              "the Spanish, French and Portuguese written paragraphs join "
+                              "the base models' and the neighbour bank's training rows",
             "fast": "keyword and Aurora-query counts + length + hashed word 1-2-grams + static "
                     "word-piece vectors distilled from MiniLM (128-d; also target retrieval); "
                     "a base model over n-grams + static vectors and the accurate mode's "
@@ -228,7 +245,11 @@ def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[s
         },
         "training_data": {
             name: dict(meta, rows=counts.get(name, 0)) for name, meta in SOURCES.items()
-        },
+        } | {"written_paragraphs": dict(
+            SOURCES["written_paragraphs"], rows=counts.get("written_paragraphs", 0),
+            languages=list(PARAGRAPH_LANGUAGES), modes=list(PARAGRAPH_MODES),
+            role="base models and neighbour bank only; no stacker or threshold learns "
+                 "from them")},
         "not_used": EXCLUDED,
         "labels_per_goal": {str(g + 1): int(n) for g, n in enumerate(ts.labels.sum(axis=0))},
         "benchmark_exclusion": "the data folder was checked against all 1,251 benchmark texts "
@@ -303,9 +324,13 @@ def main(argv: list[str] | None = None) -> None:
                     help="score the finished model on the held-out benchmark (report only)")
     ap.add_argument("--benchmark-only", type=Path, metavar="MODEL",
                     help="only add the benchmark figures to the model card of MODEL")
-    ap.add_argument("--paragraphs", type=Path, metavar="DIR",
-                    help="add the project-written paragraphs (data/sdg_paragraphs) as "
-                         "training rows")
+    ap.add_argument("--paragraphs", type=Path, metavar="DIR", default=PARAGRAPHS,
+                    help="the project-written paragraphs; their Spanish, French and "
+                         "Portuguese ones train the accurate mode's base models (default: "
+                         "data/sdg_paragraphs)")
+    ap.add_argument("--no-paragraphs", dest="paragraphs", action="store_const", const=None,
+                    help="train without the written paragraphs (the model before the tenth "
+                         "selection round)")
     ap.add_argument("--cv-seeds", type=int, nargs="+", metavar="SEED",
                     help="only cross-validate the configuration with these fold seeds (the "
                          "adoption rule uses 1 2 3); prints both proxies, saves nothing")

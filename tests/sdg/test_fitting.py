@@ -25,3 +25,31 @@ def test_pairs_carry_rank_keyword_lead_and_agreement() -> None:
     x2 = pair_features(np.roll(z, 1, axis=1), None, np.roll(kw.reshape(2, 17), 1, axis=1)
                        .reshape(1, 34), length)
     assert np.array_equal(x2[6, :4], x[5, :4]) and x2[6, -1] == systems[5]
+
+
+def _synthetic(n_per_goal: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Texts as noisy one-hot goal vectors: enough for the base models and stacker to fit."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.eye(17, dtype=np.int8), n_per_goal, axis=0)
+    x = (y + rng.normal(0, 0.6, y.shape)).astype(np.float32)
+    return x, y
+
+
+def test_stack_rows_limit_the_stacker_and_leave_the_base_models() -> None:
+    from commonground.sdg.fitting import fit_mode, hard_negative_sets
+
+    x, y = _synthetic()
+    n = len(y)
+    kw = np.zeros((n, 17), dtype=np.float32)
+    length = np.ones((n, 1), dtype=np.float32)
+    sets = hard_negative_sets(y, np.ones(n, bool), x)
+    common = dict(c_base=1.0, top_k=None, folds=3, seed=0)
+    full, _ = fit_mode(x, None, kw, length, y, sets, **common)  # type: ignore[arg-type]
+    some = np.arange(n) % 2 == 0
+    part, _ = fit_mode(x, None, kw, length, y, sets, stack_rows=some,
+                       **common)  # type: ignore[arg-type]
+    # the base models learn from every row either way
+    assert np.array_equal(full["base_coef"], part["base_coef"])
+    # the stacker learns from fewer pairs, so its trees differ
+    stack = [k for k in full if k.startswith("stack_")]
+    assert stack and any(not np.array_equal(full[k], part[k]) for k in stack)

@@ -329,3 +329,38 @@ def test_load_refuses_an_old_or_incomplete_model(tmp_path: Path) -> None:
 def test_unfitted_mapper_says_how_to_fix() -> None:
     with pytest.raises(ModelError, match="fit"):
         small_mapper().predict(["water"])
+
+
+def test_rows_a_mode_does_not_learn_from_leave_it_unchanged(tmp_path: Path) -> None:
+    texts, y = small_training_set()
+    # extra rows (copies of goal 1 and 2 texts, all labelled goal 1) only the accurate mode sees
+    extra = [t + " extra" for t in texts[:20]]
+    y_extra = np.zeros((20, 17), dtype=np.int8)
+    y_extra[:, 0] = 1
+    keep = np.r_[np.ones(len(texts), bool), np.zeros(20, bool)]
+    both = small_mapper().fit(texts + extra, np.r_[y, y_extra], mode_rows={"fast": keep},
+                              stack_rows=keep)
+    alone = small_mapper().fit(texts, y)
+    for k, v in alone.heads_["fast"].a.items():
+        np.testing.assert_array_equal(both.heads_["fast"].a[k], v, err_msg=k)
+    assert both.cv_["fast"] == alone.cv_["fast"]
+    # the accurate mode did learn from them: its base model and neighbour bank differ
+    assert not np.array_equal(both.heads_["accurate"].a["base_coef"],
+                              alone.heads_["accurate"].a["base_coef"])
+    assert len(both.banks_["accurate"][0]) == len(texts) + 20
+    # the two modes' n-gram models now differ, so both are saved, and load back per mode
+    folder = both.save(tmp_path / "model")
+    with np.load(folder / "heads.npz") as saved:
+        assert "fast_aux_shared" not in saved and "fast_aux_coef" in saved
+    loaded = SdgMapper.load(folder, mode="fast", embedder=HashEmbedder())
+    probe = ["water wells and toilets for the school"]
+    np.testing.assert_array_equal(loaded.predict_proba(probe),
+                                  alone.with_mode("fast").predict_proba(probe))
+
+
+def test_fit_refuses_row_masks_of_the_wrong_shape_or_mode() -> None:
+    texts, y = small_training_set()
+    with pytest.raises(InvalidInput, match=r"stack_rows must be one true/false per text"):
+        small_mapper().fit(texts, y, stack_rows=np.ones(3, bool))
+    with pytest.raises(InvalidInput, match="mode_rows names unknown modes"):
+        small_mapper().fit(texts, y, mode_rows={"slow": np.ones(len(texts), bool)})

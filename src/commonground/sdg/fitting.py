@@ -180,6 +180,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
              bank: FloatArray | None = None, second: SecondBase | None = None,
              c_base: float, top_k: int | None, folds: int, seed: int,
              extra_sets: dict[str, list[tuple[NDArray[np.intp], NDArray[np.intp]]]] | None = None,
+             stack_rows: NDArray[np.bool_] | None = None,
              ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
     """Learned arrays of one mode, and its cross-validation report.
 
@@ -187,6 +188,8 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     seed), whose out-of-fold scores enter the stacker beside the main base model's.
     ``extra_sets`` are further proxies, reported only (``cv_proxy_accuracy_<name>``, with
     their own thresholds and top-k; ``None`` when no goal has a positive row there).
+    ``stack_rows`` are the rows whose pairs train the stacker (default: all); the others
+    train the base models and the neighbour bank only.
     """
     from commonground.sdg.model import decide
 
@@ -202,10 +205,11 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     pairs = pair_features(z, retrieval, kw, length, knn, aux)
     yp = y.reshape(-1)
     zs = np.zeros(len(yp), dtype=np.float32)
+    stacked = np.ones(len(y), bool) if stack_rows is None else np.asarray(stack_rows, bool)
     for tr, te in split:
-        trp = (tr[:, None] * 17 + np.arange(17)).ravel()
-        tep = (te[:, None] * 17 + np.arange(17)).ravel()
-        zs[tep] = fit_trees(pairs[trp], yp[trp]).decision_function(pairs[tep])
+        trp = _pair_rows(tr[stacked[tr]])
+        zs[_pair_rows(te)] = fit_trees(pairs[trp], yp[trp]).decision_function(
+            pairs[_pair_rows(te)])
     p = (1.0 / (1.0 + np.exp(-zs))).reshape(-1, 17).astype(np.float32)
     thr, k, acc = choose_rule(p, sets, top_k)
     extra: dict[str, float | None] = {}
@@ -229,7 +233,8 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     }
     base_coef, base_intercept = per_goal_linear(base_x, y, c_base)
     # the stacker learns from out-of-fold base scores, which is what unseen text produces
-    stack = TreeEnsemble.from_sklearn(fit_trees(pairs, yp))
+    every = _pair_rows(np.flatnonzero(stacked))
+    stack = TreeEnsemble.from_sklearn(fit_trees(pairs[every], yp[every]))
     arrays = {
         "base_coef": base_coef, "base_intercept": base_intercept,
         **{f"stack_{name}": a for name, a in stack.arrays().items()},
@@ -238,6 +243,12 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     if second is not None:
         arrays["aux_coef"], arrays["aux_intercept"] = second.coef, second.intercept
     return arrays, report
+
+
+def _pair_rows(rows: NDArray[np.intp]) -> NDArray[np.intp]:
+    """Indices of the 17 (text, goal) pairs of each of ``rows`` in the flattened pairs."""
+    out: NDArray[np.intp] = (rows[:, None] * 17 + np.arange(17)).ravel()
+    return out
 
 
 def per_goal_linear(x: Any, y: NDArray[Any], c: float) -> tuple[FloatArray, FloatArray]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,14 +235,19 @@ class SdgMapper:
 
     def fit(self, texts: Sequence[str], Y: NDArray[Any], *,
             embeddings: FloatArray | None = None, framework_ids: Sequence[str] | None = None,
-            eval_rows: NDArray[np.bool_] | None = None) -> SdgMapper:
+            eval_rows: NDArray[np.bool_] | None = None,
+            stack_rows: NDArray[np.bool_] | None = None,
+            mode_rows: Mapping[str, NDArray[np.bool_]] | None = None) -> SdgMapper:
         """Train both modes' heads, calibrate them and pick thresholds by cross-validation.
 
         ``Y`` is (n, 17) 0/1. ``embeddings`` may pass cached MiniLM vectors of ``texts``;
         ``static=`` (the fast mode's embedder) and ``target_texts=`` must have been given;
         ``framework_ids`` marks rows that are official target/indicator titles (their own
         title is hidden from the retrieval features); ``eval_rows`` restricts the
-        threshold search to realistic texts (default: all rows).
+        threshold search to realistic texts (default: all rows); ``stack_rows`` restricts
+        the rows that train the stacker (default: all rows; the others train the base
+        models and the neighbour bank only); ``mode_rows`` maps a mode to the only rows it
+        learns from at all (default: all rows), folds and proxies then being formed on them.
         """
         from commonground.sdg.fitting import (
             PARAGRAPH_WORDS,
@@ -280,35 +285,53 @@ class SdgMapper:
             embeddings = self.embedder.encode(texts)
         vectors = {"accurate": embeddings, "fast": self.static.encode(texts)}
         kw = self.keywords.features(texts)
-        eval_rows = np.ones(len(texts), bool) if eval_rows is None else np.asarray(eval_rows)
+        unknown = set(mode_rows or {}) - set(MODES)
+        if unknown:
+            raise InvalidInput(f"mode_rows names unknown modes {sorted(unknown)}; use {MODES}")
+        masks = [("eval_rows", eval_rows), ("stack_rows", stack_rows),
+                 *((f"mode_rows[{m!r}]", r) for m, r in (mode_rows or {}).items())]
+        for name, mask in masks:
+            if mask is not None and np.shape(mask) != (len(texts),):
+                raise InvalidInput(f"{name} must be one true/false per text ({len(texts)}), "
+                                   f"got shape {np.shape(mask)}")
+        n = len(texts)
+        eval_rows = np.ones(n, bool) if eval_rows is None else np.asarray(eval_rows)
+        stacked = np.ones(n, bool) if stack_rows is None else np.asarray(stack_rows, bool)
         # model-independent topicality, used to pick hard negatives for the CV metric
         topical = self.targets_["accurate"].features(embeddings, framework_ids)[:, :17]
-        sets = hard_negative_sets(y, eval_rows, topical)
-        # the same shape on texts of paragraph length only (the proxy is mostly titles)
+        # the proxy is mostly titles: the same shape on texts of paragraph length too
         long_text = np.array([len(t.split()) >= PARAGRAPH_WORDS for t in texts])
-        paragraph_sets = hard_negative_sets(y, eval_rows & long_text, topical)
         self.heads_, self.cv_, self.banks_ = {}, {}, {}
-        second: SecondBase | None = None
+        seconds: dict[bytes, SecondBase] = {}
         for mode in MODES:
+            keep = np.ones(n, bool) if mode not in (mode_rows or {}) else np.asarray(
+                (mode_rows or {})[mode], bool)
+            r = np.flatnonzero(keep)
+            ym = y[r]
+            sets = hard_negative_sets(ym, eval_rows[r], topical[r])
+            paragraph_sets = hard_negative_sets(ym, (eval_rows & long_text)[r], topical[r])
             # training vectors at the half precision they are saved in (ample for cosine)
             vec = vectors[mode].astype(np.float16).astype(np.float32)
             f = self._features(mode, texts, vec, kw, framework_ids)
             # a neighbour vote helps the accurate mode only (fast: CV 0.7122 without, 0.7121 with)
-            bank = vec if mode == "accurate" else None
+            bank = vec[r] if mode == "accurate" else None
+            second = seconds.get(keep.tobytes())
             if second is None:
-                # the hashed n-gram view is the same in both modes: one model serves both
-                second = fit_second_base(f.aux, y, self.c_base["fast"], folds=self.folds,
-                                         seed=self.seed)
-            arrays, report = fit_mode(f.base, f.retrieval, f.kw, f.length, y, sets, bank=bank,
-                                      second=second, c_base=self.c_base[mode],
+                # the hashed n-gram view is the same in both modes: modes that learn from the
+                # same rows share one model (saved once)
+                second = seconds[keep.tobytes()] = fit_second_base(
+                    f.aux[r], ym, self.c_base["fast"], folds=self.folds, seed=self.seed)
+            arrays, report = fit_mode(f.base[r], f.retrieval[r], f.kw[r], f.length[r], ym, sets,
+                                      bank=bank, second=second, c_base=self.c_base[mode],
                                       top_k=self.top_k, folds=self.folds, seed=self.seed,
-                                      extra_sets={"paragraph": paragraph_sets})
+                                      extra_sets={"paragraph": paragraph_sets},
+                                      stack_rows=stacked[r])
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
                 arrays[k] = arrays[k].astype(np.float16)
             self.heads_[mode], self.cv_[mode] = _Head(arrays), report
             if bank is not None:
-                self.banks_[mode] = (bank, y.astype(np.int8))
+                self.banks_[mode] = (bank, ym.astype(np.int8))
         self.n_train_ = len(texts)
         return self
 
