@@ -7,7 +7,10 @@ labelled with it against the near-topic paragraphs written as its hard negatives
 per goal, unweighted mean over the 17 goals. Reported overall, per register (one writer
 each) and per language, so that weaker text kinds show (Spanish, French and Portuguese
 share one register). Prints a table; writes ``benchmarks/results/written_paragraphs.json``.
-If a model is ever trained on these paragraphs, this stops being a held-out figure.
+
+The shipped accurate mode trains its base models on the Spanish, French and Portuguese
+paragraphs (``commonground.sdg.train.PARAGRAPH_LANGUAGES``): for it those figures are
+in-sample and marked so; only the English ones are held out. The fast mode has seen none.
 """
 
 from __future__ import annotations
@@ -44,12 +47,18 @@ def accuracy(rows: list[dict[str, Any]], pred: np.ndarray,
 
 def evaluate(mode: str) -> dict[str, Any]:
     from commonground.sdg import load_mapper
-    from commonground.sdg.train import written_paragraphs
+    from commonground.sdg.train import PARAGRAPH_LANGUAGES, PARAGRAPH_MODES, written_paragraphs
 
     rows = written_paragraphs(FOLDER)
     pred = np.asarray(load_mapper(mode=mode).predict([r["text"] for r in rows]), bool)
     average, per_goal = accuracy(rows, pred, lambda r: True)
+    trained = sorted(PARAGRAPH_LANGUAGES) if mode in PARAGRAPH_MODES else []
+    held_out = [r["lang"] not in trained for r in rows]
     out: dict[str, Any] = {"paragraphs": len(rows), "average_accuracy": round(average, 2),
+                           "trained_on_languages": trained,
+                           "held_out_average_accuracy": round(accuracy(
+                               rows, pred, lambda r: r["lang"] not in trained)[0], 2),
+                           "held_out_paragraphs": sum(held_out),
                            "per_goal": {str(g + 1): None if a is None else round(a, 1)
                                         for g, a in enumerate(per_goal)}}
     def subset(key: str, value: str) -> Callable[[dict[str, Any]], bool]:
@@ -69,7 +78,10 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     report = {mode: evaluate(mode) for mode in args.mode}
     for mode, r in report.items():
-        print(f"\n{mode} mode: {r['average_accuracy']:.1f} on {r['paragraphs']} paragraphs")
+        seen = ", ".join(r["trained_on_languages"]) or "none"
+        print(f"\n{mode} mode: {r['average_accuracy']:.1f} on {r['paragraphs']} paragraphs; "
+              f"held out {r['held_out_average_accuracy']:.1f} on {r['held_out_paragraphs']} "
+              f"(languages trained on, in-sample: {seen})")
         for key in ("by_register", "by_lang"):
             print("  " + ", ".join(f"{k} {v:.1f}" for k, v in r[key].items()))
         print("  per goal: " + " ".join(f"{g}:{a:.0f}" for g, a in r["per_goal"].items()

@@ -139,6 +139,15 @@ SELECTION: dict[str, Any] = {
                     "on): leave-one-register-out gain accurate +0.0046 (se 0.0041), fast "
                     "+0.0160 (se 0.0056); held-out Aurora/ORO paragraph proxy accurate "
                     "-0.0010, fast -0.0094 over seeds 1-3. Not adopted in either mode",
+    "ninth_round": "non-English written paragraphs (780 by four writers) as training rows "
+                   "of both modes, stacker included: held-out writers accurate +9.5 points "
+                   "(2se 4.7), fast +19.2 (2se 7.1); proxy accurate -0.0028 (bound -0.0020), "
+                   "fast -0.0068 (bound -0.0042); English paragraphs +1.8 / +1.7. Not adopted",
+    "tenth_round": "the same paragraphs in the base models and neighbour bank only (not the "
+                   "stacker): held-out writers accurate +8.8 (2se 5.8), fast +19.5 (2se "
+                   "7.0); proxy accurate 0.7363, 0.7370, 0.7367 (+0.0008; paragraph +0.0034), "
+                   "fast 0.7191, 0.7187, 0.7181 (-0.0045, bound -0.0023); English paragraphs "
+                   "+1.4 / +0.9. Adopted in the accurate mode only",
     "paragraph_proxy": "analysis: the proxy restricted to texts of >= 30 words (titles are "
                        "4,289 of its 6,208 texts): shipped accurate 0.7812, 0.7807, 0.7841 on "
                        "seeds 1-3; nearest training text -0.0009, third base model -0.0024; "
