@@ -80,3 +80,17 @@ def test_duplicate_ids_and_missing_folder_are_refused(tmp_path: Path) -> None:
         written_paragraphs(folder)
     with pytest.raises(InvalidInput, match=r"no \*\.jsonl paragraph files .* leave --paragraphs"):
         written_paragraphs(tmp_path / "absent")
+
+
+def test_the_shipped_paragraph_corpus_keeps_its_labelling_plan() -> None:
+    folder = Path(__file__).resolve().parents[2] / "data" / "sdg_paragraphs"
+    rows = written_paragraphs(folder)  # every file passes the training-time validation
+    assert len(rows) == 2145 and len({r["register"] for r in rows}) == 11
+    for r in rows:
+        if r["kind"] == "direct":
+            assert r["focus"] in r["sdgs"], r["id"]
+        elif r["kind"] == "near":
+            assert r["focus"] not in r["sdgs"], r["id"]
+        else:
+            assert r["sdgs"] == [] and r["focus"] == 0, r["id"]
+    assert len(written_paragraphs(folder, ("es", "fr", "pt"))) == 780  # what trains the model
