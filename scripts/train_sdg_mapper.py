@@ -248,9 +248,9 @@ def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[s
                               "the base models' and the neighbour bank's training rows",
             "fast": "keyword and Aurora-query counts + length + hashed word 1-2-grams + static "
                     "word-piece vectors distilled from MiniLM (128-d; also target retrieval); "
-                    "a base model over n-grams + static vectors and the accurate mode's "
-                    "hashed n-gram base model (shared weights) -> gradient-boosted tree "
-                    "stacker; no transformer at run time",
+                    "a base model over n-grams + static vectors and a second over the "
+                    "hashed n-grams alone (the accurate mode's, fitted without the written "
+                    "paragraphs) -> gradient-boosted tree stacker; no transformer at run time",
         },
         "training_data": {
             name: dict(meta, rows=counts.get(name, 0)) for name, meta in SOURCES.items()
