@@ -28,7 +28,7 @@ from commonground.sdg import SHIPPED_MODEL
 from commonground.sdg.embed import MiniLMEmbedder
 from commonground.sdg.features import TargetIndex
 from commonground.sdg.keywords import KeywordIndex
-from commonground.sdg.model import SdgMapper
+from commonground.sdg.model import MODES, SdgMapper
 from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.train import (
     EXCLUDED,
@@ -223,7 +223,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     eval_rows = np.array([s in ("aurora_survey", "oro_gold") for s in ts.source])
     mapper.fit(ts.texts, ts.labels, embeddings=emb, framework_ids=ts.framework_id,
                eval_rows=eval_rows, stack_rows=None if stack_paragraphs else ~written,
-               mode_rows={m: ~written for m in ("accurate", "fast") if m not in paragraph_modes})
+               mode_rows={m: ~written for m in MODES if m not in paragraph_modes})
     return mapper, ts
 
 

@@ -65,6 +65,7 @@ def test_paragraphs_join_as_training_rows_and_may_have_no_goal(tmp_path: Path) -
     ({"id": "x", "text": "t", "sdgs": [1], "kind": "maybe", "focus": 1, "lang": "en"},
      "kind one of"),
     ({"id": "x", "sdgs": [1], "kind": "direct", "focus": 1, "lang": "en"}, "needs id, text"),
+    ({"id": "x", "text": "t", "sdgs": [1], "kind": "direct", "focus": 1}, "needs id, text"),
 ])
 def test_a_bad_paragraph_names_its_file_line_and_fix(tmp_path: Path, bad: dict[str, object],
                                                      message: str) -> None:
@@ -78,7 +79,7 @@ def test_duplicate_ids_and_missing_folder_are_refused(tmp_path: Path) -> None:
     folder = _paragraphs(tmp_path, [_row("a", [2])], "two")
     with pytest.raises(InvalidInput, match=r"two\.jsonl line 1: duplicate id 'a'"):
         written_paragraphs(folder)
-    with pytest.raises(InvalidInput, match=r"no \*\.jsonl paragraph files .* leave --paragraphs"):
+    with pytest.raises(InvalidInput, match=r"no \*\.jsonl paragraph files .* --no-paragraphs"):
         written_paragraphs(tmp_path / "absent")
 
 

@@ -136,7 +136,7 @@ def written_paragraphs(folder: Path, languages: tuple[str, ...] | None = None,
     files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
     if not files:
         raise InvalidInput(f"no *.jsonl paragraph files in {folder}; pass --paragraphs "
-                           "pointing at data/sdg_paragraphs, or leave --paragraphs out")
+                           "pointing at data/sdg_paragraphs, or --no-paragraphs")
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for path in files:
@@ -151,18 +151,20 @@ def written_paragraphs(folder: Path, languages: tuple[str, ...] | None = None,
                     ok = (isinstance(row["text"], str) and row["text"].strip()
                           and isinstance(goals, list)
                           and all(isinstance(g, int) and 1 <= g <= 17 for g in goals)
-                          and row["kind"] in PARAGRAPH_KINDS)
+                          and row["kind"] in PARAGRAPH_KINDS
+                          and isinstance(row["lang"], str))
                 except (json.JSONDecodeError, KeyError, TypeError) as exc:
                     raise InvalidInput(f"{where}: not a paragraph record ({exc}); each line "
                                        "needs id, text, sdgs, kind, focus, lang") from exc
                 if not ok:
                     raise InvalidInput(f"{where}: text must be non-empty, sdgs a list of goal "
-                                       f"numbers 1-17, kind one of {PARAGRAPH_KINDS}")
+                                       f"numbers 1-17, kind one of {PARAGRAPH_KINDS}, "
+                                       "lang a language code")
                 if row["id"] in seen:
                     raise InvalidInput(f"{where}: duplicate id {row['id']!r}; ids must be unique")
                 seen.add(row["id"])
                 rows.append(dict(row, register=path.stem))
-    return [r for r in rows if languages is None or r.get("lang") in languages]
+    return [r for r in rows if languages is None or r["lang"] in languages]
 
 
 def load_training_set(data: Path, paragraphs: Path | None = None,
