@@ -182,13 +182,16 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           paragraphs: Path | None = None,
           paragraph_languages: tuple[str, ...] | None = PARAGRAPH_LANGUAGES,
           paragraph_modes: tuple[str, ...] = PARAGRAPH_MODES, stack_paragraphs: bool = False,
+          select_on_paragraphs: bool = False,
           ) -> tuple[SdgMapper, TrainingSet]:
     """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table.
 
     ``paragraphs`` adds the project-written paragraphs (``paragraph_languages`` of them, all
     if None) as training rows of the base models and neighbour bank of ``paragraph_modes``,
-    and of their stacker too if ``stack_paragraphs``; the shipped configuration is the
-    default (docs/benchmarks.md, tenth round).
+    and of their stacker too if ``stack_paragraphs``. ``select_on_paragraphs`` chooses
+    thresholds and ``top_k`` on the written paragraphs' out-of-fold probabilities (folds
+    held out by writer) instead of on the Aurora/ORO abstracts. The shipped configuration is
+    the default (docs/benchmarks.md, tenth round).
     """
     embedder = MiniLMEmbedder(precision=precision)
     ts = load_training_set(data, paragraphs, paragraph_languages)
@@ -223,7 +226,9 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     eval_rows = np.array([s in ("aurora_survey", "oro_gold") for s in ts.source])
     mapper.fit(ts.texts, ts.labels, embeddings=emb, framework_ids=ts.framework_id,
                eval_rows=eval_rows, stack_rows=None if stack_paragraphs else ~written,
-               mode_rows={m: ~written for m in MODES if m not in paragraph_modes})
+               mode_rows={m: ~written for m in MODES if m not in paragraph_modes},
+               groups=ts.writer_groups() if select_on_paragraphs else None,
+               rule_rows=ts.paragraph_rule_rows() if select_on_paragraphs else None)
     return mapper, ts
 
 

@@ -364,3 +364,66 @@ def test_fit_refuses_row_masks_of_the_wrong_shape_or_mode() -> None:
         small_mapper().fit(texts, y, stack_rows=np.ones(3, bool))
     with pytest.raises(InvalidInput, match="mode_rows names unknown modes"):
         small_mapper().fit(texts, y, mode_rows={"slow": np.ones(len(texts), bool)})
+
+
+def test_rule_rows_choose_the_thresholds_and_groups_hold_writers_out() -> None:
+    texts, y = small_training_set()
+    # the last 102 rows stand for written paragraphs by six writers; per goal, its rows of
+    # those writers are the positives and the next goal's are its hard negatives
+    n = len(texts)
+    written = np.arange(n) >= n - 102
+    groups = [f"w{i % 6}" if w else "" for i, w in enumerate(written)]
+    rule = np.zeros((n, 17), dtype=np.int8)
+    rule[written] = y[written]
+    rule[written] -= np.roll(y[written], 1, axis=1)  # goal g's negatives: goal g-1 rows
+    plain = small_mapper().fit(texts, y)
+    ruled = small_mapper().fit(texts, y, groups=groups, rule_rows=rule)
+    for mode in ("accurate", "fast"):
+        cv, before = ruled.cv_[mode], plain.cv_[mode]
+        assert cv["fold_groups"] == 6 and before["fold_groups"] == 0
+        # the default proxy is still reported, under its own name
+        assert 0 < cv["cv_proxy_accuracy_abstracts"] <= 1
+        assert "cv_proxy_accuracy_abstracts" not in before
+    # the base models learn from the same rows either way; only the folds and rule differ
+    np.testing.assert_array_equal(ruled.heads_["accurate"].a["base_coef"],
+                                  plain.heads_["accurate"].a["base_coef"])
+
+
+def test_group_folds_keep_a_group_together_and_split_the_rest() -> None:
+    from sklearn.model_selection import KFold
+
+    from commonground.sdg.fitting import _folds
+
+    groups = np.array(["a"] * 7 + ["b"] * 5 + ["c"] * 5 + ["d"] * 3 + [""] * 30)
+    split = _folds(len(groups), 3, 0, groups)
+    test_folds = np.zeros(len(groups), int)
+    for k, (tr, te) in enumerate(split):
+        assert not set(tr) & set(te) and len(tr) + len(te) == len(groups)
+        test_folds[te] = k
+    for name in "abcd":
+        assert len(set(test_folds[groups == name])) == 1, name  # a writer is held out whole
+    # largest first to the emptiest fold: 7 | 5 | 5, then the 3 joins a 5
+    assert sorted(np.bincount(test_folds[groups != ""], minlength=3)) == [5, 7, 8]
+    # rows in no group are dealt as without groups
+    free = np.flatnonzero(groups == "")
+    for (_, te), (_, ref) in zip(split, KFold(3, shuffle=True, random_state=0).split(free),
+                                 strict=True):
+        assert np.array_equal(np.intersect1d(te, free), free[ref])
+    no_groups = _folds(len(groups), 3, 0)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(
+        no_groups, KFold(3, shuffle=True, random_state=0).split(groups), strict=True))
+    with pytest.raises(ValueError, match="2 groups cannot fill 3 folds"):
+        _folds(10, 3, 0, np.array(["a"] * 5 + ["b"] * 5))
+
+
+def test_fit_refuses_bad_groups_and_rule_rows() -> None:
+    texts, y = small_training_set()
+    with pytest.raises(InvalidInput, match=r"groups must name one group per text"):
+        small_mapper().fit(texts, y, groups=["a"])
+    with pytest.raises(InvalidInput, match=r"groups names 2 groups, too few for 3-fold"):
+        small_mapper().fit(texts, y, groups=["a", "b"] + [""] * (len(texts) - 2))
+    with pytest.raises(InvalidInput, match=r"rule_rows must be a \(204, 17\) array"):
+        small_mapper().fit(texts, y, rule_rows=np.full((len(texts), 17), 2))
+    with pytest.raises(InvalidInput, match=r"rule_rows marks no positive row that the fast"):
+        small_mapper().fit(texts, y, rule_rows=np.eye(1, 17, dtype=np.int8).repeat(
+            len(texts), axis=0), mode_rows={"fast": np.zeros(len(texts), bool)})

@@ -95,3 +95,30 @@ def test_the_shipped_paragraph_corpus_keeps_its_labelling_plan() -> None:
         else:
             assert r["sdgs"] == [] and r["focus"] == 0, r["id"]
     assert len(written_paragraphs(folder, ("es", "fr", "pt"))) == 780  # what trains the model
+
+
+@pytest.mark.parametrize("kind, sdgs, focus, message", [
+    ("direct", [3], 6, "its focus goal among its sdgs"),
+    ("near", [6], 6, "a focus goal 1-17 that is not among its sdgs"),
+    ("near", [3], 0, "a focus goal 1-17"),
+    ("none", [], 6, "focus 0 and no sdgs"),
+])
+def test_a_paragraph_must_keep_its_labelling_plan(tmp_path: Path, kind: str, sdgs: list[int],
+                                                  focus: int, message: str) -> None:
+    bad = dict(_row("x", sdgs, kind), focus=focus)
+    with pytest.raises(InvalidInput, match=rf"city\.jsonl line 1: a '{kind}' paragraph must "
+                                           rf"have {message}"):
+        written_paragraphs(_paragraphs(tmp_path, [bad]))
+
+
+def test_writer_groups_and_rule_rows_follow_the_paragraph_plan(tmp_path: Path) -> None:
+    _paragraphs(tmp_path, [_row("a", [6, 14]), dict(_row("b", [7], "near"), focus=6)], "one")
+    folder = _paragraphs(tmp_path, [dict(_row("c", [], "none"), focus=0)], "two")
+    ts = load_training_set(_data(tmp_path), folder)
+    assert ts.writer_groups() == ["", "", "", "", "one", "one", "two"]
+    assert ts.near_focus == [0, 0, 0, 0, 0, 6, 0]
+    rule = ts.paragraph_rule_rows()
+    assert not rule[:4].any()  # official texts and abstracts are not in the set
+    assert rule[4].nonzero()[0].tolist() == [5, 13] and rule[4].min() == 0
+    assert rule[5].tolist() == [0] * 5 + [-1, 1] + [0] * 10  # near for 6, labelled 7
+    assert not rule[6].any()  # a paragraph with no goal is nobody's chosen negative

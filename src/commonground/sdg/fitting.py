@@ -46,10 +46,41 @@ def _logistic(c: float) -> Any:
     return LogisticRegression(C=c, max_iter=3000, solver="lbfgs")
 
 
-def _folds(n: int, folds: int, seed: int) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+Split = list[tuple[NDArray[np.intp], NDArray[np.intp]]]
+
+
+def _folds(n: int, folds: int, seed: int, groups: NDArray[Any] | None = None) -> Split:
+    """Shuffled K folds; rows sharing a non-empty ``groups`` value fall in one fold.
+
+    Groups (a writer's paragraphs) are dealt out largest first, each to the fold with the
+    fewest grouped rows so far, so out-of-fold scores of a group come from a model that
+    never saw that group; ungrouped rows (``""``) are split as without groups.
+    """
     from sklearn.model_selection import KFold
 
-    return list(KFold(folds, shuffle=True, random_state=seed).split(np.arange(n)))
+    if groups is None:
+        return list(KFold(folds, shuffle=True, random_state=seed).split(np.arange(n)))
+    g = np.asarray(groups, dtype=str)
+    fold_of = np.zeros(n, dtype=np.intp)
+    names = sorted(set(g[g != ""]))
+    if 0 < len(names) < folds:
+        raise ValueError(f"{len(names)} groups cannot fill {folds} folds; give at least "
+                         f"{folds} groups or none")
+    free = np.flatnonzero(g == "")
+    if len(free) >= folds:
+        for i, (_, te) in enumerate(KFold(folds, shuffle=True, random_state=seed).split(free)):
+            fold_of[free[te]] = i
+    else:
+        fold_of[free] = np.arange(len(free)) % folds
+    order = np.random.default_rng(seed).permutation(len(names))
+    sizes = {name: int((g == name).sum()) for name in names}
+    load = np.zeros(folds, dtype=np.intp)
+    for name in sorted((names[i] for i in order), key=lambda x: -sizes[x]):
+        k = int(np.argmin(load))
+        fold_of[g == name] = k
+        load[k] += sizes[name]
+    rows = np.arange(n)
+    return [(rows[fold_of != k], rows[fold_of == k]) for k in range(folds)]
 
 
 def oof_decisions(x: Any, y: NDArray[Any], c: float,
@@ -169,10 +200,12 @@ class SecondBase:
     c: float
 
 
-def fit_second_base(x: Any, y: NDArray[Any], c: float, *, folds: int, seed: int) -> SecondBase:
-    """Fit on ``x`` with the same folds as ``fit_mode(folds=, seed=)`` uses."""
+def fit_second_base(x: Any, y: NDArray[Any], c: float, *, folds: int, seed: int,
+                    groups: NDArray[Any] | None = None) -> SecondBase:
+    """Fit on ``x`` with the same folds as ``fit_mode(folds=, seed=, groups=)`` uses."""
     coef, intercept = per_goal_linear(x, y, c)
-    return SecondBase(oof_decisions(x, y, c, _folds(len(y), folds, seed)), coef, intercept, c)
+    return SecondBase(oof_decisions(x, y, c, _folds(len(y), folds, seed, groups)), coef,
+                      intercept, c)
 
 
 def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: FloatArray,
@@ -181,6 +214,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
              c_base: float, top_k: int | None, folds: int, seed: int,
              extra_sets: dict[str, list[tuple[NDArray[np.intp], NDArray[np.intp]]]] | None = None,
              stack_rows: NDArray[np.bool_] | None = None,
+             groups: NDArray[Any] | None = None,
              ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
     """Learned arrays of one mode, and its cross-validation report.
 
@@ -189,11 +223,12 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     ``extra_sets`` are further proxies, reported only (``cv_proxy_accuracy_<name>``, with
     their own thresholds and top-k; ``None`` when no goal has a positive row there).
     ``stack_rows`` are the rows whose pairs train the stacker (default: all); the others
-    train the base models and the neighbour bank only.
+    train the base models and the neighbour bank only. ``groups`` keeps rows of one group
+    (a writer) in one fold, so their out-of-fold scores are held out by group.
     """
     from commonground.sdg.model import decide
 
-    split = _folds(len(y), folds, seed)
+    split = _folds(len(y), folds, seed, groups)
     z = oof_decisions(base_x, y, c_base, split)
     aux = second.oof if second is not None else None
     knn = None
@@ -223,6 +258,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     pred = decide(p, thr, k)
     report = {
         "C_base": c_base, "stacker": dict(STACKER_PARAMS), "top_k": k,
+        "fold_groups": 0 if groups is None else len(set(np.asarray(groups, str)) - {""}),
         "C_aux": second.c if second is not None else None,
         "knn_k": KNN_K if bank is not None else 0,
         "thresholds": [float(t) for t in thr],

@@ -237,7 +237,9 @@ class SdgMapper:
             embeddings: FloatArray | None = None, framework_ids: Sequence[str] | None = None,
             eval_rows: NDArray[np.bool_] | None = None,
             stack_rows: NDArray[np.bool_] | None = None,
-            mode_rows: Mapping[str, NDArray[np.bool_]] | None = None) -> SdgMapper:
+            mode_rows: Mapping[str, NDArray[np.bool_]] | None = None,
+            groups: Sequence[str] | None = None,
+            rule_rows: NDArray[Any] | None = None) -> SdgMapper:
         """Train both modes' heads, calibrate them and pick thresholds by cross-validation.
 
         ``Y`` is (n, 17) 0/1. ``embeddings`` may pass cached MiniLM vectors of ``texts``;
@@ -247,7 +249,14 @@ class SdgMapper:
         threshold search to realistic texts (default: all rows); ``stack_rows`` restricts
         the rows that train the stacker (default: all rows; the others train the base
         models and the neighbour bank only); ``mode_rows`` maps a mode to the only rows it
-        learns from at all (default: all rows), folds and proxies then being formed on them.
+        learns from at all (default: all rows), folds and proxies then being formed on them;
+        ``groups`` gives each row a group name (``""`` for none): rows of one group fall in
+        one cross-validation fold, so their out-of-fold scores are held out by group (a
+        writer's paragraphs); ``rule_rows`` (n, 17) of 1 / -1 / 0 marks, per goal, the
+        positive and negative rows of the set the thresholds and ``top_k`` are chosen on
+        (default: each goal's positive ``eval_rows`` against as many hard negatives among
+        them, the Aurora/ORO proxy, which is then still reported as ``cv_proxy_accuracy``
+        when ``rule_rows`` is given, under ``cv_proxy_accuracy_abstracts``).
         """
         from commonground.sdg.fitting import (
             PARAGRAPH_WORDS,
@@ -294,7 +303,21 @@ class SdgMapper:
             if mask is not None and np.shape(mask) != (len(texts),):
                 raise InvalidInput(f"{name} must be one true/false per text ({len(texts)}), "
                                    f"got shape {np.shape(mask)}")
+        if groups is not None and len(groups) != len(texts):
+            raise InvalidInput(f"groups must name one group per text ({len(texts)}), got "
+                               f"{len(groups)}; use \"\" for rows in no group")
+        named = len(set(groups or []) - {""})
+        if 0 < named < self.folds:
+            raise InvalidInput(f"groups names {named} groups, too few for {self.folds}-fold "
+                               "cross-validation (each group is held out whole); give at "
+                               "least as many groups as folds, or no groups")
+        if rule_rows is not None and (np.shape(rule_rows) != (len(texts), 17)
+                                      or not np.isin(rule_rows, (-1, 0, 1)).all()):
+            raise InvalidInput(f"rule_rows must be a ({len(texts)}, 17) array of 1 (positive), "
+                               f"-1 (negative) and 0 (not in the set), got shape "
+                               f"{np.shape(rule_rows)}")
         n = len(texts)
+        grp = None if groups is None else np.asarray(groups, dtype=str)
         eval_rows = np.ones(n, bool) if eval_rows is None else np.asarray(eval_rows)
         stacked = np.ones(n, bool) if stack_rows is None else np.asarray(stack_rows, bool)
         # model-independent topicality, used to pick hard negatives for the CV metric
@@ -309,7 +332,17 @@ class SdgMapper:
             r = np.flatnonzero(keep)
             ym = y[r]
             sets = hard_negative_sets(ym, eval_rows[r], topical[r])
-            paragraph_sets = hard_negative_sets(ym, (eval_rows & long_text)[r], topical[r])
+            extra_sets = {"paragraph": hard_negative_sets(ym, (eval_rows & long_text)[r],
+                                                          topical[r])}
+            if rule_rows is not None:
+                extra_sets["abstracts"] = sets
+                rule = np.asarray(rule_rows)[r]
+                sets = [(np.flatnonzero(rule[:, g] == 1), np.flatnonzero(rule[:, g] == -1))
+                        for g in range(17)]
+                if not any(len(pos) for pos, _ in sets):
+                    raise InvalidInput(f"rule_rows marks no positive row that the {mode} mode "
+                                       "learns from; mark rows it keeps (mode_rows)")
+            gm = None if grp is None else grp[r]
             # training vectors at the half precision they are saved in (ample for cosine)
             vec = vectors[mode].astype(np.float16).astype(np.float32)
             f = self._features(mode, texts, vec, kw, framework_ids)
@@ -320,12 +353,12 @@ class SdgMapper:
                 # the hashed n-gram view is the same in both modes: modes that learn from the
                 # same rows share one model (saved once)
                 second = seconds[keep.tobytes()] = fit_second_base(
-                    f.aux[r], ym, self.c_base["fast"], folds=self.folds, seed=self.seed)
+                    f.aux[r], ym, self.c_base["fast"], folds=self.folds, seed=self.seed,
+                    groups=gm)
             arrays, report = fit_mode(f.base[r], f.retrieval[r], f.kw[r], f.length[r], ym, sets,
                                       bank=bank, second=second, c_base=self.c_base[mode],
                                       top_k=self.top_k, folds=self.folds, seed=self.seed,
-                                      extra_sets={"paragraph": paragraph_sets},
-                                      stack_rows=stacked[r])
+                                      extra_sets=extra_sets, stack_rows=stacked[r], groups=gm)
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
                 arrays[k] = arrays[k].astype(np.float16)

@@ -97,6 +97,25 @@ class TrainingSet:
     source: list[str]
     #: official-text rows keep their framework id ('11.2', '11.2.1', '11') to avoid self-matches
     framework_id: list[str] = field(default_factory=list)
+    #: per row, the goal a written "near" paragraph is a hard negative for (0: none)
+    near_focus: list[int] = field(default_factory=list)
+
+    def writer_groups(self) -> list[str]:
+        """Per row, the writer (register file) of a written paragraph, ``""`` otherwise:
+        ``SdgMapper.fit(groups=)`` keeps each writer's paragraphs in one fold."""
+        return [s.removeprefix("written:") if s.startswith("written:") else ""
+                for s in self.source]
+
+    def paragraph_rule_rows(self) -> NDArray[np.int8]:
+        """(n, 17) ``SdgMapper.fit(rule_rows=)`` for the written paragraphs: per goal, the
+        paragraphs labelled with it (1) against the near-topic paragraphs written as its
+        hard negatives (-1), the benchmark's shape (benchmarks/written_paragraphs.py)."""
+        written = np.array([s.startswith("written:") for s in self.source])
+        out = np.where(written[:, None] & (self.labels == 1), 1, 0).astype(np.int8)
+        for i, g in enumerate(self.near_focus):
+            if g:
+                out[i, g - 1] = -1
+        return out
 
 
 def _csv(path: Path) -> Iterator[dict[str, str]]:
@@ -160,6 +179,18 @@ def written_paragraphs(folder: Path, languages: tuple[str, ...] | None = None,
                     raise InvalidInput(f"{where}: text must be non-empty, sdgs a list of goal "
                                        f"numbers 1-17, kind one of {PARAGRAPH_KINDS}, "
                                        "lang a language code")
+                focus = row["focus"]
+                plan = {"direct": isinstance(focus, int) and focus in goals,
+                        "near": isinstance(focus, int) and 1 <= focus <= 17
+                        and focus not in goals,
+                        "none": focus == 0 and not goals}
+                if not plan[row["kind"]]:
+                    raise InvalidInput(f"{where}: a {row['kind']!r} paragraph must have "
+                                       + {"direct": "its focus goal among its sdgs",
+                                          "near": "a focus goal 1-17 that is not among its "
+                                                  "sdgs (the goal it is a hard negative for)",
+                                          "none": "focus 0 and no sdgs"}[row["kind"]]
+                                       + f"; got focus {focus!r}, sdgs {goals}")
                 if row["id"] in seen:
                     raise InvalidInput(f"{where}: duplicate id {row['id']!r}; ids must be unique")
                 seen.add(row["id"])
@@ -175,15 +206,17 @@ def load_training_set(data: Path, paragraphs: Path | None = None,
     labels: list[list[int]] = []
     source: list[str] = []
     fid: list[str] = []
+    near: list[int] = []
 
     def add(text: str, goals: list[int], src: str, framework: str = "",
-            allow_none: bool = False) -> None:
+            allow_none: bool = False, near_focus: int = 0) -> None:
         text = " ".join(text.split())
         if text and (goals or allow_none):
             texts.append(text)
             labels.append(goals)
             source.append(src)
             fid.append(framework)
+            near.append(near_focus)
 
     for r in official_texts(data, TRAIN_LANGUAGES):
         add(r["text"], [int(r["goal"])], f"official:{r['lang']}:{r['level']}", r["id"])
@@ -193,11 +226,12 @@ def load_training_set(data: Path, paragraphs: Path | None = None,
         add(f"{r['title']}. {r['abstract']}".strip(" ."), _goals(r["sdgs"]), "oro_gold")
     for p in (written_paragraphs(paragraphs, paragraph_languages)
               if paragraphs is not None else []):
-        add(p["text"], sorted(set(p["sdgs"])), f"written:{p['register']}", allow_none=True)
+        add(p["text"], sorted(set(p["sdgs"])), f"written:{p['register']}", allow_none=True,
+            near_focus=p["focus"] if p["kind"] == "near" else 0)
     y = np.zeros((len(texts), 17), dtype=np.int8)
     for i, goals in enumerate(labels):
         y[i, [g - 1 for g in goals]] = 1
-    return TrainingSet(texts, y, source, fid)
+    return TrainingSet(texts, y, source, fid, near)
 
 
 def keyword_systems(data: Path) -> dict[str, dict[str, Any]]:
