@@ -86,7 +86,7 @@ def test_duplicate_ids_and_missing_folder_are_refused(tmp_path: Path) -> None:
 def test_the_shipped_paragraph_corpus_keeps_its_labelling_plan() -> None:
     folder = Path(__file__).resolve().parents[2] / "data" / "sdg_paragraphs"
     rows = written_paragraphs(folder)  # every file passes the training-time validation
-    assert len(rows) == 2145 and len({r["register"] for r in rows}) == 11
+    assert len(rows) == 5265 and len({r["register"] for r in rows}) == 27
     for r in rows:
         if r["kind"] == "direct":
             assert r["focus"] in r["sdgs"], r["id"]
@@ -94,7 +94,8 @@ def test_the_shipped_paragraph_corpus_keeps_its_labelling_plan() -> None:
             assert r["focus"] not in r["sdgs"], r["id"]
         else:
             assert r["sdgs"] == [] and r["focus"] == 0, r["id"]
-    assert len(written_paragraphs(folder, ("es", "fr", "pt"))) == 780  # what trains the model
+    assert len(written_paragraphs(folder, ("es", "fr", "pt"))) == 780
+    assert len(written_paragraphs(folder, ("en",))) == 23 * 195
 
 
 @pytest.mark.parametrize("kind, sdgs, focus, message", [

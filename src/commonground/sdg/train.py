@@ -136,12 +136,14 @@ def official_texts(data: Path, languages: tuple[str, ...]) -> list[dict[str, str
 
 #: the kinds of written paragraph (docs: data/sdg_paragraphs/README.md)
 PARAGRAPH_KINDS = ("direct", "near", "none")
-#: the written paragraphs the shipped model trains on (tenth selection round: the English
-#: ones lowered the proxy, the non-English ones raised non-English accuracy by 10-14 points)
-PARAGRAPH_LANGUAGES = ("es", "fr", "pt")
-#: the modes whose base models and neighbour bank learn from them (the fast mode failed
-#: the round's no-harm test); no stacker learns from them
-PARAGRAPH_MODES = ("accurate",)
+#: the written paragraphs the shipped model trains on: every language (None), in both
+#: modes, in the base models, the neighbour bank and the stacker; thresholds and top_k are
+#: chosen on their out-of-fold probabilities, folds held out by writer (eleventh selection
+#: round, docs/benchmarks.md; the tenth had the es/fr/pt ones in the accurate base models)
+PARAGRAPH_LANGUAGES: tuple[str, ...] | None = None
+PARAGRAPH_MODES = ("accurate", "fast")
+STACK_PARAGRAPHS = True
+SELECT_ON_PARAGRAPHS = True
 
 
 def written_paragraphs(folder: Path, languages: tuple[str, ...] | None = None,
