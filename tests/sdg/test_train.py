@@ -37,8 +37,10 @@ def _paragraphs(tmp: Path, rows: list[dict[str, object]], name: str = "city") ->
 
 
 def _row(pid: str, sdgs: list[int], kind: str = "direct") -> dict[str, object]:
+    """A valid row: a direct paragraph's focus is its first goal, a near one's goal 6."""
+    focus = {"direct": sdgs[0] if sdgs else 0, "near": 6, "none": 0}.get(kind, 0)
     return {"id": pid, "text": f"Paragraph {pid}  about   things.", "sdgs": sdgs,
-            "kind": kind, "focus": 6, "lang": "en"}
+            "kind": kind, "focus": focus, "lang": "en"}
 
 
 def test_without_paragraphs_unlabelled_abstracts_are_dropped(tmp_path: Path) -> None:
@@ -113,8 +115,8 @@ def test_a_paragraph_must_keep_its_labelling_plan(tmp_path: Path, kind: str, sdg
 
 
 def test_writer_groups_and_rule_rows_follow_the_paragraph_plan(tmp_path: Path) -> None:
-    _paragraphs(tmp_path, [_row("a", [6, 14]), dict(_row("b", [7], "near"), focus=6)], "one")
-    folder = _paragraphs(tmp_path, [dict(_row("c", [], "none"), focus=0)], "two")
+    _paragraphs(tmp_path, [_row("a", [6, 14]), _row("b", [7], "near")], "one")
+    folder = _paragraphs(tmp_path, [_row("c", [], "none")], "two")
     ts = load_training_set(_data(tmp_path), folder)
     assert ts.writer_groups() == ["", "", "", "", "one", "one", "two"]
     assert ts.near_focus == [0, 0, 0, 0, 0, 6, 0]
