@@ -49,10 +49,11 @@ SOURCES: dict[str, dict[str, str]] = {
     },
     "written_paragraphs": {
         "file": "data/sdg_paragraphs/*.jsonl (in this repository, not in the data folder)",
-        "what": "paragraphs written for this project by eleven writers (UN, national, "
-                "city, research, NGO, development-finance, news/business; es, fr, pt), "
-                "labelled with the goals each directly addresses; near-topic hard "
-                "negatives and paragraphs with no goal included",
+        "what": "paragraphs written for this project, one file per writer and register "
+                "(UN, national, city, research, NGO, finance, news, business, parliament, "
+                "evaluations, humanitarian, guidance and more; en, es, fr, pt), labelled "
+                "with the goals each directly addresses; near-topic hard negatives and "
+                "paragraphs with no goal included",
         "origin": "commonground (data/sdg_paragraphs/README.md)",
         "licence": "AGPL-3.0-or-later (this project); used for training only",
     },
