@@ -56,15 +56,16 @@ def accuracy(rows: list[dict[str, Any]], pred: np.ndarray,
     return float(np.mean(present)), per_goal
 
 
-def evaluate(mode: str) -> dict[str, Any]:
+def evaluate(mode: str, folder: Path = FOLDER) -> dict[str, Any]:
     from commonground.sdg import load_mapper
     from commonground.sdg.train import PARAGRAPH_LANGUAGES, PARAGRAPH_MODES, written_paragraphs
 
-    rows = written_paragraphs(FOLDER)
+    rows = written_paragraphs(folder)
     pred = np.asarray(load_mapper(mode=mode).predict([r["text"] for r in rows]), bool)
     average, per_goal = accuracy(rows, pred, lambda r: True)
     languages = sorted({r["lang"] for r in rows})
-    trained = ([] if mode not in PARAGRAPH_MODES
+    # only the training folder is trained on (data/sdg_excerpts is held out)
+    trained = ([] if mode not in PARAGRAPH_MODES or folder.resolve() != FOLDER.resolve()
                else sorted(PARAGRAPH_LANGUAGES or languages))
     held_out = [r["lang"] not in trained for r in rows]
     out: dict[str, Any] = {"paragraphs": len(rows), "average_accuracy": round(average, 2),
@@ -142,6 +143,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--held-out-writers", action="store_true",
                     help="fit the training configuration without each group of English "
                          "writers and score them (about 5 minutes per group)")
+    ap.add_argument("--folder", type=Path, default=FOLDER,
+                    help="paragraph folder to score (default: the training paragraphs; "
+                         "data/sdg_excerpts is held out from training)")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "sdg")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/sdg-cache"))
     args = ap.parse_args(argv)
@@ -162,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
             "results": result}, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {out.relative_to(ROOT)}")
         return
-    report = {mode: evaluate(mode) for mode in args.mode}
+    report = {mode: evaluate(mode, args.folder) for mode in args.mode}
     for mode, r in report.items():
         seen = ", ".join(r["trained_on_languages"]) or "none"
         held = ("none held out: see --held-out-writers" if r["held_out_average_accuracy"]
@@ -174,15 +178,19 @@ def main(argv: list[str] | None = None) -> None:
             print("  " + ", ".join(f"{k} {v:.1f}" for k, v in r[key].items()))
         print("  per goal: " + " ".join(f"{g}:{a:.0f}" for g, a in r["per_goal"].items()
                                         if a is not None))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    results = (RESULTS if args.folder.resolve() == FOLDER.resolve()
+               else RESULTS.with_name(f"written_paragraphs_{args.folder.name}.json"))
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps({
         "benchmark": "written_paragraphs",
-        "command": "python benchmarks/written_paragraphs.py --mode " + " ".join(args.mode),
+        "folder": str(args.folder),
+        "command": "python benchmarks/written_paragraphs.py --mode " + " ".join(args.mode)
+                   + f" --folder {args.folder}",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "python": platform.python_version()},
         "results": report,
     }, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {RESULTS.relative_to(ROOT)}")
+    print(f"\nwrote {results}")
 
 
 if __name__ == "__main__":

@@ -125,3 +125,13 @@ def test_writer_groups_and_rule_rows_follow_the_paragraph_plan(tmp_path: Path) -
     assert rule[4].nonzero()[0].tolist() == [5, 13] and rule[4].min() == 0
     assert rule[5].tolist() == [0] * 5 + [-1, 1] + [0] * 10  # near for 6, labelled 7
     assert not rule[6].any()  # a paragraph with no goal is nobody's chosen negative
+
+
+def test_the_held_out_excerpts_pass_validation_and_share_nothing_with_training() -> None:
+    root = Path(__file__).resolve().parents[2] / "data"
+    excerpts = written_paragraphs(root / "sdg_excerpts")
+    assert len(excerpts) == 1560 and {r["lang"] for r in excerpts} == {"en"}
+    assert len({r["register"] for r in excerpts}) == 8
+    training = written_paragraphs(root / "sdg_paragraphs")
+    assert not {r["id"] for r in excerpts} & {r["id"] for r in training}
+    assert not {r["text"] for r in excerpts} & {r["text"] for r in training}
