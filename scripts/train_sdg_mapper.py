@@ -161,6 +161,13 @@ SELECTION: dict[str, Any] = {
                       "80.82 -> 92.30, +11.48 (2xSE 1.22, min +5.71). Adopted in both modes. "
                       "Reported: the Aurora/ORO proxy fell (accurate 0.727-0.730, fast "
                       "0.717-0.722 over the five fits)",
+    "twelfth_round": "eight more English writers of excerpt-style paragraphs (cut mid-"
+                     "argument, citing sources, with off-topic sentences), added as training "
+                     "rows; the excerpt writers joined the eleventh round's five groups. "
+                     "Excerpts held out: accurate 91.93 -> 92.29 (+0.36, 2xSE 0.69), fast "
+                     "90.82 -> 90.92 (+0.09, 2xSE 0.56): fail; earlier writers +0.04 / +0.65 "
+                     "(pass). Not adopted; the excerpts are kept as a held-out set "
+                     "(data/sdg_excerpts)",
     "paragraph_proxy": "analysis: the proxy restricted to texts of >= 30 words (titles are "
                        "4,289 of its 6,208 texts): shipped accurate 0.7812, 0.7807, 0.7841 on "
                        "seeds 1-3; nearest training text -0.0009, third base model -0.0024; "
