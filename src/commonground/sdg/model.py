@@ -255,8 +255,8 @@ class SdgMapper:
         writer's paragraphs); ``rule_rows`` (n, 17) of 1 / -1 / 0 marks, per goal, the
         positive and negative rows of the set the thresholds and ``top_k`` are chosen on
         (default: each goal's positive ``eval_rows`` against as many hard negatives among
-        them, the Aurora/ORO proxy, which is then still reported as ``cv_proxy_accuracy``
-        when ``rule_rows`` is given, under ``cv_proxy_accuracy_abstracts``).
+        them, the Aurora/ORO proxy; with ``rule_rows`` given, that proxy is still reported,
+        as ``cv_proxy_accuracy_abstracts``).
         """
         from commonground.sdg.fitting import (
             PARAGRAPH_WORDS,
