@@ -44,11 +44,18 @@ RESULTS = ROOT / "benchmarks" / "results" / "written_paragraphs.json"
 def accuracy(rows: list[dict[str, Any]], pred: np.ndarray,
              keep: Callable[[dict[str, Any]], bool]) -> tuple[float, list[float | None]]:
     """Mean over goals of accuracy on (labelled with g) + (near rows written for g)."""
+    from commonground.sdg.train import benchmark_shaped_sets
+
+    labels = np.zeros((len(rows), 17), dtype=np.int8)
+    for i, r in enumerate(rows):
+        labels[i, [g - 1 for g in r["sdgs"]]] = 1
+    sets = benchmark_shaped_sets(labels, [r["focus"] if r["kind"] == "near" else 0
+                                          for r in rows])
+    sets[[not keep(r) for r in rows]] = 0
     per_goal: list[float | None] = []
     for g in range(1, 18):
-        pos = [i for i, r in enumerate(rows) if keep(r) and g in r["sdgs"]]
-        neg = [i for i, r in enumerate(rows)
-               if keep(r) and r["kind"] == "near" and r["focus"] == g]
+        pos = np.flatnonzero(sets[:, g - 1] == 1)
+        neg = np.flatnonzero(sets[:, g - 1] == -1)
         n = len(pos) + len(neg)
         per_goal.append(None if n == 0 else
                         float(pred[pos, g - 1].sum() + (~pred[neg, g - 1]).sum()) / n * 100)

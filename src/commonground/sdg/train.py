@@ -108,15 +108,24 @@ class TrainingSet:
                 for s in self.source]
 
     def paragraph_rule_rows(self) -> NDArray[np.int8]:
-        """(n, 17) ``SdgMapper.fit(rule_rows=)`` for the written paragraphs: per goal, the
-        paragraphs labelled with it (1) against the near-topic paragraphs written as its
-        hard negatives (-1), the benchmark's shape (benchmarks/written_paragraphs.py)."""
+        """(n, 17) ``SdgMapper.fit(rule_rows=)`` for the written paragraphs
+        (``benchmark_shaped_sets``); other rows are in no set."""
         written = np.array([s.startswith("written:") for s in self.source])
-        out = np.where(written[:, None] & (self.labels == 1), 1, 0).astype(np.int8)
-        for i, g in enumerate(self.near_focus):
-            if g:
-                out[i, g - 1] = -1
+        out: NDArray[np.int8] = benchmark_shaped_sets(self.labels, self.near_focus)
+        out[~written] = 0
         return out
+
+
+def benchmark_shaped_sets(labels: NDArray[Any], near_focus: list[int]) -> NDArray[np.int8]:
+    """(n, 17): per goal, the rows labelled with it (1) against the near-topic rows written
+    as its hard negatives (-1), the benchmark's shape. The one definition that both the
+    threshold choice (``SdgMapper.fit(rule_rows=)``) and benchmarks/written_paragraphs.py
+    score against."""
+    out = np.where(np.asarray(labels) == 1, 1, 0).astype(np.int8)
+    for i, g in enumerate(near_focus):
+        if g:
+            out[i, g - 1] = -1
+    return out
 
 
 def _csv(path: Path) -> Iterator[dict[str, str]]:
