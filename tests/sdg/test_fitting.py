@@ -53,3 +53,24 @@ def test_stack_rows_limit_the_stacker_and_leave_the_base_models() -> None:
     # the stacker learns from fewer pairs, so its trees differ
     stack = [k for k in full if k.startswith("stack_")]
     assert stack and any(not np.array_equal(full[k], part[k]) for k in stack)
+
+
+def test_choose_rule_balances_positives_and_negatives() -> None:
+    """Thresholds maximise class-balanced accuracy. On a mostly positive set, plain accuracy
+    would accept two near-topic negatives to keep three weak positives; balanced does not."""
+    from commonground.sdg.fitting import choose_rule
+
+    # goal 1: six strong (0.9) and three weak (0.3) positives; negatives at 0.4, 0.4, 0.01
+    p = np.full((12, 17), 0.001, dtype=np.float32)
+    p[:6, 0], p[6:9, 0], p[9:11, 0], p[11, 0] = 0.9, 0.3, 0.4, 0.01
+    empty = np.array([], dtype=np.intp)
+    sets = [(np.arange(9), np.arange(9, 12))] + [(empty, empty)] * 16
+    thr, k, acc = choose_rule(p, sets, top_k=1)
+    # threshold <= 0.3: plain 10/12 = 0.83 but balanced (1 + 1/3) / 2 = 0.67;
+    # 0.4 < threshold <= 0.9: plain 9/12 = 0.75, balanced (6/9 + 1) / 2 = 0.83
+    assert k == 1 and 0.4 < thr[0] <= 0.9
+    assert abs(acc[0] - (6 / 9 + 1) / 2) < 1e-6
+    # on sets with as many negatives as positives it is plain accuracy
+    sets_eq = [(np.array([0, 1, 6]), np.arange(9, 12))] + [(empty, empty)] * 16
+    thr, _, acc = choose_rule(p, sets_eq, top_k=1)
+    assert 0.4 < thr[0] <= 0.9 and abs(acc[0] - 5 / 6) < 1e-6  # 2 hits + 3 rejections of 6
