@@ -422,6 +422,11 @@ def test_fit_refuses_bad_groups_and_rule_rows() -> None:
         small_mapper().fit(texts, y, groups=["a"])
     with pytest.raises(InvalidInput, match=r"groups names 2 groups, too few for 3-fold"):
         small_mapper().fit(texts, y, groups=["a", "b"] + [""] * (len(texts) - 2))
+    # enough groups overall, but the fast mode keeps rows of only two of them
+    four = [str(i % 4) for i in range(len(texts))]
+    with pytest.raises(InvalidInput, match=r"mode_rows\['fast'\] keeps rows of 2 groups"):
+        small_mapper().fit(texts, y, groups=four,
+                           mode_rows={"fast": np.array([g in ("0", "1") for g in four])})
     with pytest.raises(InvalidInput, match=r"rule_rows must be a \(204, 17\) array"):
         small_mapper().fit(texts, y, rule_rows=np.full((len(texts), 17), 2))
     with pytest.raises(InvalidInput, match=r"rule_rows marks no positive row that the fast"):

@@ -311,6 +311,13 @@ class SdgMapper:
             raise InvalidInput(f"groups names {named} groups, too few for {self.folds}-fold "
                                "cross-validation (each group is held out whole); give at "
                                "least as many groups as folds, or no groups")
+        for m, kept in (mode_rows or {}).items():
+            in_mode = len({grp for grp, k in zip(groups or [], np.asarray(kept, bool),
+                                                 strict=False) if k} - {""})
+            if 0 < in_mode < self.folds:
+                raise InvalidInput(f"mode_rows[{m!r}] keeps rows of {in_mode} groups, too few "
+                                   f"for {self.folds}-fold cross-validation; keep rows of at "
+                                   "least as many groups as folds in every mode")
         if rule_rows is not None and (np.shape(rule_rows) != (len(texts), 17)
                                       or not np.isin(rule_rows, (-1, 0, 1)).all()):
             raise InvalidInput(f"rule_rows must be a ({len(texts)}, 17) array of 1 (positive), "
