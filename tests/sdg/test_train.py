@@ -135,3 +135,33 @@ def test_the_held_out_excerpts_pass_validation_and_share_nothing_with_training()
     training = written_paragraphs(root / "sdg_paragraphs")
     assert not {r["id"] for r in excerpts} & {r["id"] for r in training}
     assert not {r["text"] for r in excerpts} & {r["text"] for r in training}
+
+
+def test_written_paragraph_metric_is_class_balanced_with_plain_beside_it() -> None:
+    """benchmarks/written_paragraphs.accuracy: per goal, balanced accuracy by default."""
+    import importlib.util
+
+    import numpy as np
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "written_paragraphs.py"
+    spec = importlib.util.spec_from_file_location("written_paragraphs_bench", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    # goal 6: three paragraphs labelled 6 (two predicted) and one near-topic negative for 6
+    # (predicted: a false positive); goal 7 only appears as the second label of one row
+    rows = [{"sdgs": [6], "kind": "direct", "focus": 6}, {"sdgs": [6], "kind": "direct",
+             "focus": 6}, {"sdgs": [6, 7], "kind": "direct", "focus": 6},
+            {"sdgs": [], "kind": "near", "focus": 6}]
+    pred = np.zeros((4, 17), bool)
+    pred[[0, 1, 3], 5] = True
+    pred[2, 6] = True
+    balanced, per_goal = bench.accuracy(rows, pred, lambda r: True)
+    assert per_goal[5] == pytest.approx(50 * 2 / 3 + 50 * 0)  # 2 of 3 positives, 0 of 1 negative
+    assert per_goal[6] == pytest.approx(100.0)  # positives only: plain accuracy
+    assert balanced == pytest.approx((100 / 3 + 100) / 2)
+    plain, per_goal_plain = bench.accuracy(rows, pred, lambda r: True, balanced=False)
+    assert per_goal_plain[5] == pytest.approx(50.0) and plain == pytest.approx(75.0)
+    # keep= drops rows from the sets: without the false positive, goal 6 is 2 of 3
+    _, kept = bench.accuracy(rows, pred, lambda r: r["kind"] == "direct")
+    assert kept[5] == pytest.approx(200 / 3)
