@@ -127,14 +127,16 @@ def test_writer_groups_and_rule_rows_follow_the_paragraph_plan(tmp_path: Path) -
     assert not rule[6].any()  # a paragraph with no goal is nobody's chosen negative
 
 
-def test_the_held_out_excerpts_pass_validation_and_share_nothing_with_training() -> None:
+@pytest.mark.parametrize("folder", ["sdg_excerpts", "sdg_understated"])
+def test_the_held_out_sets_pass_validation_and_share_nothing_with_training(folder: str) -> None:
     root = Path(__file__).resolve().parents[2] / "data"
-    excerpts = written_paragraphs(root / "sdg_excerpts")
-    assert len(excerpts) == 1560 and {r["lang"] for r in excerpts} == {"en"}
-    assert len({r["register"] for r in excerpts}) == 8
-    training = written_paragraphs(root / "sdg_paragraphs")
-    assert not {r["id"] for r in excerpts} & {r["id"] for r in training}
-    assert not {r["text"] for r in excerpts} & {r["text"] for r in training}
+    held_out = written_paragraphs(root / folder)
+    assert len(held_out) == 1560 and {r["lang"] for r in held_out} == {"en"}
+    assert len({r["register"] for r in held_out}) == 8
+    others = written_paragraphs(root / "sdg_paragraphs") + written_paragraphs(
+        root / ({"sdg_excerpts", "sdg_understated"} - {folder}).pop())
+    assert not {r["id"] for r in held_out} & {r["id"] for r in others}
+    assert not {r["text"] for r in held_out} & {r["text"] for r in others}
 
 
 def test_written_paragraph_metric_is_class_balanced_with_plain_beside_it() -> None:
