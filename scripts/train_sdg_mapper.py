@@ -182,6 +182,13 @@ SELECTION: dict[str, Any] = {
                         "92.69 (+2.32, 2xSE 0.84), fast 88.16 -> 91.04 (+2.87, 2xSE 0.82). "
                         "Adopted in both modes. Plain accuracy fell: accurate 94.15 -> 93.73 "
                         "(-0.42), fast 92.30 -> 91.91 (-0.38)",
+    "fourteenth_round": "eight more English writers of understated direct paragraphs "
+                         "(addressing the goal through specifics or another framing, with "
+                         "few headline words), added as training rows; they joined the "
+                         "eleventh round's five groups. Understated writers held out, "
+                         "balanced: accurate 91.18 -> 91.24 (+0.06, 2xSE 0.79), fast 88.58 "
+                         "-> 88.96 (+0.38, 2xSE 0.49): fail; earlier writers +0.93 / +1.03 "
+                         "(pass). Not adopted; kept as a held-out set (data/sdg_understated)",
     "paragraph_proxy": "analysis: the proxy restricted to texts of >= 30 words (titles are "
                        "4,289 of its 6,208 texts): shipped accurate 0.7812, 0.7807, 0.7841 on "
                        "seeds 1-3; nearest training text -0.0009, third base model -0.0024; "
