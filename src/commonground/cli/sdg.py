@@ -88,7 +88,7 @@ def _goal_label(goal: int, lang: str = "en") -> str:
     return framework().goal(goal).label(lang)
 
 
-#: why a goal at 8% can be proposed while one at 40% is not (see docs/sdg-mapper.md)
+#: why a goal at 15% can be proposed while one at 40% is not (see docs/sdg-mapper.md)
 THRESHOLD_NOTE = ("each goal has its own threshold, chosen by cross-validation: a proposed "
                   "goal may show a lower probability than one not proposed")
 
