@@ -34,15 +34,11 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     from commonground.sdg import load_mapper
     from commonground.sdg.benchmark import load_benchmark
-    from commonground.sdg.train import benchmark_shaped_sets, written_paragraphs
+    from commonground.sdg.train import paragraph_sets, written_paragraphs
 
     rows = load_benchmark()
     excerpts = written_paragraphs(args.folder)
-    labels = np.zeros((len(excerpts), 17), dtype=np.int8)
-    for i, r in enumerate(excerpts):
-        labels[i, [g - 1 for g in r["sdgs"]]] = 1
-    sets = benchmark_shaped_sets(labels, [r["focus"] if r["kind"] == "near" else 0
-                                          for r in excerpts])
+    sets = paragraph_sets(excerpts)
     goal = np.array([r.sdg for r in rows]) - 1
     positive = np.array([r.label for r in rows], dtype=bool)
     out: dict[str, Any] = {}

@@ -53,13 +53,9 @@ def accuracy(rows: list[dict[str, Any]], pred: np.ndarray,
     the share of positives accepted and of negatives rejected, the accuracy a half-positive
     set (like the benchmark's) would give; else plain accuracy on the 70-81 % positive sets.
     """
-    from commonground.sdg.train import benchmark_shaped_sets
+    from commonground.sdg.train import paragraph_sets
 
-    labels = np.zeros((len(rows), 17), dtype=np.int8)
-    for i, r in enumerate(rows):
-        labels[i, [g - 1 for g in r["sdgs"]]] = 1
-    sets = benchmark_shaped_sets(labels, [r["focus"] if r["kind"] == "near" else 0
-                                          for r in rows])
+    sets = paragraph_sets(rows)
     sets[[not keep(r) for r in rows]] = 0
     per_goal: list[float | None] = []
     for g in range(1, 18):

@@ -128,6 +128,15 @@ def benchmark_shaped_sets(labels: NDArray[Any], near_focus: list[int]) -> NDArra
     return out
 
 
+def paragraph_sets(rows: list[dict[str, Any]]) -> NDArray[np.int8]:
+    """``benchmark_shaped_sets`` of written-paragraph rows (``written_paragraphs`` output)."""
+    labels = np.zeros((len(rows), 17), dtype=np.int8)
+    for i, r in enumerate(rows):
+        labels[i, [g - 1 for g in r["sdgs"]]] = 1
+    return benchmark_shaped_sets(labels, [r["focus"] if r["kind"] == "near" else 0
+                                          for r in rows])
+
+
 def _csv(path: Path) -> Iterator[dict[str, str]]:
     if not path.is_file():
         raise InvalidInput(f"{path} not found; pass --data pointing at ../shared/data/sdg")
