@@ -13,14 +13,15 @@ over the 17 goals. Reported overall, per register (one writer each) and per lang
 
 The shipped model trains on every paragraph of ``data/sdg_paragraphs``
 (``commonground.sdg.train.PARAGRAPH_LANGUAGES`` and ``PARAGRAPH_MODES``), so its figures
-there are in-sample and marked so; ``--folder data/sdg_excerpts`` scores the held-out
-excerpts, which no model trains on.
+there are in-sample and marked so; ``--folder data/sdg_excerpts`` and ``--folder
+data/sdg_understated`` score the held-out sets, which no model trains on.
 
 ``--held-out-writers`` measures what no shipped figure can once a mode trains on the
 paragraphs: the English writers, sorted by file name, are dealt into five groups (writer
 *i* to group *i* mod 5); the training configuration in this checkout
 (``scripts/train_sdg_mapper.build`` with its defaults, ``../shared/data/sdg`` needed) is
-fitted without each group and scores that group's writers. This is the eleventh selection
+fitted without each group and scores that group's writers (each paragraph is embedded
+once per run, not once per group). This is the eleventh selection
 round's test (docs/benchmarks.md) without its pairing against the earlier model.
 """
 
@@ -165,7 +166,8 @@ def main(argv: list[str] | None = None) -> None:
                          "writers and score them (about 5 minutes per group)")
     ap.add_argument("--folder", type=Path, default=FOLDER,
                     help="paragraph folder to score (default: the training paragraphs; "
-                         "data/sdg_excerpts is held out from training)")
+                         "data/sdg_excerpts and data/sdg_understated are held out from "
+                         "training)")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "sdg")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/sdg-cache"))
     args = ap.parse_args(argv)

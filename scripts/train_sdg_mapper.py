@@ -200,22 +200,33 @@ SELECTION: dict[str, Any] = {
 }
 
 
+#: vectors embedded in this process, per (cache name, text): a run that builds several
+#: models from overlapping texts (--held-out-writers, --select) embeds each text once
+_EMBEDDED: dict[tuple[str, str], np.ndarray] = {}
+
+
 def cached_embeddings(embedder: MiniLMEmbedder, texts: list[str], cache: Path | None,
                       name: str) -> np.ndarray:
-    """MiniLM vectors of texts, cached under --cache by a hash of the texts."""
+    """MiniLM vectors of texts, cached under --cache by a hash of the texts, and in process
+    by text."""
     digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
     path = cache / f"{name}-{digest}.npy" if cache else None
     if path is not None and path.is_file():
         cached: np.ndarray = np.load(path)
-        return cached
-    start = time.perf_counter()
-    vectors = embedder.encode(texts)
-    print(f"embedded {len(texts)} {name} texts in {time.perf_counter() - start:.0f} s",
-          file=sys.stderr)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, vectors)
-    return vectors
+    else:
+        missing = list(dict.fromkeys(t for t in texts if (name, t) not in _EMBEDDED))
+        if missing:
+            start = time.perf_counter()
+            _EMBEDDED.update(zip(((name, t) for t in missing), embedder.encode(missing),
+                                 strict=True))
+            print(f"embedded {len(missing)} {name} texts in "
+                  f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
+        cached = np.stack([_EMBEDDED[(name, t)] for t in texts])
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, cached)
+    _EMBEDDED.update(zip(((name, t) for t in texts), cached, strict=True))
+    return cached
 
 
 def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,

@@ -167,3 +167,35 @@ def test_written_paragraph_metric_is_class_balanced_with_plain_beside_it() -> No
     # keep= drops rows from the sets: without the false positive, goal 6 is 2 of 3
     _, kept = bench.accuracy(rows, pred, lambda r: r["kind"] == "direct")
     assert kept[5] == pytest.approx(200 / 3)
+
+
+def test_training_script_embeds_each_text_once_per_process(tmp_path: Path) -> None:
+    """scripts/train_sdg_mapper.cached_embeddings: disk cache per text list, and texts
+    already embedded in the process are not embedded again (overlapping writer groups)."""
+    import importlib.util
+
+    import numpy as np
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "train_sdg_mapper.py"
+    spec = importlib.util.spec_from_file_location("train_script_under_test", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+
+    class Counting:
+        def __init__(self) -> None:
+            self.calls: list[list[str]] = []
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            self.calls.append(list(texts))
+            return np.array([[len(t), ord(t[0])] for t in texts], dtype=np.float32)
+
+    enc = Counting()
+    first = script.cached_embeddings(enc, ["ab", "c", "ab"], tmp_path, "written-test")
+    assert enc.calls == [["ab", "c"]]
+    assert first.tolist() == [[2, 97], [1, 99], [2, 97]]
+    second = script.cached_embeddings(enc, ["c", "dd"], tmp_path, "written-test")
+    assert enc.calls[-1] == ["dd"] and second.tolist() == [[1, 99], [2, 100]]
+    again = script.cached_embeddings(enc, ["c", "dd"], None, "written-test")  # in process
+    assert len(enc.calls) == 2 and again.tolist() == second.tolist()
+    assert len(list(tmp_path.glob("written-test-*.npy"))) == 2
