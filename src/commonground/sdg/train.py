@@ -57,6 +57,16 @@ SOURCES: dict[str, dict[str, str]] = {
         "origin": "commonground (data/sdg_paragraphs/README.md)",
         "licence": "AGPL-3.0-or-later (this project); used for training only",
     },
+    "abstract_labels": {
+        "file": "data/sdg_abstract_labels/labels.csv (in this repository; labels only, the "
+                "texts stay in the data folder)",
+        "what": "every goal a volunteer of the OSDG Community Platform would accept, for the "
+                "1,384 Aurora survey papers with an abstract, by eight labellers; they "
+                "replace the survey's single goal in training and are the set thresholds "
+                "and top_k are chosen on",
+        "origin": "commonground (data/sdg_abstract_labels/README.md)",
+        "licence": "AGPL-3.0-or-later (this project)",
+    },
     "sdgo": {
         "file": "keywords/text2sdg_sdgo_queries.csv",
         "what": "SDG ontology keywords (Bautista-Puig & Mauleón), as redistributed by text2sdg",
@@ -100,12 +110,25 @@ class TrainingSet:
     framework_id: list[str] = field(default_factory=list)
     #: per row, the goal a written "near" paragraph is a hard negative for (0: none)
     near_focus: list[int] = field(default_factory=list)
+    #: per row, who relabelled an abstract (``data/sdg_abstract_labels``; "" for none)
+    labeller: list[str] = field(default_factory=list)
 
     def writer_groups(self) -> list[str]:
-        """Per row, the writer (register file) of a written paragraph, ``""`` otherwise:
-        ``SdgMapper.fit(groups=)`` keeps each writer's paragraphs in one fold."""
+        """Per row, the writer (register file) of a written paragraph, ``""`` otherwise."""
         return [s.removeprefix("written:") if s.startswith("written:") else ""
                 for s in self.source]
+
+    def fold_groups(self) -> list[str]:
+        """``SdgMapper.fit(groups=)``: each writer's paragraphs, and each labeller's
+        abstracts, fall in one cross-validation fold, so their out-of-fold scores come from
+        a model that never saw that writer's or labeller's work."""
+        return [w or (f"labeller:{lab}" if lab else "")
+                for w, lab in zip(self.writer_groups(), self.labeller or [""] * len(self.source),
+                                  strict=True)]
+
+    def relabelled(self) -> NDArray[np.bool_]:
+        """Rows whose labels come from ``data/sdg_abstract_labels``."""
+        return np.array([bool(lab) for lab in self.labeller or [""] * len(self.source)])
 
     def paragraph_rule_rows(self) -> NDArray[np.int8]:
         """(n, 17) ``SdgMapper.fit(rule_rows=)`` for the written paragraphs
@@ -156,9 +179,10 @@ def official_texts(data: Path, languages: tuple[str, ...]) -> list[dict[str, str
 #: the kinds of written paragraph (docs: data/sdg_paragraphs/README.md)
 PARAGRAPH_KINDS = ("direct", "near", "none")
 #: the written paragraphs the shipped model trains on: every language (None), in both
-#: modes, in the base models, the neighbour bank and the stacker; thresholds and top_k are
-#: chosen on their out-of-fold probabilities, folds held out by writer (eleventh selection
-#: round, docs/benchmarks.md; the tenth had the es/fr/pt ones in the accurate base models)
+#: modes, in the base models, the neighbour bank and the stacker (eleventh selection round,
+#: docs/benchmarks.md; the tenth had the es/fr/pt ones in the accurate base models). Rounds
+#: 11-14 chose thresholds and top_k on their out-of-fold probabilities; since the fifteenth,
+#: the relabelled abstracts decide when given (``SELECT_ON_PARAGRAPHS`` applies without them)
 PARAGRAPH_LANGUAGES: tuple[str, ...] | None = None
 PARAGRAPH_MODES = ("accurate", "fast")
 STACK_PARAGRAPHS = True
@@ -219,18 +243,58 @@ def written_paragraphs(folder: Path, languages: tuple[str, ...] | None = None,
     return [r for r in rows if languages is None or r["lang"] in languages]
 
 
+#: the roles of a row of ``data/sdg_abstract_labels/labels.csv`` (see its README)
+LABEL_ROLES = ("primary", "overlap", "oro")
+
+
+def abstract_labels(folder: Path) -> dict[str, tuple[str, list[int]]]:
+    """The relabelled Aurora survey abstracts (``data/sdg_abstract_labels/labels.csv``),
+    validated: DOI -> (labeller, goals) of each ``primary`` row; goals may be empty."""
+    path = folder / "labels.csv"
+    if not path.is_file():
+        raise InvalidInput(f"{path} not found; pass --relabels pointing at "
+                           "data/sdg_abstract_labels, or --no-relabels")
+    out: dict[str, tuple[str, list[int]]] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for n, r in enumerate(csv.DictReader(fh), 2):
+            where = f"{path.name} line {n}"
+            if None in r or set(r) != {"source", "id", "labeller", "role", "sdgs"}:
+                raise InvalidInput(f"{where}: expected the columns source, id, labeller, role, "
+                                   f"sdgs; got {sorted(k for k in r if k)}")
+            parts = [x for x in r["sdgs"].split(";") if x.strip()]
+            if (r["role"] not in LABEL_ROLES or not r["id"] or not r["labeller"]
+                    or not all(x.strip().isdigit() and 1 <= int(x) <= 17 for x in parts)):
+                raise InvalidInput(f"{where}: role must be one of {LABEL_ROLES}, id and "
+                                   "labeller non-empty, sdgs goal numbers 1-17 separated by "
+                                   f"';' (empty for none); got {dict(r)}")
+            if r["role"] != "primary":
+                continue
+            if r["source"] != "aurora_survey":
+                raise InvalidInput(f"{where}: primary labels are for aurora_survey rows, got "
+                                   f"{r['source']!r}")
+            if r["id"] in out:
+                raise InvalidInput(f"{where}: a second primary label for {r['id']!r}; keep "
+                                   "one per paper (others as role 'overlap')")
+            out[r["id"]] = (r["labeller"], sorted({int(x) for x in parts}))
+    return out
+
+
 def load_training_set(data: Path, paragraphs: Path | None = None,
-                      paragraph_languages: tuple[str, ...] | None = None) -> TrainingSet:
+                      paragraph_languages: tuple[str, ...] | None = None,
+                      relabels: Path | None = None) -> TrainingSet:
     """The training texts; ``paragraphs`` adds the project-written paragraph folder (only
-    ``paragraph_languages``, when given)."""
+    ``paragraph_languages``, when given); ``relabels`` (``data/sdg_abstract_labels``)
+    replaces the Aurora survey's single goal of the abstracts it labels (fifteenth
+    selection round, docs/benchmarks.md)."""
     texts: list[str] = []
     labels: list[list[int]] = []
     source: list[str] = []
     fid: list[str] = []
     near: list[int] = []
+    labeller: list[str] = []
 
     def add(text: str, goals: list[int], src: str, framework: str = "",
-            allow_none: bool = False, near_focus: int = 0) -> None:
+            allow_none: bool = False, near_focus: int = 0, by: str = "") -> None:
         text = " ".join(text.split())
         if text and (goals or allow_none):
             texts.append(text)
@@ -238,11 +302,24 @@ def load_training_set(data: Path, paragraphs: Path | None = None,
             source.append(src)
             fid.append(framework)
             near.append(near_focus)
+            labeller.append(by)
 
     for r in official_texts(data, TRAIN_LANGUAGES):
         add(r["text"], [int(r["goal"])], f"official:{r['lang']}:{r['level']}", r["id"])
+    relabel = abstract_labels(relabels) if relabels is not None else {}
+    found = 0
     for r in _csv(data / SOURCES["aurora_survey"]["file"]):
-        add(f"{r['title']}. {r['abstract']}".strip(" ."), _goals(r["sdgs"]), "aurora_survey")
+        text = f"{r['title']}. {r['abstract']}".strip(" .")
+        if r["doi"] in relabel:
+            found += 1
+            by, goals = relabel[r["doi"]]
+            add(text, goals, "aurora_survey", allow_none=True, by=by)
+        else:
+            add(text, _goals(r["sdgs"]), "aurora_survey")
+    if found < len(relabel):
+        raise InvalidInput(f"{len(relabel) - found} relabelled DOIs are not in "
+                           f"{SOURCES['aurora_survey']['file']}; the labels belong to another "
+                           "version of the data folder: pass the matching --data")
     for r in _csv(data / SOURCES["oro_gold"]["file"]):
         add(f"{r['title']}. {r['abstract']}".strip(" ."), _goals(r["sdgs"]), "oro_gold")
     for p in (written_paragraphs(paragraphs, paragraph_languages)
@@ -252,7 +329,7 @@ def load_training_set(data: Path, paragraphs: Path | None = None,
     y = np.zeros((len(texts), 17), dtype=np.int8)
     for i, goals in enumerate(labels):
         y[i, [g - 1 for g in goals]] = 1
-    return TrainingSet(texts, y, source, fid, near)
+    return TrainingSet(texts, y, source, fid, near, labeller)
 
 
 def keyword_systems(data: Path) -> dict[str, dict[str, Any]]:
