@@ -201,7 +201,7 @@ def test_training_script_embeds_each_text_once_per_process(tmp_path: Path) -> No
     assert len(list(tmp_path.glob("written-test-*.npy"))) == 2
 
 
-LABEL_HEADER = "source,id,labeller,role,sdgs\n"
+LABEL_HEADER = "source,id,labeller,role,part,sdgs\n"
 
 
 def _labels(tmp: Path, body: str) -> Path:
@@ -215,10 +215,10 @@ def test_relabelled_abstracts_replace_the_survey_goal_and_form_fold_groups(
         tmp_path: Path) -> None:
     # paper 1 ("Wells in Malawi", survey goal 6) is relabelled 3;6, paper 2 has no survey
     # goal and would be dropped, but its relabel says "no goal": it stays, negative for all
-    relabels = _labels(tmp_path, "aurora_survey,1,L0,primary,3;6\n"
-                                 "aurora_survey,2,L1,primary,\n"
-                                 "aurora_survey,1,L1,overlap,6\n"
-                                 "oro_gold,7,L0,oro,7\n")
+    relabels = _labels(tmp_path, "aurora_survey,1,L0,primary,paragraph,3;6\n"
+                                 "aurora_survey,2,L1,primary,short,\n"
+                                 "aurora_survey,1,L1,overlap,paragraph,6\n"
+                                 "oro_gold,7,L0,oro,paragraph,7\n")
     folder = _paragraphs(tmp_path, [_row("a", [6])], "one")
     ts = load_training_set(_data(tmp_path), folder, relabels=relabels)
     assert ts.source == ["official:en:goal", "official:en:target", "aurora_survey",
@@ -226,6 +226,7 @@ def test_relabelled_abstracts_replace_the_survey_goal_and_form_fold_groups(
     assert ts.labels[2].nonzero()[0].tolist() == [2, 5] and not ts.labels[3].any()
     assert ts.labels[4].nonzero()[0].tolist() == [5, 6]  # ORO keeps its expert labels
     assert ts.relabelled().tolist() == [False, False, True, True, False, False]
+    assert ts.relabelled("paragraph").tolist() == [False, False, True, False, False, False]
     assert ts.fold_groups() == ["", "", "labeller:L0", "labeller:L1", "", "one"]
     assert ts.writer_groups() == ["", "", "", "", "", "one"]
 
@@ -236,13 +237,14 @@ def test_without_relabels_nothing_is_grouped_by_labeller(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("body, message", [
-    ("aurora_survey,1,L0,primary,3;18\n", "sdgs goal numbers 1-17"),
-    ("aurora_survey,1,L0,first,3\n", "role must be one of"),
-    ("aurora_survey,1,,primary,3\n", "labeller non-empty"),
-    ("oro_gold,7,L0,primary,3\n", "primary labels are for aurora_survey rows"),
-    ("aurora_survey,1,L0,primary,3\naurora_survey,1,L1,primary,6\n",
+    ("aurora_survey,1,L0,primary,short,3;18\n", "sdgs goal numbers 1-17"),
+    ("aurora_survey,1,L0,first,short,3\n", "role must be one of"),
+    ("aurora_survey,1,L0,primary,long,3\n", "part one of"),
+    ("aurora_survey,1,,primary,short,3\n", "labeller non-empty"),
+    ("oro_gold,7,L0,primary,short,3\n", "primary labels are for aurora_survey rows"),
+    ("aurora_survey,1,L0,primary,short,3\naurora_survey,1,L1,primary,short,6\n",
      "line 3: a second primary label for '1'"),
-    ("aurora_survey,1,L0,primary,3,extra\n", "expected the columns"),
+    ("aurora_survey,1,L0,primary,short,3,extra\n", "expected the columns"),
 ])
 def test_bad_relabel_rows_are_named_with_the_fix(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
@@ -250,8 +252,8 @@ def test_bad_relabel_rows_are_named_with_the_fix(tmp_path: Path, body: str, mess
 
 
 def test_relabels_must_match_the_data_folder(tmp_path: Path) -> None:
-    relabels = _labels(tmp_path, "aurora_survey,1,L0,primary,6\n"
-                                 "aurora_survey,10.9/x,L0,primary,6\n")
+    relabels = _labels(tmp_path, "aurora_survey,1,L0,primary,short,6\n"
+                                 "aurora_survey,10.9/x,L0,primary,short,6\n")
     data = _data(tmp_path)
     with pytest.raises(InvalidInput, match="1 relabelled DOIs are not in labelled/aurora_survey"):
         load_training_set(data, relabels=relabels)
@@ -259,13 +261,15 @@ def test_relabels_must_match_the_data_folder(tmp_path: Path) -> None:
         load_training_set(data, relabels=tmp_path / "missing")
 
 
-def test_the_shipped_relabels_cover_every_abstract_once(shared_dir: Path) -> None:
-    """data/sdg_abstract_labels: one primary label for each Aurora survey paper with an
-    abstract of paragraph length, from eight labellers, all found in the data folder."""
+def test_the_shipped_relabels_cover_every_survey_paper_once(shared_dir: Path) -> None:
+    """data/sdg_abstract_labels: one primary label for each Aurora survey paper, from eight
+    labellers, all found in the data folder; the threshold set ("paragraph") is the papers
+    with an abstract of paragraph length."""
     root = Path(__file__).resolve().parents[2] / "data" / "sdg_abstract_labels"
     relabel = abstract_labels(root)
-    assert len(relabel) == 1384 and {by for by, _ in relabel.values()} == {
+    assert len(relabel) == 5694 and {by for by, _, _ in relabel.values()} == {
         f"L{k}" for k in range(8)}
     ts = load_training_set(shared_dir / "data" / "sdg", relabels=root)
-    assert ts.relabelled().sum() == 1384
-    assert all(len(t.split()) >= 30 for t, r in zip(ts.texts, ts.relabelled(), strict=True) if r)
+    assert ts.relabelled().sum() == 5694 and ts.relabelled("paragraph").sum() == 1384
+    assert all(len(t.split()) >= 30
+               for t, r in zip(ts.texts, ts.relabelled("paragraph"), strict=True) if r)

@@ -60,10 +60,11 @@ SOURCES: dict[str, dict[str, str]] = {
     "abstract_labels": {
         "file": "data/sdg_abstract_labels/labels.csv (in this repository; labels only, the "
                 "texts stay in the data folder)",
-        "what": "every goal a volunteer of the OSDG Community Platform would accept, for the "
-                "1,384 Aurora survey papers with an abstract, by eight labellers; they "
-                "replace the survey's single goal in training and are the set thresholds "
-                "and top_k are chosen on",
+        "what": "every goal a volunteer of the OSDG Community Platform would accept, for all "
+                "5,694 Aurora survey papers (1,384 abstracts of paragraph length, 4,310 "
+                "mostly titles), by eight labellers; they replace the survey's single goal "
+                "in training, and the abstracts are the set thresholds and top_k are chosen "
+                "on",
         "origin": "commonground (data/sdg_abstract_labels/README.md)",
         "licence": "AGPL-3.0-or-later (this project)",
     },
@@ -110,8 +111,10 @@ class TrainingSet:
     framework_id: list[str] = field(default_factory=list)
     #: per row, the goal a written "near" paragraph is a hard negative for (0: none)
     near_focus: list[int] = field(default_factory=list)
-    #: per row, who relabelled an abstract (``data/sdg_abstract_labels``; "" for none)
+    #: per row, who relabelled a survey paper (``data/sdg_abstract_labels``; "" for none)
     labeller: list[str] = field(default_factory=list)
+    #: per row, the part of the relabels it belongs to ("paragraph" / "short"; "" for none)
+    label_part: list[str] = field(default_factory=list)
 
     def writer_groups(self) -> list[str]:
         """Per row, the writer (register file) of a written paragraph, ``""`` otherwise."""
@@ -126,9 +129,11 @@ class TrainingSet:
                 for w, lab in zip(self.writer_groups(), self.labeller or [""] * len(self.source),
                                   strict=True)]
 
-    def relabelled(self) -> NDArray[np.bool_]:
-        """Rows whose labels come from ``data/sdg_abstract_labels``."""
-        return np.array([bool(lab) for lab in self.labeller or [""] * len(self.source)])
+    def relabelled(self, part: str | None = None) -> NDArray[np.bool_]:
+        """Rows whose labels come from ``data/sdg_abstract_labels`` (only ``part``'s, if
+        given: ``"paragraph"`` rows are the set thresholds are chosen on)."""
+        parts = self.label_part or [""] * len(self.source)
+        return np.array([bool(x) and (part is None or x == part) for x in parts])
 
     def paragraph_rule_rows(self) -> NDArray[np.int8]:
         """(n, 17) ``SdgMapper.fit(rule_rows=)`` for the written paragraphs
@@ -243,30 +248,36 @@ def written_paragraphs(folder: Path, languages: tuple[str, ...] | None = None,
     return [r for r in rows if languages is None or r["lang"] in languages]
 
 
-#: the roles of a row of ``data/sdg_abstract_labels/labels.csv`` (see its README)
+#: the roles and parts of a row of ``data/sdg_abstract_labels/labels.csv`` (see its README):
+#: ``paragraph`` rows (abstracts of at least 30 words, fifteenth round) are the set the
+#: thresholds are chosen on, ``short`` ones (mostly titles, sixteenth round) train only
 LABEL_ROLES = ("primary", "overlap", "oro")
+LABEL_PARTS = ("paragraph", "short")
+LABEL_COLUMNS = {"source", "id", "labeller", "role", "part", "sdgs"}
 
 
-def abstract_labels(folder: Path) -> dict[str, tuple[str, list[int]]]:
-    """The relabelled Aurora survey abstracts (``data/sdg_abstract_labels/labels.csv``),
-    validated: DOI -> (labeller, goals) of each ``primary`` row; goals may be empty."""
+def abstract_labels(folder: Path) -> dict[str, tuple[str, list[int], str]]:
+    """The relabelled Aurora survey papers (``data/sdg_abstract_labels/labels.csv``),
+    validated: DOI -> (labeller, goals, part) of each ``primary`` row; goals may be empty."""
     path = folder / "labels.csv"
     if not path.is_file():
         raise InvalidInput(f"{path} not found; pass --relabels pointing at "
                            "data/sdg_abstract_labels, or --no-relabels")
-    out: dict[str, tuple[str, list[int]]] = {}
+    out: dict[str, tuple[str, list[int], str]] = {}
     with path.open(encoding="utf-8", newline="") as fh:
         for n, r in enumerate(csv.DictReader(fh), 2):
             where = f"{path.name} line {n}"
-            if None in r or set(r) != {"source", "id", "labeller", "role", "sdgs"}:
-                raise InvalidInput(f"{where}: expected the columns source, id, labeller, role, "
-                                   f"sdgs; got {sorted(k for k in r if k)}")
-            parts = [x for x in r["sdgs"].split(";") if x.strip()]
-            if (r["role"] not in LABEL_ROLES or not r["id"] or not r["labeller"]
-                    or not all(x.strip().isdigit() and 1 <= int(x) <= 17 for x in parts)):
-                raise InvalidInput(f"{where}: role must be one of {LABEL_ROLES}, id and "
-                                   "labeller non-empty, sdgs goal numbers 1-17 separated by "
-                                   f"';' (empty for none); got {dict(r)}")
+            if None in r or set(r) != LABEL_COLUMNS:
+                raise InvalidInput(f"{where}: expected the columns "
+                                   f"{', '.join(sorted(LABEL_COLUMNS))}; got "
+                                   f"{sorted(k for k in r if k)}")
+            goals = [x for x in r["sdgs"].split(";") if x.strip()]
+            if (r["role"] not in LABEL_ROLES or r["part"] not in LABEL_PARTS or not r["id"]
+                    or not r["labeller"]
+                    or not all(x.strip().isdigit() and 1 <= int(x) <= 17 for x in goals)):
+                raise InvalidInput(f"{where}: role must be one of {LABEL_ROLES}, part one of "
+                                   f"{LABEL_PARTS}, id and labeller non-empty, sdgs goal "
+                                   f"numbers 1-17 separated by ';' (empty for none); got {dict(r)}")
             if r["role"] != "primary":
                 continue
             if r["source"] != "aurora_survey":
@@ -275,7 +286,7 @@ def abstract_labels(folder: Path) -> dict[str, tuple[str, list[int]]]:
             if r["id"] in out:
                 raise InvalidInput(f"{where}: a second primary label for {r['id']!r}; keep "
                                    "one per paper (others as role 'overlap')")
-            out[r["id"]] = (r["labeller"], sorted({int(x) for x in parts}))
+            out[r["id"]] = (r["labeller"], sorted({int(x) for x in goals}), r["part"])
     return out
 
 
@@ -284,17 +295,19 @@ def load_training_set(data: Path, paragraphs: Path | None = None,
                       relabels: Path | None = None) -> TrainingSet:
     """The training texts; ``paragraphs`` adds the project-written paragraph folder (only
     ``paragraph_languages``, when given); ``relabels`` (``data/sdg_abstract_labels``)
-    replaces the Aurora survey's single goal of the abstracts it labels (fifteenth
-    selection round, docs/benchmarks.md)."""
+    replaces the Aurora survey's single goal of the papers it labels (fifteenth and
+    sixteenth selection rounds, docs/benchmarks.md)."""
     texts: list[str] = []
     labels: list[list[int]] = []
     source: list[str] = []
     fid: list[str] = []
     near: list[int] = []
     labeller: list[str] = []
+    label_part: list[str] = []
 
     def add(text: str, goals: list[int], src: str, framework: str = "",
-            allow_none: bool = False, near_focus: int = 0, by: str = "") -> None:
+            allow_none: bool = False, near_focus: int = 0, by: str = "",
+            part: str = "") -> None:
         text = " ".join(text.split())
         if text and (goals or allow_none):
             texts.append(text)
@@ -303,6 +316,7 @@ def load_training_set(data: Path, paragraphs: Path | None = None,
             fid.append(framework)
             near.append(near_focus)
             labeller.append(by)
+            label_part.append(part)
 
     for r in official_texts(data, TRAIN_LANGUAGES):
         add(r["text"], [int(r["goal"])], f"official:{r['lang']}:{r['level']}", r["id"])
@@ -312,8 +326,8 @@ def load_training_set(data: Path, paragraphs: Path | None = None,
         text = f"{r['title']}. {r['abstract']}".strip(" .")
         if r["doi"] in relabel:
             found += 1
-            by, goals = relabel[r["doi"]]
-            add(text, goals, "aurora_survey", allow_none=True, by=by)
+            by, goals, part = relabel[r["doi"]]
+            add(text, goals, "aurora_survey", allow_none=True, by=by, part=part)
         else:
             add(text, _goals(r["sdgs"]), "aurora_survey")
     if found < len(relabel):
@@ -329,7 +343,7 @@ def load_training_set(data: Path, paragraphs: Path | None = None,
     y = np.zeros((len(texts), 17), dtype=np.int8)
     for i, goals in enumerate(labels):
         y[i, [g - 1 for g in goals]] = 1
-    return TrainingSet(texts, y, source, fid, near, labeller)
+    return TrainingSet(texts, y, source, fid, near, labeller, label_part)
 
 
 def keyword_systems(data: Path) -> dict[str, dict[str, Any]]:
