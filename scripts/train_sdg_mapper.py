@@ -209,6 +209,13 @@ SELECTION: dict[str, Any] = {
                         "83.64 -> 86.48 (+2.84, 2xSE 1.38); ORO's expert labels: accurate "
                         "77.16 -> 77.48, fast 75.22 -> 75.80 (not negative). Adopted in both "
                         "modes",
+    "seventeenth_round": "the 5,265 written paragraphs relabelled the same way, replacing their "
+                          "written labels: labellers held out accurate +0.34 (2xSE 1.20), "
+                          "fast -0.07 (2xSE 0.93): fail; not adopted (relabels kept in "
+                          "data/sdg_paragraphs/relabels.csv)",
+    "eighteenth_round": "class-balanced weights in every base logistic regression: labellers "
+                         "held out accurate +1.35 (2xSE 1.03) but ORO -0.49; fast -0.47 "
+                         "(2xSE 0.28): not adopted",
     "paragraph_proxy": "analysis: the proxy restricted to texts of >= 30 words (titles are "
                        "4,289 of its 6,208 texts): shipped accurate 0.7812, 0.7807, 0.7841 on "
                        "seeds 1-3; nearest training text -0.0009, third base model -0.0024; "

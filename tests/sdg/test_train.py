@@ -273,3 +273,18 @@ def test_the_shipped_relabels_cover_every_survey_paper_once(shared_dir: Path) ->
     assert ts.relabelled().sum() == 5694 and ts.relabelled("paragraph").sum() == 1384
     assert all(len(t.split()) >= 30
                for t, r in zip(ts.texts, ts.relabelled("paragraph"), strict=True) if r)
+
+
+def test_the_paragraph_relabels_cover_every_paragraph_once() -> None:
+    """data/sdg_paragraphs/relabels.csv (seventeenth round, kept, not trained on): one
+    primary label per written paragraph, goals 1-17."""
+    import csv
+
+    root = Path(__file__).resolve().parents[2] / "data" / "sdg_paragraphs"
+    ids = {r["id"] for r in written_paragraphs(root)}
+    with (root / "relabels.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    primary = [r["id"] for r in rows if r["role"] == "primary"]
+    assert len(primary) == len(set(primary)) and set(primary) == ids
+    assert {r["role"] for r in rows} == {"primary", "overlap"}
+    assert all(1 <= int(g) <= 17 for r in rows for g in r["sdgs"].split(";") if g)
