@@ -216,6 +216,10 @@ SELECTION: dict[str, Any] = {
     "eighteenth_round": "class-balanced weights in every base logistic regression: labellers "
                          "held out accurate +1.35 (2xSE 1.03) but ORO -0.49; fast -0.47 "
                          "(2xSE 0.28): not adopted",
+    "nineteenth_round": "the 438 official titles relabelled with the other goals a volunteer "
+                         "would accept (translations inherit): labellers held out accurate "
+                         "+0.38 (2xSE 0.78), fast +0.68 (2xSE 0.81), ORO -0.59 / -0.34: not "
+                         "adopted (labels kept in data/sdg_abstract_labels/official_titles.csv)",
     "paragraph_proxy": "analysis: the proxy restricted to texts of >= 30 words (titles are "
                        "4,289 of its 6,208 texts): shipped accurate 0.7812, 0.7807, 0.7841 on "
                        "seeds 1-3; nearest training text -0.0009, third base model -0.0024; "

@@ -288,3 +288,17 @@ def test_the_paragraph_relabels_cover_every_paragraph_once() -> None:
     assert len(primary) == len(set(primary)) and set(primary) == ids
     assert {r["role"] for r in rows} == {"primary", "overlap"}
     assert all(1 <= int(g) <= 17 for r in rows for g in r["sdgs"].split(";") if g)
+
+
+def test_the_official_title_relabels_keep_each_title_s_own_goal() -> None:
+    """data/sdg_abstract_labels/official_titles.csv (nineteenth round, kept, not trained on)."""
+    import csv
+
+    path = Path(__file__).resolve().parents[2] / "data" / "sdg_abstract_labels" / \
+        "official_titles.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    primary = [r for r in rows if r["role"] == "primary"]
+    assert len(primary) == len({r["id"] for r in primary}) == 438
+    assert all(r["own_goal"] in r["sdgs"].split(";") for r in rows)
+    assert all(r["id"].split(".")[0] == r["own_goal"] for r in rows)
