@@ -220,6 +220,10 @@ SELECTION: dict[str, Any] = {
                          "would accept (translations inherit): labellers held out accurate "
                          "+0.38 (2xSE 0.78), fast +0.68 (2xSE 0.81), ORO -0.59 / -0.34: not "
                          "adopted (labels kept in data/sdg_abstract_labels/official_titles.csv)",
+    "twentieth_round": "--select's C grid under the current metric picked (3, 16) over "
+                        "(1, 4) (accurate 0.8942 vs 0.8913, fast 0.8809 vs 0.8750, in-sample "
+                        "thresholds); labellers held out: accurate -0.24 (2xSE 1.11), fast "
+                        "+0.68 (2xSE 1.14): fail; C stays 1 and 4",
     "paragraph_proxy": "analysis: the proxy restricted to texts of >= 30 words (titles are "
                        "4,289 of its 6,208 texts): shipped accurate 0.7812, 0.7807, 0.7841 on "
                        "seeds 1-3; nearest training text -0.0009, third base model -0.0024; "
