@@ -122,8 +122,8 @@ class TrainingSet:
                 for s in self.source]
 
     def fold_groups(self) -> list[str]:
-        """``SdgMapper.fit(groups=)``: each writer's paragraphs, and each labeller's
-        abstracts, fall in one cross-validation fold, so their out-of-fold scores come from
+        """``SdgMapper.fit(groups=)``: each writer's paragraphs, and each labeller's survey
+        papers, fall in one cross-validation fold, so their out-of-fold scores come from
         a model that never saw that writer's or labeller's work."""
         return [w or (f"labeller:{lab}" if lab else "")
                 for w, lab in zip(self.writer_groups(), self.labeller or [""] * len(self.source),
