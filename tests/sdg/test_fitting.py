@@ -36,7 +36,7 @@ def _synthetic(n_per_goal: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarr
 
 
 def test_stack_rows_limit_the_stacker_and_leave_the_base_models() -> None:
-    from commonground.sdg.fitting import fit_mode, hard_negative_sets
+    from commonground.sdg.fitting import choose_rule, fit_mode, hard_negative_sets
 
     x, y = _synthetic()
     n = len(y)
@@ -44,10 +44,14 @@ def test_stack_rows_limit_the_stacker_and_leave_the_base_models() -> None:
     length = np.ones((n, 1), dtype=np.float32)
     sets = hard_negative_sets(y, np.ones(n, bool), x)
     common = dict(c_base=1.0, top_k=None, folds=3, seed=0)
-    full, _ = fit_mode(x, None, kw, length, y, sets, **common)  # type: ignore[arg-type]
+    full, _, oof = fit_mode(x, None, kw, length, y, sets, **common)  # type: ignore[arg-type]
     some = np.arange(n) % 2 == 0
-    part, _ = fit_mode(x, None, kw, length, y, sets, stack_rows=some,
-                       **common)  # type: ignore[arg-type]
+    part, _, _ = fit_mode(x, None, kw, length, y, sets, stack_rows=some,
+                          **common)  # type: ignore[arg-type]
+    # the out-of-fold probabilities returned are the ones the thresholds were chosen on
+    assert oof.shape == (n, 17) and ((oof >= 0) & (oof <= 1)).all()
+    thr, k, _ = choose_rule(oof, sets, None)
+    assert np.array_equal(thr, full["thresholds"]) and k == int(full["top_k"][0])
     # the base models learn from every row either way
     assert np.array_equal(full["base_coef"], part["base_coef"])
     # the stacker learns from fewer pairs, so its trees differ

@@ -302,3 +302,34 @@ def test_the_official_title_relabels_keep_each_title_s_own_goal() -> None:
     assert len(primary) == len({r["id"] for r in primary}) == 438
     assert all(r["own_goal"] in r["sdgs"].split(";") for r in rows)
     assert all(r["id"].split(".")[0] == r["own_goal"] for r in rows)
+
+
+def test_held_out_labellers_chooses_thresholds_without_the_scored_labeller() -> None:
+    """benchmarks/held_out_labellers.score: each labeller's abstracts are scored with
+    thresholds chosen on the others' only, so a labeller whose positives score lower than
+    everyone else's is not rescued by its own rows."""
+    import importlib.util
+
+    import numpy as np
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "held_out_labellers.py"
+    spec = importlib.util.spec_from_file_location("held_out_labellers_bench", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    # goal 1 only. Labeller A: positives at 0.9, negatives at 0.5; labeller B: positives at
+    # 0.4, negatives at 0.1. Chosen on all rows, a threshold of 0.4 or 0.525 scores 75;
+    # held out, A gets B's threshold (0.125: accepts A's negatives) and B gets A's (0.525:
+    # misses B's positives), so each scores 50.
+    labels = np.zeros((8, 17), np.int8)
+    labels[[0, 1, 4, 5], 0] = 1
+    p = np.full((8, 17), 0.01, np.float32)
+    p[[0, 1], 0], p[[2, 3], 0], p[[4, 5], 0], p[[6, 7], 0] = 0.9, 0.5, 0.4, 0.1
+    who = ["A"] * 4 + ["B"] * 4
+    topical = np.zeros((8, 17), np.float32)
+    oro = np.zeros(8, bool)
+    oro[[0, 2]] = True  # one positive (0.9) and one negative (0.5), fit thresholds 0.6
+    out = bench.score(p, labels, who, np.ones(8, bool), topical, np.full(17, 0.6, np.float32),
+                      1, oro, labels)
+    assert out["per_labeller"] == {"A": 50.0, "B": 50.0}
+    assert out["labellers_held_out"] == 50.0 and out["oro"] == 100.0

@@ -224,8 +224,9 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
              extra_sets: dict[str, list[tuple[NDArray[np.intp], NDArray[np.intp]]]] | None = None,
              stack_rows: NDArray[np.bool_] | None = None,
              groups: NDArray[Any] | None = None,
-             ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
-    """Learned arrays of one mode, and its cross-validation report.
+             ) -> tuple[dict[str, NDArray[Any]], dict[str, Any], FloatArray]:
+    """Learned arrays of one mode, its cross-validation report, and the stacker's
+    out-of-fold probabilities (n, 17) that the thresholds were chosen on.
 
     ``second`` is an optional second base model (``fit_second_base`` with the same folds and
     seed), whose out-of-fold scores enter the stacker beside the main base model's.
@@ -287,7 +288,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     }
     if second is not None:
         arrays["aux_coef"], arrays["aux_intercept"] = second.coef, second.intercept
-    return arrays, report
+    return arrays, report, p
 
 
 def _pair_rows(rows: NDArray[np.intp]) -> NDArray[np.intp]:

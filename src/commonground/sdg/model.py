@@ -332,6 +332,10 @@ class SdgMapper:
         # the proxy is mostly titles: the same shape on texts of paragraph length too
         long_text = np.array([len(t.split()) >= PARAGRAPH_WORDS for t in texts])
         self.heads_, self.cv_, self.banks_ = {}, {}, {}
+        # not saved: the out-of-fold probabilities (NaN for rows a mode does not learn from)
+        # and the model-independent topicality, for held-out evaluations of a fit
+        self.oof_: dict[str, FloatArray] = {}
+        self.topical_ = topical
         seconds: dict[bytes, SecondBase] = {}
         for mode in MODES:
             keep = np.ones(n, bool) if mode not in (mode_rows or {}) else np.asarray(
@@ -362,14 +366,16 @@ class SdgMapper:
                 second = seconds[keep.tobytes()] = fit_second_base(
                     f.aux[r], ym, self.c_base["fast"], folds=self.folds, seed=self.seed,
                     groups=gm)
-            arrays, report = fit_mode(f.base[r], f.retrieval[r], f.kw[r], f.length[r], ym, sets,
-                                      bank=bank, second=second, c_base=self.c_base[mode],
-                                      top_k=self.top_k, folds=self.folds, seed=self.seed,
-                                      extra_sets=extra_sets, stack_rows=stacked[r], groups=gm)
+            arrays, report, oof = fit_mode(
+                f.base[r], f.retrieval[r], f.kw[r], f.length[r], ym, sets, bank=bank,
+                second=second, c_base=self.c_base[mode], top_k=self.top_k, folds=self.folds,
+                seed=self.seed, extra_sets=extra_sets, stack_rows=stacked[r], groups=gm)
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
                 arrays[k] = arrays[k].astype(np.float16)
             self.heads_[mode], self.cv_[mode] = _Head(arrays), report
+            self.oof_[mode] = np.full((n, 17), np.nan, dtype=np.float32)
+            self.oof_[mode][r] = oof
             if bank is not None:
                 self.banks_[mode] = (bank, ym.astype(np.int8))
         self.n_train_ = len(texts)

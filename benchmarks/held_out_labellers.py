@@ -1,0 +1,119 @@
+"""The selection test of rounds 15-20 for the training configuration in this checkout.
+
+    .venv/bin/python benchmarks/held_out_labellers.py [--seed 0]      # about 5 minutes
+
+Fits ``scripts/train_sdg_mapper.build`` with its defaults (``../shared/data/sdg`` needed)
+on one fold seed and scores, per mode, its out-of-fold probabilities (each text scored by a
+model that never saw its labeller's or writer's work):
+
+1. *labellers held out*: for each labeller of the relabelled abstracts
+   (``data/sdg_abstract_labels``, part ``paragraph``), thresholds and ``top_k`` are chosen
+   on the other labellers' abstracts and scored on this labeller's: per goal, its positives
+   against as many of its other abstracts, those closest to the goal's target texts first;
+   class-balanced accuracy, mean over the goals with a positive;
+2. *ORO's expert labels*: the same shape on the ORO abstracts (human multi-labels the
+   labellers did not produce), with the fit's own thresholds.
+
+docs/benchmarks.md gives each round's figures; a candidate is adopted when its mean paired
+gain over the labellers exceeds twice its standard error and its ORO figure does not fall.
+Prints a table; writes ``benchmarks/results/held_out_labellers.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "held_out_labellers.json"
+
+
+def _train_script() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "train_sdg_mapper", ROOT / "scripts" / "train_sdg_mapper.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+Sets = list[tuple[np.ndarray, np.ndarray]]
+
+
+def balanced(pred: np.ndarray, sets: Sets) -> float:
+    """Mean over goals with a positive of (share of positives accepted + share of
+    negatives rejected) / 2, in percent."""
+    per_goal = [50 * pred[pos, g].mean() + 50 * (~pred[neg, g]).mean()
+                for g, (pos, neg) in enumerate(sets) if len(pos)]
+    return float(np.mean(per_goal))
+
+
+def score(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.ndarray,
+          topical: np.ndarray, thresholds: np.ndarray, top_k: int, oro: np.ndarray,
+          oro_labels: np.ndarray) -> dict[str, Any]:
+    """Both tests on one mode's out-of-fold probabilities ``p`` (n, 17)."""
+    from commonground.sdg.fitting import choose_rule, hard_negative_sets
+    from commonground.sdg.model import decide
+
+    who = np.asarray(labeller)
+    per_labeller = {}
+    for name in sorted(set(who[rule_rows])):
+        mine = rule_rows & (who == name)
+        thr, k, _ = choose_rule(p, hard_negative_sets(labels, rule_rows & ~mine, topical), None)
+        per_labeller[name] = round(balanced(decide(p, thr, k),
+                                            hard_negative_sets(labels, mine, topical)), 2)
+    values = np.array(list(per_labeller.values()))
+    return {
+        "labellers_held_out": round(float(values.mean()), 2),
+        "labellers_se": round(float(values.std(ddof=1) / np.sqrt(len(values))), 2),
+        "per_labeller": per_labeller,
+        "oro": round(balanced(decide(p, thresholds, top_k),
+                              hard_negative_sets(oro_labels, oro, topical)), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "sdg")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/sdg-cache"))
+    ap.add_argument("--seed", type=int, default=0, help="fold seed (the rounds used 0)")
+    args = ap.parse_args(argv)
+    from commonground.sdg import SHIPPED_MODEL
+    from commonground.sdg.model import MODES, SdgMapper
+
+    train = _train_script()
+    mapper, ts = train.build(args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed,
+                             static=SdgMapper.load(SHIPPED_MODEL).static,
+                             paragraphs=train.PARAGRAPHS)
+    rule_rows = ts.relabelled("paragraph")
+    if not rule_rows.any():
+        raise SystemExit("the configuration has no relabelled abstracts (--no-relabels?); "
+                         "this test needs data/sdg_abstract_labels")
+    oro = np.array([s == "oro_gold" for s in ts.source])
+    out: dict[str, Any] = {}
+    print(f"{'mode':<9} {'labellers held out':>19} {'SE':>5} {'ORO':>6}   per labeller")
+    for mode in MODES:
+        head = mapper.heads_[mode]
+        out[mode] = score(mapper.oof_[mode], ts.labels, ts.labeller, rule_rows,
+                          mapper.topical_, head.thresholds, int(head.top_k), oro, ts.labels)
+        r = out[mode]
+        print(f"{mode:<9} {r['labellers_held_out']:>19.2f} {r['labellers_se']:>5.2f} "
+              f"{r['oro']:>6.2f}   " + " ".join(f"{k} {v:.1f}"
+                                                 for k, v in r["per_labeller"].items()))
+    out["run"] = {"seed": args.seed, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                  "python": platform.python_version()}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
