@@ -45,7 +45,7 @@ from commonground.sdg.train import (
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAGRAPHS = ROOT / "data" / "sdg_paragraphs"
-#: the relabelled Aurora abstracts (fifteenth selection round, docs/benchmarks.md)
+#: the relabelled Aurora survey papers (fifteenth and sixteenth rounds, docs/benchmarks.md)
 RELABELS = ROOT / "data" / "sdg_abstract_labels"
 #: chosen by the last `--select` run (see the model card's "selection" section)
 DEFAULT_C = {"accurate": 1.0, "fast": 4.0}
@@ -284,7 +284,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     the Aurora survey's single goal of the papers it labels, and the thresholds and
     ``top_k`` are then chosen on the paragraph-length abstracts' out-of-fold probabilities
     (folds held out by labeller and by writer) instead. The shipped configuration is the default
-    (docs/benchmarks.md, eleventh and fifteenth rounds).
+    (docs/benchmarks.md, eleventh, fifteenth and sixteenth rounds).
     """
     select_on_paragraphs = select_on_paragraphs and paragraphs is not None and relabels is None
     embedder = MiniLMEmbedder(precision=precision)
