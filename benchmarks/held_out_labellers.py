@@ -48,8 +48,9 @@ def balanced(pred: np.ndarray, sets: Sets) -> float:
 
 def score(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.ndarray,
           topical: np.ndarray, thresholds: np.ndarray, top_k: int, oro: np.ndarray,
-          oro_labels: np.ndarray) -> dict[str, Any]:
-    """Both tests on one mode's out-of-fold probabilities ``p`` (n, 17)."""
+          ) -> dict[str, Any]:
+    """Both tests on one mode's out-of-fold probabilities ``p`` (n, 17); ``labels`` holds
+    the relabels on ``rule_rows`` and ORO's expert labels on the ``oro`` rows."""
     from commonground.sdg.fitting import choose_rule, hard_negative_sets
     from commonground.sdg.model import decide
 
@@ -66,7 +67,7 @@ def score(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.
         "labellers_se": round(float(values.std(ddof=1) / np.sqrt(len(values))), 2),
         "per_labeller": per_labeller,
         "oro": round(balanced(decide(p, thresholds, top_k),
-                              hard_negative_sets(oro_labels, oro, topical)), 2),
+                              hard_negative_sets(labels, oro, topical)), 2),
     }
 
 
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     for mode in MODES:
         head = mapper.heads_[mode]
         out[mode] = score(mapper.oof_[mode], ts.labels, ts.labeller, rule_rows,
-                          mapper.topical_, head.thresholds, int(head.top_k), oro, ts.labels)
+                          mapper.topical_, head.thresholds, int(head.top_k), oro)
         r = out[mode]
         print(f"{mode:<9} {r['labellers_held_out']:>19.2f} {r['labellers_se']:>5.2f} "
               f"{r['oro']:>6.2f}   " + " ".join(f"{k} {v:.1f}"

@@ -330,6 +330,6 @@ def test_held_out_labellers_chooses_thresholds_without_the_scored_labeller() -> 
     oro = np.zeros(8, bool)
     oro[[0, 2]] = True  # one positive (0.9) and one negative (0.5), fit thresholds 0.6
     out = bench.score(p, labels, who, np.ones(8, bool), topical, np.full(17, 0.6, np.float32),
-                      1, oro, labels)
+                      1, oro)
     assert out["per_labeller"] == {"A": 50.0, "B": 50.0}
     assert out["labellers_held_out"] == 50.0 and out["oro"] == 100.0

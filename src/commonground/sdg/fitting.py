@@ -21,9 +21,10 @@ base score only when a keyword or a target agrees" (cross-validation: docs/bench
 Selection never looks at the benchmark. The cross-validated selection metric imitates the
 benchmark's shape on training data: for each goal, its positive texts against hard
 negatives, class-balanced accuracy per goal, averaged over the 17 goals
-(``cv_proxy_accuracy``). The sets are the written paragraphs' benchmark-shaped sets when
-``SdgMapper.fit(rule_rows=)`` gives them (the shipped model), else each goal's positive
-abstracts against as many of the other goals' abstracts closest to its targets.
+(``cv_proxy_accuracy``). The sets are those ``SdgMapper.fit(rule_rows=)`` gives (the
+written paragraphs' benchmark-shaped sets, rounds 11-14), else each goal's positive rows
+among ``eval_rows`` against as many of the others closest to its targets (the shipped
+model: the relabelled abstracts, since the fifteenth round).
 """
 
 from __future__ import annotations
