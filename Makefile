@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest lock clean benchmarks
+.PHONY: install demo test lint typecheck pytest lock clean benchmarks train-deps
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,16 +17,25 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# torch (CPU) for fine-tuning MiniLM (scripts/finetune_minilm.py train), its type check and
+# its test; not needed to run commonground
+TRAIN_STAMP := $(VENV)/.train-installed
+$(TRAIN_STAMP): $(STAMP) requirements-train.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-train.lock
+	touch $(TRAIN_STAMP)
+
+train-deps: $(TRAIN_STAMP)
+
 demo: install
 	$(BIN)/commonground demo
 
 lint: install
 	$(BIN)/ruff check src tests $(wildcard benchmarks scripts)
 
-typecheck: install
+typecheck: train-deps
 	$(BIN)/mypy
 
-pytest: install
+pytest: train-deps
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -1,6 +1,6 @@
 """The selection test of rounds 15-20 for the training configuration in this checkout.
 
-    .venv/bin/python benchmarks/held_out_labellers.py [--seed 0]      # about 5 minutes
+    .venv/bin/python benchmarks/held_out_labellers.py [--seed 0] [--no-tuned]   # ~5 minutes
 
 Fits ``scripts/train_sdg_mapper.build`` with its defaults (``../shared/data/sdg`` needed)
 on one fold seed and scores, per mode, its out-of-fold probabilities (each text scored by a
@@ -77,7 +77,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "sdg")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/sdg-cache"))
     ap.add_argument("--seed", type=int, default=0, help="fold seed (the rounds used 0)")
+    ap.add_argument("--tuned", type=Path, metavar="DIR",
+                    help="the fine-tuned MiniLM, cross-fitted on --seed "
+                         "(scripts/finetune_minilm.py; default: <cache>/minilm-tuned)")
+    ap.add_argument("--no-tuned", action="store_true",
+                    help="the accurate mode on the wheel's frozen MiniLM (before round 21)")
     args = ap.parse_args(argv)
+    tuned = None if args.no_tuned else (args.tuned or args.cache / "minilm-tuned")
+    if tuned is not None and not (tuned / "tuned.npz").is_file():
+        raise SystemExit(f"{tuned}/tuned.npz is missing: run scripts/finetune_minilm.py "
+                         "(export, then train) first, or pass --no-tuned")
     from commonground.sdg import SHIPPED_MODEL
     from commonground.sdg.model import MODES, SdgMapper
 
@@ -89,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     train = _train_script()
     mapper, ts = train.build(args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed,
                              static=SdgMapper.load(SHIPPED_MODEL).static,
-                             paragraphs=train.PARAGRAPHS)
+                             paragraphs=train.PARAGRAPHS, tuned=tuned)
     rule_rows = ts.relabelled("paragraph")
     if not rule_rows.any():
         raise SystemExit("the configuration has no relabelled abstracts (--no-relabels?); "
@@ -105,7 +114,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{mode:<9} {r['labellers_held_out']:>19.2f} {r['labellers_se']:>5.2f} "
               f"{r['oro']:>6.2f}   " + " ".join(f"{k} {v:.1f}"
                                                  for k, v in r["per_labeller"].items()))
-    out["run"] = {"seed": args.seed, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    out["run"] = {"seed": args.seed, "tuned": tuned is not None,
+                  "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

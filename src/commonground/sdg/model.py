@@ -41,6 +41,7 @@ from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_language
 from commonground.sdg.trees import FIELDS as TREE_FIELDS
 from commonground.sdg.trees import OnnxTrees, TreeEnsemble
+from commonground.sdg.tuned import TunedEncoder
 
 FloatArray = NDArray[np.float32]
 MODES = ("accurate", "fast")
@@ -161,6 +162,9 @@ class SdgMapper:
             raise InvalidInput(f"mode {mode!r} is unknown; use 'accurate' or 'fast'")
         self.mode = mode
         self._embedder = embedder
+        #: fine-tuned MiniLM tensors of a loaded model (encoder.safetensors), used when the
+        #: accurate mode's embedder is first needed
+        self._tuned: dict[str, NDArray[Any]] | None = None
         #: the fast mode's embedder (static word-piece vectors); required to fit
         self.static = static
         #: MiniLM weight precision the model was trained with ('int8' or 'fp32')
@@ -184,7 +188,7 @@ class SdgMapper:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = MiniLMEmbedder(precision=self.precision)
+            self._embedder = MiniLMEmbedder(precision=self.precision, tuned=self._tuned)
         return self._embedder
 
     def _need_fitted(self) -> _Head:
@@ -239,7 +243,8 @@ class SdgMapper:
             stack_rows: NDArray[np.bool_] | None = None,
             mode_rows: Mapping[str, NDArray[np.bool_]] | None = None,
             groups: Sequence[str] | None = None,
-            rule_rows: NDArray[Any] | None = None) -> SdgMapper:
+            rule_rows: NDArray[Any] | None = None,
+            tuned: TunedEncoder | None = None) -> SdgMapper:
         """Train both modes' heads, calibrate them and pick thresholds by cross-validation.
 
         ``Y`` is (n, 17) 0/1. ``embeddings`` may pass cached MiniLM vectors of ``texts``;
@@ -256,11 +261,17 @@ class SdgMapper:
         positive and negative rows of the set the thresholds and ``top_k`` are chosen on
         (default: each goal's positive ``eval_rows`` against as many hard negatives among
         them, the Aurora/ORO proxy; with ``rule_rows`` given, that proxy is still reported,
-        as ``cv_proxy_accuracy_abstracts``).
+        as ``cv_proxy_accuracy_abstracts``). ``tuned`` (``scripts/finetune_minilm.py``) makes
+        the accurate mode run on a fine-tuned MiniLM: its head is the base model, and its
+        vectors give the retrieval and neighbour features; it must have been cross-fitted on
+        this fit's texts, labels and folds. ``embeddings`` stay the wheel's MiniLM vectors
+        (they pick the hard negatives of the threshold sets, independent of the model).
         """
         from commonground.sdg.fitting import (
             PARAGRAPH_WORDS,
             SecondBase,
+            TunedScores,
+            _folds,
             fit_mode,
             fit_second_base,
             hard_negative_sets,
@@ -345,6 +356,15 @@ class SdgMapper:
             sets = hard_negative_sets(ym, eval_rows[r], topical[r])
             extra_sets = {"paragraph": hard_negative_sets(ym, (eval_rows & long_text)[r],
                                                           topical[r])}
+            tuned_scores = None
+            if tuned is not None and mode == "accurate":
+                if len(r) != n:
+                    raise InvalidInput("a fine-tuned encoder needs the accurate mode to learn "
+                                       "from every row; drop it from mode_rows")
+                tuned.check(texts, y, len(tt), _folds(n, self.folds, self.seed, grp))
+                # the base models' convention: one row of coefficients per goal
+                tuned_scores = TunedScores(tuned.oof_base, tuned.oof_knn,
+                                           np.ascontiguousarray(tuned.coef.T), tuned.intercept)
             if rule_rows is not None:
                 extra_sets["abstracts"] = sets
                 rule = np.asarray(rule_rows)[r]
@@ -357,6 +377,11 @@ class SdgMapper:
             # training vectors at the half precision they are saved in (ample for cosine)
             vec = vectors[mode].astype(np.float16).astype(np.float32)
             f = self._features(mode, texts, vec, kw, framework_ids)
+            retrieval = f.retrieval[r]
+            if tuned_scores is not None:
+                assert tuned is not None
+                vec = tuned.bank.astype(np.float16).astype(np.float32)
+                retrieval = tuned.oof_retrieval
             # a neighbour vote helps the accurate mode only (fast: CV 0.7122 without, 0.7121 with)
             bank = vec[r] if mode == "accurate" else None
             second = seconds.get(keep.tobytes())
@@ -367,9 +392,10 @@ class SdgMapper:
                     f.aux[r], ym, self.c_base["fast"], folds=self.folds, seed=self.seed,
                     groups=gm)
             arrays, report, oof = fit_mode(
-                f.base[r], f.retrieval[r], f.kw[r], f.length[r], ym, sets, bank=bank,
+                f.base[r], retrieval, f.kw[r], f.length[r], ym, sets, bank=bank,
                 second=second, c_base=self.c_base[mode], top_k=self.top_k, folds=self.folds,
-                seed=self.seed, extra_sets=extra_sets, stack_rows=stacked[r], groups=gm)
+                seed=self.seed, extra_sets=extra_sets, stack_rows=stacked[r], groups=gm,
+                tuned=tuned_scores)
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
                 arrays[k] = arrays[k].astype(np.float16)
@@ -378,6 +404,11 @@ class SdgMapper:
             self.oof_[mode][r] = oof
             if bank is not None:
                 self.banks_[mode] = (bank, ym.astype(np.int8))
+        if tuned is not None:
+            # from now on the accurate mode embeds with the fine-tuned encoder
+            self.targets_["accurate"] = _half(_target_index(tuned.targets, tt))
+            self._tuned = dict(tuned.weights)
+            self._embedder = MiniLMEmbedder(precision=self.precision, tuned=self._tuned)
         self.n_train_ = len(texts)
         return self
 
@@ -508,6 +539,14 @@ class SdgMapper:
                             ids=t.ids.astype(str), goals=t.goals, langs=t.langs.astype(str))
         if isinstance(self.static, StaticEmbedder):
             self.static.save(folder / "static.npz")
+        tuned = getattr(self._embedder, "tuned", None) if self._embedder else self._tuned
+        if tuned:
+            from safetensors.numpy import save_file
+
+            save_file({k: np.ascontiguousarray(v, dtype=np.float16) for k, v in tuned.items()},
+                      str(folder / "encoder.safetensors"))
+        else:
+            (folder / "encoder.safetensors").unlink(missing_ok=True)
         self.keywords.save(folder / "keywords.json.gz")
         card = dict(self.model_card)
         card.update({
@@ -550,6 +589,11 @@ class SdgMapper:
                            "fast": TargetIndex(t["fast_vectors"].astype(np.float32), *meta)}
             if static is None:
                 static = StaticEmbedder.load(folder / "static.npz")
+            tuned = None
+            if (folder / "encoder.safetensors").is_file():
+                from safetensors.numpy import load_file
+
+                tuned = load_file(str(folder / "encoder.safetensors"))
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{folder}: the model files are corrupt ({exc}); retrain with "
                              "scripts/train_sdg_mapper.py or reinstall commonground") from exc
@@ -558,6 +602,7 @@ class SdgMapper:
                      targets=targets["accurate"], chunk_words=int(card["config"]["chunk_words"]),
                      precision=str(card["config"].get("embedder_precision", "fp32")))
         mapper.heads_ = heads
+        mapper._tuned = tuned
         mapper.targets_ = targets
         mapper.banks_ = banks
         mapper.model_card = card

@@ -1,0 +1,165 @@
+"""Fine-tune MiniLM's six transformer layers for the 17 goals: the accurate mode's encoder.
+
+Two steps, so that the second can run on a GPU machine that holds no training data:
+
+    .venv/bin/python scripts/finetune_minilm.py export [--out DIR]    # tokens, labels, folds
+    python3 scripts/finetune_minilm.py train [DIR]                      # torch; CUDA if present
+    .venv/bin/python scripts/train_sdg_mapper.py [--tuned DIR]          # then the model
+
+DIR defaults to /tmp/sdg-cache/minilm-tuned, where ``train_sdg_mapper.py`` looks for it.
+``export`` reads the training set as ``train_sdg_mapper.build`` does (same data, written
+paragraphs and relabels), tokenizes it with MiniLM's tokenizer, and records each row's fold
+in the fit's cross-validation (``--seed``; labellers and writers held out whole), the
+target texts, and the wheel's tensors in half precision (about 50 MB, so the folder can
+travel). ``train`` needs torch (``pip install torch==2.13.0``, the CPU build; it is not a
+dependency of the package) with numpy and safetensors, and imports only numpy parts of
+commonground. Per fold it fine-tunes a copy on the other folds and scores the fold's rows
+with it (head logits, neighbour votes and target retrieval, in that copy's vectors); then
+it fine-tunes one copy on every row. It writes ``tuned.npz``, ``encoder.safetensors`` (the
+six layers, half precision, which ship with the model) and ``report.json``: about 3
+minutes on one H100, hours on a 2-core CPU. ``--steps N`` caps each fit at N steps (a
+smoke run). See ``commonground.sdg.tuned`` and docs/benchmarks.md (twenty-first round).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DIR = Path("/tmp/sdg-cache/minilm-tuned")
+
+
+def export(data: Path, out: Path, folds: int, seed: int) -> None:
+    from safetensors.numpy import load_file, save_file
+
+    from commonground.sdg.embed import MAX_TOKENS, minilm_dir, minilm_tokenizer
+    from commonground.sdg.fitting import fold_of
+    from commonground.sdg.train import PARAGRAPH_LANGUAGES, load_training_set, target_texts
+    from commonground.sdg.tuned import training_digest
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from train_sdg_mapper import (  # type: ignore[import-not-found]  # the shipped set
+        PARAGRAPHS,
+        RELABELS,
+    )
+
+    ts = load_training_set(data, PARAGRAPHS, PARAGRAPH_LANGUAGES, RELABELS)
+    tt = target_texts(data)
+    tok = minilm_tokenizer()
+    tok.enable_truncation(max_length=MAX_TOKENS)
+
+    def ids(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        encs = tok.encode_batch(texts)
+        n = np.array([len(e.ids) for e in encs], np.int32)
+        out = np.zeros((len(texts), n.max()), np.int32)
+        for i, e in enumerate(encs):
+            out[i, :len(e.ids)] = e.ids
+        return out, n
+
+    x, xn = ids(list(ts.texts))
+    t, tn = ids([r["text"] for r in tt])
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out / "inputs.npz", x=x, xn=xn, y=np.asarray(ts.labels, np.int8),
+        fold=fold_of(len(ts.texts), folds, seed, np.asarray(ts.fold_groups())),
+        t=t, tn=tn, fid=np.array([f or "" for f in ts.framework_id]),
+        tid=np.array([r["id"] for r in tt]), tgoal=np.array([int(r["goal"]) for r in tt]),
+        digest=np.array(training_digest(ts.texts, ts.labels)))
+    w = load_file(str(minilm_dir() / "model.safetensors"))
+    save_file({k: v.astype(np.float16) for k, v in w.items()}, str(out / "base.safetensors"))
+    print(f"exported {len(ts.texts)} training rows ({folds} folds, seed {seed}) and "
+          f"{len(tt)} target texts to {out}")
+
+
+def train(folder: Path, steps: int | None) -> None:
+    import torch
+    from safetensors.numpy import save_file
+    from safetensors.torch import load_file
+
+    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import minilm_torch as mt  # type: ignore[import-not-found]  # needs torch
+
+    from commonground.sdg.features import TargetIndex
+    from commonground.sdg.fitting import knn_votes
+
+    def half(a: np.ndarray) -> np.ndarray:
+        # vectors at the half precision the model stores them in, as the fit rounds them
+        return a.astype(np.float16).astype(np.float32)
+
+    if not (folder / "inputs.npz").is_file():
+        raise SystemExit(f"{folder}/inputs.npz is missing; run `finetune_minilm.py export "
+                         f"--out {folder}` first")
+    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    with np.load(folder / "inputs.npz") as z:
+        d = {k: z[k] for k in z.files}
+    w = load_file(str(folder / "base.safetensors"))
+    ids, n, y, fold = d["x"], d["xn"], d["y"].astype(np.float32), d["fold"]
+    targets = TargetIndex(np.zeros((len(d["tn"]), mt.H), np.float32), d["tid"].tolist(),
+                          d["tgoal"].tolist(), ["" for _ in d["tid"]])
+    report: dict[str, Any] = {"config": mt.CONFIG, "scale": mt.SCALE, "device": str(dev),
+                              "torch": torch.__version__, "python": platform.python_version(),
+                              "rows": len(n), "steps_cap": steps, "folds": []}
+    out = {k: np.zeros((len(n), w), np.float32)
+           for k, w in (("oof_base", 17), ("oof_knn", 17), ("oof_retrieval", 34))}
+    for k in range(int(fold.max()) + 1):
+        start = time.perf_counter()
+        tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        log: list[dict[str, float]] = []
+        model = mt.train(w, ids, n, y, tr, dev, log, steps)
+        vec, logits = mt.encode(model, ids, n, dev)
+        vec = half(vec)
+        targets.vectors = half(mt.encode(model, d["t"], d["tn"], dev)[0])
+        out["oof_base"][te] = logits[te]
+        out["oof_knn"][te] = knn_votes(vec[te], vec[tr], y[tr])
+        out["oof_retrieval"][te] = targets.features(vec[te], d["fid"][te].tolist())
+        report["folds"].append({"fold": k, "train": len(tr), "test": len(te), "log": log,
+                                "seconds": round(time.perf_counter() - start, 1)})
+        print(json.dumps(report["folds"][-1]), flush=True)
+    start = time.perf_counter()
+    log = []
+    model = mt.train(w, ids, n, y, np.arange(len(n)), dev, log, steps)
+    bank = mt.encode(model, ids, n, dev)[0]
+    coef, intercept = model.head_arrays()
+    save_file(model.export(), str(folder / "encoder.safetensors"))
+    arrays: dict[str, Any] = {**out, "fold": fold, "coef": coef, "intercept": intercept,
+                              "bank": bank.astype(np.float16), "digest": d["digest"],
+                              "targets": mt.encode(model, d["t"], d["tn"], dev)[0].astype(
+                                  np.float16)}
+    np.savez_compressed(folder / "tuned.npz", **arrays)
+    report["final"] = {"rows": len(n), "log": log,
+                       "seconds": round(time.perf_counter() - start, 1)}
+    (folder / "report.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(report["final"]))
+    print(f"wrote {folder}/tuned.npz, encoder.safetensors and report.json")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="step", required=True)
+    ex = sub.add_parser("export", help="tokens, labels and folds of the training set")
+    ex.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "sdg")
+    ex.add_argument("--out", type=Path, default=DEFAULT_DIR)
+    ex.add_argument("--folds", type=int, default=5)
+    ex.add_argument("--seed", type=int, default=0, help="the fit's fold seed (shipped: 0)")
+    tr = sub.add_parser("train", help="fine-tune (torch)")
+    tr.add_argument("folder", type=Path, nargs="?", default=DEFAULT_DIR)
+    tr.add_argument("--steps", type=int, help="cap each fit at this many steps (smoke run)")
+    args = ap.parse_args(argv)
+    if args.step == "export":
+        export(args.data, args.out, args.folds, args.seed)
+    else:
+        train(args.folder, args.steps)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""The fine-tuned MiniLM (twenty-first round): loading, checks, the fit that runs on it,
+save/load, and the torch fine-tuning script on a tiny set."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file, save_file
+
+from commonground.errors import InvalidInput, ModelError
+from commonground.sdg.embed import MiniLMEmbedder, minilm_dir, minilm_tokenizer
+from commonground.sdg.features import TargetIndex
+from commonground.sdg.fitting import _folds, fold_of, knn_votes
+from commonground.sdg.model import SdgMapper
+from commonground.sdg.tuned import TunedEncoder, training_digest
+from sdg.test_model import HashEmbedder, small_mapper, small_training_set
+
+from conftest import need
+
+ROOT = Path(__file__).resolve().parents[2]
+FOLDS, SEED = 3, 0
+
+
+def _script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"{name}_under_test",
+                                                  ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _changed_layer() -> dict[str, np.ndarray]:
+    """A 'fine-tuned' layer: the wheel's last layer with its output bias moved."""
+    w = load_file(str(minilm_dir() / "model.safetensors"))
+    name = "encoder.layer.5.output.LayerNorm.bias"
+    return {name: (w[name] + 0.05).astype(np.float16)}
+
+
+def _write_tuned(folder: Path, texts: list[str], y: np.ndarray,
+                 targets: list[dict[str, str]], seed: int = SEED) -> TunedEncoder:
+    """A cross-fitted encoder folder, as finetune_minilm.py writes it, with a per-goal
+    linear head in place of the trained one (the fit's contract is the same)."""
+    from sklearn.linear_model import LogisticRegression
+
+    weights = _changed_layer()
+    emb = MiniLMEmbedder(tuned=weights)
+    vec = emb.encode(texts).astype(np.float16).astype(np.float32)
+    tvec = emb.encode([t["text"] for t in targets])
+    index = TargetIndex(tvec.astype(np.float16).astype(np.float32), [t["id"] for t in targets],
+                        [int(t["goal"]) for t in targets], [t["lang"] for t in targets])
+    fold = fold_of(len(texts), FOLDS, seed)
+    oof = {k: np.zeros((len(texts), w), np.float32)
+           for k, w in (("oof_base", 17), ("oof_knn", 17), ("oof_retrieval", 34))}
+
+    def head(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        fits = [LogisticRegression(C=10.0).fit(vec[rows], y[rows, g]) for g in range(17)]
+        return (np.stack([f.coef_[0] for f in fits], axis=1).astype(np.float32),
+                np.array([f.intercept_[0] for f in fits], np.float32))
+
+    for k in range(FOLDS):
+        tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        coef, intercept = head(tr)
+        oof["oof_base"][te] = vec[te] @ coef + intercept
+        oof["oof_knn"][te] = knn_votes(vec[te], vec[tr], y[tr])
+        oof["oof_retrieval"][te] = index.features(vec[te])
+    coef, intercept = head(np.arange(len(texts)))
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(weights, str(folder / "encoder.safetensors"))
+    arrays: dict[str, Any] = {**oof, "fold": fold, "coef": coef, "intercept": intercept,
+                              "bank": vec.astype(np.float16), "targets": tvec.astype(np.float16),
+                              "digest": np.array(training_digest(texts, y))}
+    np.savez_compressed(folder / "tuned.npz", **arrays)
+    (folder / "report.json").write_text(json.dumps({"config": {"epochs": 0}}))
+    return TunedEncoder.load(folder)
+
+
+@pytest.fixture(scope="module")
+def tuned_fit(tmp_path_factory: pytest.TempPathFactory) -> tuple[SdgMapper, TunedEncoder, Path]:
+    texts, y = small_training_set()
+    mapper = small_mapper()
+    folder = tmp_path_factory.mktemp("tuned")
+    tuned = _write_tuned(folder, texts, y, mapper.target_texts)
+    return mapper.fit(texts, y, tuned=tuned), tuned, folder
+
+
+def test_fit_runs_the_accurate_mode_on_the_tuned_encoder(
+        tuned_fit: tuple[SdgMapper, TunedEncoder, Path]) -> None:
+    mapper, tuned, _ = tuned_fit
+    head = mapper.heads_["accurate"].a
+    np.testing.assert_allclose(head["base_coef"], tuned.coef.T, atol=2e-2, rtol=1e-3)
+    np.testing.assert_array_equal(mapper.banks_["accurate"][0],
+                                  tuned.bank.astype(np.float16).astype(np.float32))
+    np.testing.assert_array_equal(mapper.targets_["accurate"].vectors, tuned.targets)
+    assert mapper.cv_["accurate"]["base"] == "fine-tuned MiniLM head"
+    assert mapper.cv_["accurate"]["C_base"] is None
+    assert mapper.embedder.name == "all-MiniLM-L6-v2, fine-tuned"
+    # the fast mode does not use the encoder: the same as a fit without it
+    texts, y = small_training_set()
+    plain = small_mapper().fit(texts, y)
+    assert plain.cv_["accurate"]["base"] == "logistic"
+    assert mapper.cv_["fast"]["cv_proxy_accuracy"] == plain.cv_["fast"]["cv_proxy_accuracy"]
+    # and it maps text through the fine-tuned MiniLM
+    water = "clean drinking water wells and sanitation toilets for every village"
+    assert 6 in mapper.map(water).predicted_goals()
+
+
+def test_tuned_model_save_load_round_trip(
+        tuned_fit: tuple[SdgMapper, TunedEncoder, Path], tmp_path: Path) -> None:
+    mapper, tuned, _ = tuned_fit
+    mapper.model_card = {"name": "test"}
+    folder = mapper.save(tmp_path / "model")
+    saved = load_file(str(folder / "encoder.safetensors"))
+    assert set(saved) == set(tuned.weights)
+    loaded = SdgMapper.load(folder)
+    probe = ["water wells and toilets for the school", "carbon emissions and floods"]
+    np.testing.assert_array_equal(loaded.predict_proba(probe), mapper.predict_proba(probe))
+    assert loaded.embedder.name == "all-MiniLM-L6-v2, fine-tuned"
+    # a model fitted without the encoder leaves no stale encoder file behind
+    texts, y = small_training_set()
+    small_mapper().fit(texts, y).save(folder)
+    assert not (folder / "encoder.safetensors").exists()
+    assert SdgMapper.load(folder, embedder=HashEmbedder()).predict(probe).shape == (2, 17)
+
+
+def test_fit_refuses_an_encoder_of_other_texts_or_folds(
+        tuned_fit: tuple[SdgMapper, TunedEncoder, Path], tmp_path: Path) -> None:
+    _, tuned, _ = tuned_fit
+    texts, y = small_training_set()
+    relabelled = y.copy()
+    relabelled[0] = 0
+    relabelled[0, 16] = 1
+    with pytest.raises(InvalidInput, match="other texts or labels"):
+        small_mapper().fit(texts, relabelled, tuned=tuned)
+    other_seed = small_mapper()
+    other_seed.seed = 1
+    assert any((tuned.fold[te] != k).any()
+               for k, (_, te) in enumerate(_folds(len(texts), FOLDS, 1)))
+    with pytest.raises(InvalidInput, match="other folds"):
+        other_seed.fit(texts, y, tuned=tuned)
+    with pytest.raises(InvalidInput, match="every row"):
+        small_mapper().fit(texts, y, tuned=tuned,
+                           mode_rows={"accurate": np.arange(len(texts)) > 0})
+
+
+def test_load_names_missing_or_malformed_files(
+        tuned_fit: tuple[SdgMapper, TunedEncoder, Path], tmp_path: Path) -> None:
+    _, _, good = tuned_fit
+    with pytest.raises(InvalidInput, match=r"missing tuned\.npz, encoder\.safetensors"):
+        TunedEncoder.load(tmp_path)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("encoder.safetensors", "report.json"):
+        (bad / name).write_bytes((good / name).read_bytes())
+    with np.load(good / "tuned.npz") as z:
+        arrays: dict[str, Any] = {k: z[k] for k in z.files}
+    np.savez(bad / "tuned.npz", **{**arrays, "oof_knn": arrays["oof_knn"][:, :5]})
+    with pytest.raises(InvalidInput, match=r"oof_knn has shape .* expected .*finetune_minilm"):
+        TunedEncoder.load(bad)
+    del arrays["digest"]
+    np.savez(bad / "tuned.npz", **arrays)
+    with pytest.raises(InvalidInput, match="lacks digest"):
+        TunedEncoder.load(bad)
+
+
+def test_embedder_refuses_tensors_that_are_not_minilm_layers() -> None:
+    with pytest.raises(ModelError, match="finetune_minilm"):
+        MiniLMEmbedder(tuned={"encoder.layer.9.output.dense.bias": np.zeros(384, np.float16)})
+    with pytest.raises(ModelError, match="names and shapes"):
+        MiniLMEmbedder(tuned={"encoder.layer.0.output.dense.bias": np.zeros(5, np.float16)})
+    changed = MiniLMEmbedder(tuned=_changed_layer()).encode(["solar power for schools"])
+    plain = MiniLMEmbedder().encode(["solar power for schools"])
+    assert 1e-4 < np.abs(changed - plain).max() < 0.5
+
+
+@pytest.mark.slow
+def test_finetune_script_trains_cross_fitted_encoders(tmp_path: Path) -> None:
+    """The torch step on 24 rows, one step per fit: its outputs load, its fine-tuned layers
+    differ from the wheel's, and its vectors are those of the project's own encoder run
+    with the same layers (torch forward == ONNX forward)."""
+    need(importlib.util.find_spec("torch") is not None,
+         "torch is not installed (`make train-deps` installs the pinned CPU build)")
+    texts, y = small_training_set()
+    rows = np.arange(0, len(texts), 8)[:24]
+    texts, y = [texts[i] for i in rows], y[rows]
+    targets = small_mapper().target_texts
+    tok = minilm_tokenizer()
+    encs = [tok.encode(t).ids for t in texts]
+    tenc = [tok.encode(t["text"]).ids for t in targets]
+
+    def pad(seqs: list[list[int]]) -> np.ndarray:
+        out = np.zeros((len(seqs), max(map(len, seqs))), np.int32)
+        for i, s in enumerate(seqs):
+            out[i, :len(s)] = s
+        return out
+
+    w = load_file(str(minilm_dir() / "model.safetensors"))
+    save_file({k: v.astype(np.float16) for k, v in w.items()}, str(tmp_path / "base.safetensors"))
+    np.savez_compressed(
+        tmp_path / "inputs.npz", x=pad(encs), xn=np.array([len(e) for e in encs]), y=y,
+        fold=fold_of(len(texts), FOLDS, SEED), t=pad(tenc), tn=np.array([len(e) for e in tenc]),
+        fid=np.array([""] * len(texts)), tid=np.array([t["id"] for t in targets]),
+        tgoal=np.array([int(t["goal"]) for t in targets]),
+        digest=np.array(training_digest(texts, y)))
+    _script("finetune_minilm").train(tmp_path, steps=1)
+    tuned = TunedEncoder.load(tmp_path)
+    tuned.check(texts, y, len(targets), _folds(len(texts), FOLDS, SEED))
+    assert tuned.report["steps_cap"] == 1 and len(tuned.report["folds"]) == FOLDS
+    assert len(tuned.weights) == 6 * 16
+    moved = [k for k, v in tuned.weights.items()
+             if not np.array_equal(v, w[k].astype(np.float16))]
+    assert len(moved) > 50
+    assert np.isfinite(tuned.oof_base).all() and (tuned.oof_knn.sum(axis=1) > 0.99).all()
+    ours = MiniLMEmbedder(tuned=tuned.weights).encode(texts)
+    np.testing.assert_allclose(ours, tuned.bank, atol=3e-3)
+
+
+def test_shipped_model_runs_on_its_fine_tuned_layers_and_ships_them() -> None:
+    import fnmatch
+    import tomllib
+
+    from commonground.sdg import SHIPPED_MODEL, load_mapper
+
+    assert load_mapper().embedder.name == "all-MiniLM-L6-v2, fine-tuned"
+    card = load_mapper().model_card
+    assert card["fine_tuning"]["config"]["epochs"] == 3
+    assert card["cross_validation"]["accurate"]["base"] == "fine-tuned MiniLM head"
+    # every file of the model folder is package data, or a wheel install would lack it
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["commonground"]
+    files = sorted(p.name for p in SHIPPED_MODEL.iterdir())
+    assert "encoder.safetensors" in files and "LICENSE-Apache-2.0.txt" in files
+    for name in files:
+        assert any(fnmatch.fnmatch(name, pat.removeprefix("**/")) for pat in patterns), name
