@@ -432,3 +432,24 @@ def test_fit_refuses_bad_groups_and_rule_rows() -> None:
     with pytest.raises(InvalidInput, match=r"rule_rows marks no positive row that the fast"):
         small_mapper().fit(texts, y, rule_rows=np.eye(1, 17, dtype=np.int8).repeat(
             len(texts), axis=0), mode_rows={"fast": np.zeros(len(texts), bool)})
+
+
+@pytest.mark.parametrize("mode", ["accurate", "fast"])
+def test_prediction_runs_its_matrix_products_on_one_blas_thread(
+        mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Dask worker has one BLAS thread, a plain process two: the target similarities,
+    neighbour votes and base scores must be computed alike in both, or a row's feature can
+    cross a tree's split (map-corpus's identity check found one in 20,000)."""
+    from threadpoolctl import threadpool_info
+
+    seen: list[int] = []
+    original = TargetIndex.similarities
+
+    def spy(self: TargetIndex, emb: np.ndarray) -> np.ndarray:
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+        return original(self, emb)
+
+    monkeypatch.setattr(TargetIndex, "similarities", spy)
+    m = load_mapper(mode=mode)
+    m.map_many([WATER_EN, EDUCATION_EN])  # features and the targets of the answer
+    assert seen and set(seen) == {1}

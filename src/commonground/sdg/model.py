@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from commonground.errors import InvalidInput, ModelError
+from commonground.sdg.blas import one_blas_thread
 from commonground.sdg.embed import Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
@@ -420,8 +421,10 @@ class SdgMapper:
         head = self._need_fitted()
         all_chunks = [chunks(t, max_words=self.chunk_words) for t in texts]
         flat = [c.text for cs in all_chunks for c in cs]
-        f = self._features(self.mode, flat)
-        return all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors
+        # results must not depend on the BLAS thread count (a Dask worker has one)
+        with one_blas_thread():
+            f = self._features(self.mode, flat)
+            return all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors
 
     @staticmethod
     def _aggregate(p: FloatArray) -> FloatArray:
@@ -490,7 +493,8 @@ class SdgMapper:
             i += len(cs)
             doc_p = self._aggregate(cp)
             predicted = head.decide(doc_p, [len(cs)])[0]
-            goals, targets = explain(self, cs, cp, ce, predicted, evidence)
+            with one_blas_thread():
+                goals, targets = explain(self, cs, cp, ce, predicted, evidence)
             out.append(SdgMapping(
                 goals=[GoalScore(goal=g, probability=round(float(doc_p[g - 1]), 6),
                                  predicted=bool(predicted[g - 1]), evidence=goals.get(g, []))
