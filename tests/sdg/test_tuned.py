@@ -90,8 +90,15 @@ def tuned_fit(tmp_path_factory: pytest.TempPathFactory) -> tuple[SdgMapper, Tune
     return mapper.fit(texts, y, tuned=tuned), tuned, folder
 
 
+@pytest.fixture(scope="module")
+def plain_fit() -> SdgMapper:
+    texts, y = small_training_set()
+    return small_mapper().fit(texts, y)
+
+
+@pytest.mark.slow
 def test_fit_runs_the_accurate_mode_on_the_tuned_encoder(
-        tuned_fit: tuple[SdgMapper, TunedEncoder, Path]) -> None:
+        tuned_fit: tuple[SdgMapper, TunedEncoder, Path], plain_fit: SdgMapper) -> None:
     mapper, tuned, _ = tuned_fit
     head = mapper.heads_["accurate"].a
     np.testing.assert_allclose(head["base_coef"], tuned.coef.T, atol=2e-2, rtol=1e-3)
@@ -102,8 +109,7 @@ def test_fit_runs_the_accurate_mode_on_the_tuned_encoder(
     assert mapper.cv_["accurate"]["C_base"] is None
     assert mapper.embedder.name == "all-MiniLM-L6-v2, fine-tuned"
     # the fast mode does not use the encoder: the same as a fit without it
-    texts, y = small_training_set()
-    plain = small_mapper().fit(texts, y)
+    plain = plain_fit
     assert plain.cv_["accurate"]["base"] == "logistic"
     assert mapper.cv_["fast"]["cv_proxy_accuracy"] == plain.cv_["fast"]["cv_proxy_accuracy"]
     # and it maps text through the fine-tuned MiniLM
@@ -111,8 +117,10 @@ def test_fit_runs_the_accurate_mode_on_the_tuned_encoder(
     assert 6 in mapper.map(water).predicted_goals()
 
 
+@pytest.mark.slow
 def test_tuned_model_save_load_round_trip(
-        tuned_fit: tuple[SdgMapper, TunedEncoder, Path], tmp_path: Path) -> None:
+        tuned_fit: tuple[SdgMapper, TunedEncoder, Path], plain_fit: SdgMapper,
+        tmp_path: Path) -> None:
     mapper, tuned, _ = tuned_fit
     mapper.model_card = {"name": "test"}
     folder = mapper.save(tmp_path / "model")
@@ -123,8 +131,7 @@ def test_tuned_model_save_load_round_trip(
     np.testing.assert_array_equal(loaded.predict_proba(probe), mapper.predict_proba(probe))
     assert loaded.embedder.name == "all-MiniLM-L6-v2, fine-tuned"
     # a model fitted without the encoder leaves no stale encoder file behind
-    texts, y = small_training_set()
-    small_mapper().fit(texts, y).save(folder)
+    plain_fit.save(folder)
     assert not (folder / "encoder.safetensors").exists()
     assert SdgMapper.load(folder, embedder=HashEmbedder()).predict(probe).shape == (2, 17)
 
