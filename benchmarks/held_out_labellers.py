@@ -1,4 +1,4 @@
-"""The selection test of rounds 15-20 for the training configuration in this checkout.
+"""The selection test of rounds 15-21 for the training configuration in this checkout.
 
     .venv/bin/python benchmarks/held_out_labellers.py [--seed 0] [--no-tuned]   # ~5 minutes
 
@@ -83,10 +83,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-tuned", action="store_true",
                     help="the accurate mode on the wheel's frozen MiniLM (before round 21)")
     args = ap.parse_args(argv)
-    tuned = None if args.no_tuned else (args.tuned or args.cache / "minilm-tuned")
-    if tuned is not None and not (tuned / "tuned.npz").is_file():
-        raise SystemExit(f"{tuned}/tuned.npz is missing: run scripts/finetune_minilm.py "
-                         "(export, then train) first, or pass --no-tuned")
     from commonground.sdg import SHIPPED_MODEL
     from commonground.sdg.model import MODES, SdgMapper
 
@@ -96,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     train = _train_script()
+    tuned = train.tuned_folder(args.cache, args.tuned, args.no_tuned)
     mapper, ts = train.build(args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed,
                              static=SdgMapper.load(SHIPPED_MODEL).static,
                              paragraphs=train.PARAGRAPHS, tuned=tuned)

@@ -346,6 +346,19 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     return mapper, ts
 
 
+def tuned_folder(cache: Path, given: Path | None, no_tuned: bool) -> Path | None:
+    """The fine-tuned encoder's folder of a run (``--tuned DIR``, default
+    ``<cache>/minilm-tuned``), None with ``--no-tuned``; exits with the fix when missing."""
+    if no_tuned:
+        return None
+    folder = given or cache / "minilm-tuned"
+    if not (folder / "tuned.npz").is_file():
+        raise SystemExit(f"{folder}/tuned.npz is missing: run `scripts/finetune_minilm.py export "
+                         f"--out {folder}` and `scripts/finetune_minilm.py train {folder}` "
+                         "first (torch; minutes on a GPU, hours on a CPU), or pass --no-tuned")
+    return folder
+
+
 def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[str, Any],
                tuned: dict[str, Any] | None = None) -> dict[str, Any]:
     counts: dict[str, int] = {}
@@ -514,11 +527,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="only cross-validate the configuration with these fold seeds (the "
                          "adoption rule uses 1 2 3); prints both proxies, saves nothing")
     args = ap.parse_args(argv)
-    tuned = None if args.no_tuned else (args.tuned or args.cache / "minilm-tuned")
-    if tuned is not None and not (tuned / "tuned.npz").is_file():
-        raise SystemExit(f"{tuned}/tuned.npz is missing: run `scripts/finetune_minilm.py export "
-                         f"--out {tuned}` and `scripts/finetune_minilm.py train {tuned}` "
-                         "first (torch; minutes on a GPU, hours on a CPU), or pass --no-tuned")
+    tuned = tuned_folder(args.cache, args.tuned, args.no_tuned)
     if args.cv_seeds:
         cross_validate(args.data, args.cache, args.cv_seeds, args.precision, args.paragraphs,
                        args.relabels, tuned)

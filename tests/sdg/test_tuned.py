@@ -217,7 +217,7 @@ def test_finetune_script_trains_cross_fitted_encoders(tmp_path: Path) -> None:
         digest=np.array(training_digest(texts, y)))
     _script("finetune_minilm").train(tmp_path, steps=1)
     tuned = TunedEncoder.load(tmp_path)
-    tuned.check(texts, y, len(targets), _folds(len(texts), FOLDS, SEED))
+    tuned.check(texts, y, len(targets), fold_of(len(texts), FOLDS, SEED))
     assert tuned.report["steps_cap"] == 1 and len(tuned.report["folds"]) == FOLDS
     assert len(tuned.weights) == 6 * 16
     moved = [k for k, v in tuned.weights.items()

@@ -272,9 +272,9 @@ class SdgMapper:
             PARAGRAPH_WORDS,
             SecondBase,
             TunedScores,
-            _folds,
             fit_mode,
             fit_second_base,
+            fold_of,
             hard_negative_sets,
         )
 
@@ -362,7 +362,7 @@ class SdgMapper:
                 if len(r) != n:
                     raise InvalidInput("a fine-tuned encoder needs the accurate mode to learn "
                                        "from every row; drop it from mode_rows")
-                tuned.check(texts, y, len(tt), _folds(n, self.folds, self.seed, grp))
+                tuned.check(texts, y, len(tt), fold_of(n, self.folds, self.seed, grp))
                 # the base models' convention: one row of coefficients per goal
                 tuned_scores = TunedScores(tuned.oof_base, tuned.oof_knn,
                                            np.ascontiguousarray(tuned.coef.T), tuned.intercept)

@@ -96,16 +96,15 @@ class TunedEncoder:
                    **f32)
 
     def check(self, texts: Sequence[str], labels: NDArray[Any], n_targets: int,
-              split: Sequence[tuple[NDArray[np.intp], NDArray[np.intp]]]) -> None:
+              fold: NDArray[Any]) -> None:
         """Raise ``InvalidInput`` unless this encoder was cross-fitted on exactly these
-        texts, labels and folds, with these target texts."""
+        texts, labels and folds (``fitting.fold_of``), with these target texts."""
         if self.digest != training_digest(texts, labels):
             raise InvalidInput("the fine-tuned encoder was trained on other texts or labels "
                                f"than this fit's; {_FIX}")
         if len(self.targets) != n_targets:
             raise InvalidInput(f"the fine-tuned encoder holds {len(self.targets)} target "
                                f"vectors for {n_targets} target texts; {_FIX}")
-        for k, (_, te) in enumerate(split):
-            if len(te) and not (self.fold[te] == k).all():
-                raise InvalidInput("the fine-tuned encoder was cross-fitted on other folds "
-                                   "than this fit's (another --seed or fold count?); " + _FIX)
+        if not np.array_equal(self.fold, fold):
+            raise InvalidInput("the fine-tuned encoder was cross-fitted on other folds "
+                               "than this fit's (another --seed or fold count?); " + _FIX)
