@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from commonground.errors import ModelError
-from commonground.sdg.embed import MiniLMEmbedder
+from commonground.sdg.embed import INT8_WEIGHT_MAX, MiniLMEmbedder, _quantize
 from commonground.sdg.keywords import KeywordIndex, _atoms, _eval, flatten, parse_query, tokens
+from commonground.sdg.onnx_proto import TENSOR_INT8, one_node_model
 
 SENTENCES = [
     "Safer crossings near schools protect children on their way to class.",
@@ -39,6 +40,42 @@ def test_vectors_are_unit_length_and_meaningful(fp32: MiniLMEmbedder) -> None:
 def test_int8_weights_stay_close_to_float(fp32: MiniLMEmbedder) -> None:
     q = MiniLMEmbedder(precision="int8").encode(SENTENCES)
     assert ((q * fp32.encode(SENTENCES)).sum(axis=1) > 0.97).all()
+
+
+def test_int8_vectors_do_not_depend_on_batch_neighbours() -> None:
+    # the int8 graph quantizes activations per tensor: batched, a text's vector would
+    # change with the texts padded beside it
+    q = MiniLMEmbedder(precision="int8")
+    one_by_one = np.vstack([q.encode([s]) for s in SENTENCES])
+    np.testing.assert_array_equal(q.encode(SENTENCES + SENTENCES[:1])[:3], one_by_one)
+
+
+def test_int8_dense_layer_is_exact_integer_maths_on_this_cpu() -> None:
+    # ONNX Runtime's u8 x s8 kernel without VNNI sums pairs of products in int16; full-range
+    # int8 weights saturate it (about 20 % off here), the 7-bit weights of _quantize cannot
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(0)
+    k, n = 1536, 384
+    w = rng.normal(size=(k, n)).astype(np.float32)
+    q = _quantize({"w": w})
+    assert np.abs(q["w_q"]).max() == INT8_WEIGHT_MAX
+    model = one_node_model("DynamicQuantizeMatMul", "com.microsoft", [],
+                           inputs={"a": ["rows", k], "w_q": [k, n], "w_scale": [n],
+                                   "w_zero": [n]},
+                           outputs={"y": ["rows", n]}, opsets={"": 18, "com.microsoft": 1},
+                           elem_types={"w_q": TENSOR_INT8, "w_zero": TENSOR_INT8})
+    session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    a = rng.normal(size=(64, k)).astype(np.float32)
+    a[:, :8] *= 6  # a few large activations, as after a layer norm
+    y = session.run(None, {"a": a, **q})[0]
+    # the same dynamic quantization of the activations (uint8, asymmetric), then exact ints
+    lo, hi = min(0.0, float(a.min())), max(0.0, float(a.max()))
+    scale = np.float32((hi - lo) / 255)
+    zero = np.round(-lo / scale)
+    a_q = np.clip(np.round(a / scale) + zero, 0, 255).astype(np.int64) - int(zero)
+    exact = (a_q @ q["w_q"].astype(np.int64)) * scale * q["w_scale"]
+    assert np.abs(y - exact).max() / np.abs(exact).max() < 1e-5
 
 
 def test_batches_and_empty_input(fp32: MiniLMEmbedder) -> None:

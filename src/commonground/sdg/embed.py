@@ -153,10 +153,13 @@ class MiniLMEmbedder:
         if not texts:
             return out
         encs = self._tok.encode_batch(list(texts))
-        # batches of similar length waste little on padding
+        # batches of similar length waste little on padding. The int8 graph quantizes each
+        # layer's input with one scale per tensor, so in a batch a text's vector would depend
+        # on its neighbours (and its padding); int8 encodes one text at a time instead
+        step = 1 if self.precision == "int8" else self.batch_size
         order = np.argsort([len(e.ids) for e in encs], kind="stable")
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+        for start in range(0, len(order), step):
+            idx = order[start:start + step]
             width = max(len(encs[i].ids) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.float32)
@@ -235,13 +238,22 @@ def _graph_weights(w: dict[str, NDArray[Any]]) -> dict[str, FloatArray]:
     return out
 
 
+#: largest int8 weight magnitude: 7 bits, not 8. ONNX Runtime's u8 x s8 kernel on AVX2
+#: machines without VNNI adds pairs of products in int16 (vpmaddubsw), which saturates once
+#: 255 * |w1| + 255 * |w2| passes 32767; with |w| <= 63 it cannot, so int8 results are the
+#: exact integer maths on every CPU instead of depending on the instruction set
+#: (full-range weights were 20 % off on one dense layer here: docs/benchmarks.md).
+INT8_WEIGHT_MAX = 63
+
+
 def _quantize(feeds: dict[str, FloatArray]) -> dict[str, NDArray[Any]]:
-    """Dense-layer weights as symmetric int8 with one scale per output column."""
+    """Dense-layer weights as symmetric 7-bit int8 with one scale per output column."""
     out: dict[str, NDArray[Any]] = {}
     for name, w in feeds.items():
         if w.ndim == 2 and name not in ("word_embeddings", "position_embeddings"):
-            scale = np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0
-            out[name + "_q"] = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+            scale = np.maximum(np.abs(w).max(axis=0), 1e-12) / INT8_WEIGHT_MAX
+            out[name + "_q"] = np.clip(np.round(w / scale), -INT8_WEIGHT_MAX,
+                                       INT8_WEIGHT_MAX).astype(np.int8)
             out[name + "_scale"] = scale.astype(np.float32)
             out[name + "_zero"] = np.zeros(w.shape[1], dtype=np.int8)
         else:

@@ -26,7 +26,7 @@ _ATTR_NAME, _ATTR_F, _ATTR_I, _ATTR_S, _ATTR_FLOATS, _ATTR_INTS, _ATTR_STRINGS, 
 _FLOAT, _INT, _STRING, _FLOATS, _INTS, _STRINGS = 1, 2, 3, 6, 7, 8  # AttributeType
 _VALUE_NAME, _VALUE_TYPE = 1, 2
 _TYPE_TENSOR, _TENSOR_ELEM, _TENSOR_SHAPE, _SHAPE_DIM, _DIM_VALUE, _DIM_PARAM = 1, 1, 2, 1, 1, 2
-TENSOR_FLOAT = 1
+TENSOR_FLOAT, TENSOR_INT8 = 1, 3  # TensorProto.DataType
 
 #: varints of small non-negative ints, the bulk of a tree ensemble's attributes
 _SMALL = [bytes([n]) if n < 0x80 else bytes([(n & 0x7F) | 0x80, n >> 7])
@@ -85,26 +85,31 @@ def attr_strs(name: str, values: Iterable[str]) -> bytes:
     return _str(_ATTR_NAME, name) + body + _int(_ATTR_TYPE, _STRINGS)
 
 
-def _tensor_info(name: str, dims: Sequence[int | str]) -> bytes:
+def _tensor_info(name: str, dims: Sequence[int | str], elem: int = TENSOR_FLOAT) -> bytes:
     shape = b"".join(
         _bytes(_SHAPE_DIM, _str(_DIM_PARAM, d) if isinstance(d, str) else _int(_DIM_VALUE, d))
         for d in dims)
-    tensor = _int(_TENSOR_ELEM, TENSOR_FLOAT) + _bytes(_TENSOR_SHAPE, shape)
+    tensor = _int(_TENSOR_ELEM, elem) + _bytes(_TENSOR_SHAPE, shape)
     return _str(_VALUE_NAME, name) + _bytes(_VALUE_TYPE, _bytes(_TYPE_TENSOR, tensor))
 
 
 def one_node_model(op: str, domain: str, attributes: Sequence[bytes], *,
                    inputs: dict[str, Sequence[int | str]],
                    outputs: dict[str, Sequence[int | str]],
-                   opsets: dict[str, int], ir_version: int = 8) -> bytes:
-    """A serialized ModelProto whose graph is a single float-tensor operator."""
+                   opsets: dict[str, int], ir_version: int = 8,
+                   elem_types: dict[str, int] | None = None) -> bytes:
+    """A serialized ModelProto whose graph is a single operator; tensors are float unless
+    ``elem_types`` names another type (``TENSOR_INT8``)."""
+    types = elem_types or {}
     node = (b"".join(_str(_NODE_INPUT, n) for n in inputs)
             + b"".join(_str(_NODE_OUTPUT, n) for n in outputs)
             + _str(_NODE_NAME, op) + _str(_NODE_OP, op) + _str(_NODE_DOMAIN, domain)
             + b"".join(_bytes(_NODE_ATTR, a) for a in attributes))
     graph = (_bytes(_GRAPH_NODE, node) + _str(_GRAPH_NAME, op)
-             + b"".join(_bytes(_GRAPH_INPUT, _tensor_info(n, d)) for n, d in inputs.items())
-             + b"".join(_bytes(_GRAPH_OUTPUT, _tensor_info(n, d)) for n, d in outputs.items()))
+             + b"".join(_bytes(_GRAPH_INPUT, _tensor_info(n, d, types.get(n, TENSOR_FLOAT)))
+                        for n, d in inputs.items())
+             + b"".join(_bytes(_GRAPH_OUTPUT, _tensor_info(n, d, types.get(n, TENSOR_FLOAT)))
+                        for n, d in outputs.items()))
     model = _int(_MODEL_IR_VERSION, ir_version) + _str(_MODEL_PRODUCER, "commonground")
     model += b"".join(_bytes(_MODEL_OPSET, _str(_OPSET_DOMAIN, d) + _int(_OPSET_VERSION, v))
                       for d, v in opsets.items())
