@@ -1,8 +1,10 @@
 """SDG mapper speed and memory: snippets per second, a 30-page report, peak memory.
 
     .venv/bin/python benchmarks/sdg_speed.py [--runs 3] [--snippets 300]
+        [--modes fast accurate accurate-int8]
 
-For each mode, in a fresh child process (so peak memory is that mode's own):
+For each mode (``accurate-int8``: the accurate mode with its MiniLM in int8, the
+``--precision int8`` option), in a fresh child process (so peak memory is that mode's own):
 - snippets/s of ``predict`` on the first ``--snippets`` benchmark texts (benchmark-sized
   snippets: median 85 words), after a warm-up; median, min, max of ``--runs`` runs;
 - snippets/s of ``map_many`` (full answers) on the same snippets, with and without
@@ -14,7 +16,8 @@ For each mode, in a fresh child process (so peak memory is that mode's own):
 - CPU milliseconds per snippet (all threads), which other jobs on the machine disturb far
   less than wall time.
 Single process, default ONNX Runtime threading. Prints a table with ratios against the fast
-mode measured in the same run; writes ``benchmarks/results/sdg_speed.json``.
+and the accurate mode measured in the same run; writes ``benchmarks/results/sdg_speed.json``
+with the CPU model and the SIMD extensions that decide the int8 and fp32 kernels' speed.
 """
 
 from __future__ import annotations
@@ -36,6 +39,18 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "sdg_speed.json"
 SEED = ROOT.parent / "shared" / "seed" / "partnerships-and-innovation-sdgs-in-cities-2023.md"
 REPORT_WORDS = 15_000  # about 30 pages of 500 words
+MODES = ("fast", "accurate", "accurate-int8")
+
+
+def cpu() -> dict[str, Any]:
+    """CPU model and the SIMD extensions ONNX Runtime's GEMM kernels choose between."""
+    info = Path("/proc/cpuinfo").read_text(encoding="utf-8") if Path(
+        "/proc/cpuinfo").is_file() else ""
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    flags = {f.strip() for f in fields.get("flags\t\t", "").split()}
+    wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
+    return {"model": fields.get("model name\t", platform.processor()).strip(),
+            "simd": [f for f in wanted if f in flags]}
 
 
 def report_text() -> tuple[str, str]:
@@ -63,7 +78,8 @@ def child(mode: str, runs: int, n: int) -> dict[str, Any]:
     from commonground.sdg.benchmark import load_benchmark
 
     began = time.perf_counter()
-    mapper = load_mapper(mode=mode)
+    base, _, precision = mode.partition("-")
+    mapper = load_mapper(mode=base, precision=precision or None)
     texts = [r.text for r in load_benchmark()][:n]
     mapper.predict(texts[:8])
     load_s = time.perf_counter() - began
@@ -107,34 +123,43 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--snippets", type=int, default=300)
-    ap.add_argument("--child", choices=("accurate", "fast"), help=argparse.SUPPRESS)
+    ap.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    ap.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child, args.runs, args.snippets)))
         return
     out: dict[str, Any] = {}
-    for mode in ("fast", "accurate"):
+    for mode in args.modes:
         proc = subprocess.run([sys.executable, __file__, "--child", mode, "--runs", str(args.runs),
                                "--snippets", str(args.snippets)],
                               check=True, capture_output=True, text=True)
         out[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
-    fast = out["fast"]["snippets_per_second"]["median"]
-    print(f"{'mode':<9} {'snippets/s (med/min/max)':>26} {'vs fast':>8} "
+    def ratio(mode: str, peer: str) -> str:
+        if peer not in out:
+            return "-"
+        mine, theirs = (out[m]["snippets_per_second"]["median"] for m in (mode, peer))
+        return f"{mine / theirs:.3f}"
+
+    print(f"{'mode':<14} {'snippets/s (med/min/max)':>26} {'vs fast':>8} {'vs accurate':>12} "
           f"{'CPU ms/snippet':>15} {'30-page report s (med)':>23} {'peak RSS MB':>12}")
     for mode, r in out.items():
         s = r["snippets_per_second"]
-        print(f"{mode:<9} {s['median']:>10.1f} {s['min']:>7.1f} {s['max']:>7.1f} "
-              f"{s['median'] / fast:>8.3f} {r['cpu_ms_per_snippet']:>15.2f} "
+        print(f"{mode:<14} {s['median']:>10.1f} {s['min']:>7.1f} {s['max']:>7.1f} "
+              f"{ratio(mode, 'fast'):>8} {ratio(mode, 'accurate'):>12} "
+              f"{r['cpu_ms_per_snippet']:>15.2f} "
               f"{r['report_seconds']['median']:>23.2f} "
               f"{r['peak_rss_mb']:>12.0f}")
     for mode, r in out.items():
         m = r["map_many_snippets_per_second"]
-        print(f"{mode:<9} map_many snippets/s (median): with evidence {m['with evidence']:.1f}, "
+        print(f"{mode:<14} map_many snippets/s (median): with evidence {m['with evidence']:.1f}, "
               f"without {m['without evidence']:.1f} "
               f"({m['without evidence'] / m['with evidence']:.2f}x)")
     load = os.getloadavg()
     result = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+              "command": "python benchmarks/sdg_speed.py " + " ".join(argv or sys.argv[1:]),
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                          "cpu": cpu(),
                           "load_average_1m": round(load[0], 2),
                           "note": "shared 2-core development machine; timings are pessimistic "
                                   "when other jobs run"},

@@ -81,7 +81,8 @@ class FakeSource:
         return FakeMapper(self.mode)
 
 
-def fake_load_mapper(settings: object = None, mode: str | None = None) -> FakeMapper:
+def fake_load_mapper(settings: object = None, mode: str | None = None,
+                     precision: str | None = None) -> FakeMapper:
     """Stands in for ``commonground.sdg.load_mapper`` in this process."""
     return FakeMapper(mode or "accurate")
 

@@ -52,6 +52,12 @@ class Settings:
     sdg_mode: str = field(
         default="accurate", metadata={"help": "Default SDG mapper mode: accurate or fast."}
     )
+    sdg_precision: str = field(
+        default="",
+        metadata={"help": "MiniLM precision of the accurate SDG mode: fp32, or int8 (about "
+                          "1.2-1.4x faster on CPUs without AVX-512); empty uses the model's "
+                          "own (fp32)."},
+    )
     auto_map_sdgs: bool = field(
         default=True,
         metadata={"help": "Attach model SDGs (source 'model') on ingest and import."},
@@ -96,5 +102,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     if settings.sdg_mode not in {"accurate", "fast"}:
         raise InvalidInput(
             f"{PREFIX}SDG_MODE={settings.sdg_mode!r} is unknown; use 'accurate' or 'fast'"
+        )
+    if settings.sdg_precision not in {"", "fp32", "int8"}:
+        raise InvalidInput(
+            f"{PREFIX}SDG_PRECISION={settings.sdg_precision!r} is unknown; use 'fp32' or "
+            "'int8', or leave it empty for the model's own"
         )
     return settings

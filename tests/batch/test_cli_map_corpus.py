@@ -74,6 +74,7 @@ def test_map_corpus_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[st
         (["--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"], "either --workers N or"),
         (["--mode", "quick"], "--mode 'quick' is unknown"),
         (["--batch-size", "0"], "must be at least 1"),
+        (["--precision", "int4"], "--precision 'int4' is unknown"),
     ]:
         rc, _, err = run(capsys, *args(corpus, out, *extra))
         assert rc == 2 and message in err and err.count("\n") == 1, err
@@ -81,6 +82,30 @@ def test_map_corpus_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[st
                      "--out", str(out))
     assert rc == 2 and "line 1 has no 'txt' key; its keys are 'body', 'doc'" in err
     assert not parts_dir(out).exists()
+
+
+def test_map_corpus_precision_reaches_the_loaded_model(
+        capsys: pytest.CaptureFixture[str], corpus: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def loader(settings: object = None, mode: str | None = None) -> FakeMapper:
+        seen.append(settings.sdg_precision)  # type: ignore[attr-defined]
+        return FakeMapper(mode or "fast")
+
+    monkeypatch.setattr(commonground.sdg, "load_mapper", loader)
+    rc, _, err = run(capsys, *args(corpus, tmp_path / "o.jsonl", "--mode", "accurate",
+                                   "--precision", "int8"))
+    assert rc == 0, err
+    monkeypatch.setenv("COMMONGROUND_SDG_PRECISION", "int8")
+    rc, _, err = run(capsys, *args(corpus, tmp_path / "p.jsonl", "--mode", "accurate"))
+    assert rc == 0, err
+    assert seen == ["int8", "int8"]
+    # a run's resume key names the precision only when one is asked for
+    from commonground.batch import ModelSpec
+
+    assert ModelSpec().key == "sdg-mapper:shipped:fast"  # runs started before still resume
+    assert ModelSpec(mode="accurate", precision="int8").key.endswith(":accurate:int8")
 
 
 @pytest.mark.slow

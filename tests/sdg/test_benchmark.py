@@ -70,6 +70,7 @@ def test_report_and_table_on_a_subset() -> None:
     assert report.snippets_per_second > 0
     table = format_report(report)
     assert "AFD SDG Prospector" in table and "commonground (fast)" in table
+    assert report.precision is None  # the fast mode has no MiniLM
     data = report.model_dump()
     assert {"average_accuracy", "per_sdg", "leaderboard", "snippets_per_second"} <= set(data)
 

@@ -83,6 +83,7 @@ def test_map_refuses_empty_binary_and_missing_input(capsys: pytest.CaptureFixtur
         ((str(tmp_path / "latin1.txt"),), "latin1.txt is not UTF-8 text"),
         ((str(tmp_path / "missing.pdf"),), "does not exist"),
         (("water", "--mode", "slow"), "--mode 'slow' is unknown"),
+        (("water", "--precision", "fp16"), "--precision 'fp16' is unknown"),
     ]
     for args, message in cases:
         rc, out, err = run(capsys, "sdg", "map", *args)

@@ -161,6 +161,24 @@ def test_load_mapper_is_cached_per_mode() -> None:
     assert load_mapper(mode="fast").mode == "fast"
 
 
+def test_int8_precision_is_an_option_beside_the_models_own(mapper: SdgMapper) -> None:
+    assert mapper.precision == "fp32"  # the shipped model's own
+    int8 = load_mapper(precision="int8")
+    assert int8 is load_mapper(load_settings({"COMMONGROUND_SDG_PRECISION": "int8"}))
+    assert int8 is not mapper and int8.precision == "int8"
+    assert int8.embedder.precision == "int8"  # type: ignore[attr-defined]
+    assert load_mapper(precision="fp32").embedder.precision == "fp32"  # type: ignore[attr-defined]
+    for text, goal in ((WATER_EN, 6), (WATER_ES, 6), (TRANSPORT_FR, 11)):
+        assert goal in int8.map(text).predicted_goals()
+    p, q = mapper.predict_proba([WATER_EN, EDUCATION_EN]), int8.predict_proba([WATER_EN,
+                                                                                EDUCATION_EN])
+    assert 0 < np.abs(p - q).max() < 0.2  # another encoder, close to the trained one
+    with pytest.raises(InvalidInput, match="'fp32' or 'int8'"):
+        load_mapper(precision="fp16")
+    with pytest.raises(InvalidInput, match="'fp32' or 'int8'"):
+        SdgMapper.load(SHIPPED_MODEL, precision="bf16")
+
+
 def test_model_card_records_data_licences_and_metrics(mapper: SdgMapper) -> None:
     card = mapper.model_card
     assert {"official_texts", "sdgo", "osdg", "aurora"} <= set(card["training_data"])

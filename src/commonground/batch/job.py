@@ -35,14 +35,18 @@ class MapperSource(Protocol):
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """The shipped SDG mapper (or the model folder ``model``) in ``mode``."""
+    """The shipped SDG mapper (or the model folder ``model``) in ``mode``; ``precision``:
+    the accurate mode's MiniLM precision (empty: the model's own)."""
 
     model: str = ""
     mode: str = "fast"
+    precision: str = ""
 
     @property
     def key(self) -> str:
-        return f"sdg-mapper:{self.model or 'shipped'}:{self.mode}"
+        # unchanged without a precision, so runs started before it existed still resume
+        base = f"sdg-mapper:{self.model or 'shipped'}:{self.mode}"
+        return f"{base}:{self.precision}" if self.precision else base
 
     def load(self) -> BatchMapper:
         import commonground.sdg as sdg
@@ -50,7 +54,8 @@ class ModelSpec:
 
         if self.mode not in {"accurate", "fast"}:
             raise InvalidInput(f"mode {self.mode!r} is unknown; use 'accurate' or 'fast'")
-        settings = load_settings({}, sdg_model=self.model, sdg_mode=self.mode)
+        settings = load_settings({}, sdg_model=self.model, sdg_mode=self.mode,
+                                 sdg_precision=self.precision)
         try:
             mapper: BatchMapper = sdg.load_mapper(settings, mode=self.mode)
         except ModelError:

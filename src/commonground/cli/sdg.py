@@ -17,6 +17,11 @@ sdg_app = typer.Typer(help="The SDG framework and mapper: map texts and corpora 
 
 MODE_OPTION = typer.Option(None, "--mode",
                            help="accurate (default; COMMONGROUND_SDG_MODE) or fast.")
+PRECISION_OPTION = typer.Option(
+    None, "--precision",
+    help="The accurate mode's MiniLM precision: fp32 (the model's own; "
+         "COMMONGROUND_SDG_PRECISION) or int8 (faster on CPUs without AVX-512; "
+         "its accuracy is in docs/benchmarks.md).")
 #: document types read through commonground.ingest; everything else is read as UTF-8 text
 DOCUMENT_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".xhtml"}
 
@@ -25,6 +30,12 @@ def _check_mode(mode: str | None) -> str | None:
     if mode is not None and mode not in {"accurate", "fast"}:
         raise InvalidInput(f"--mode {mode!r} is unknown; use 'accurate' or 'fast'")
     return mode
+
+
+def _check_precision(precision: str | None) -> str | None:
+    if precision is not None and precision not in {"fp32", "int8"}:
+        raise InvalidInput(f"--precision {precision!r} is unknown; use 'fp32' or 'int8'")
+    return precision
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -118,13 +129,15 @@ def map_cmd(
         None, metavar="[TEXT | FILE | -]",
         help="Text to map, a file (.txt, .md, .pdf, .docx, .html) or '-' for stdin."),
     mode: str | None = MODE_OPTION,
+    precision: str | None = PRECISION_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Map a text onto the 17 SDGs: probabilities, decisions, evidence and targets."""
     from commonground.sdg.enrich import load_mapper
 
+    _check_precision(precision)
     text, _ = read_input(source)
-    mapper = load_mapper(settings(), mode=_check_mode(mode))
+    mapper = load_mapper(settings(), mode=_check_mode(mode), precision=precision)
     mapping = mapper.map(text)
     if json_out:
         print_json(mapping)
@@ -151,12 +164,14 @@ def goals_cmd(
 
 
 @sdg_app.command("benchmark")
-def benchmark_cmd(mode: str | None = MODE_OPTION, json_out: bool = JSON_OPTION) -> None:
+def benchmark_cmd(mode: str | None = MODE_OPTION, precision: str | None = PRECISION_OPTION,
+                  json_out: bool = JSON_OPTION) -> None:
     """Run the SDG Classification Benchmark (1,251 held-out texts) and print the scores."""
     from commonground.sdg.benchmark import format_report, run_benchmark
     from commonground.sdg.enrich import load_mapper
 
-    mapper = load_mapper(settings(), mode=_check_mode(mode))
+    mapper = load_mapper(settings(), mode=_check_mode(mode),
+                         precision=_check_precision(precision))
     report = run_benchmark(mapper)
     if json_out:
         print_json(report)
@@ -173,6 +188,7 @@ def map_corpus_cmd(
     id_column: str | None = typer.Option(None, "--id-column",
                                          help="Column of row ids (default: row numbers)."),
     mode: str = typer.Option("fast", "--mode", help="fast (default here) or accurate."),
+    precision: str | None = PRECISION_OPTION,
     batch_size: int = typer.Option(500, "--batch-size", help="Rows per batch (and Dask task)."),
     workers: int | None = typer.Option(None, "--workers",
                                        help="Run on a local Dask cluster of N processes."),
@@ -188,9 +204,12 @@ def map_corpus_cmd(
     from commonground import batch
 
     _check_mode(mode)
+    _check_precision(precision)
     if workers is not None and scheduler is not None:
         raise InvalidInput("give either --workers N or --scheduler ADDRESS, not both")
-    source = batch.ModelSpec(model=settings().sdg_model, mode=mode)
+    config = settings()
+    source = batch.ModelSpec(model=config.sdg_model, mode=mode,
+                             precision=precision or config.sdg_precision)
     total = batch.count_rows(input_path) if input_path.is_file() else None
     done = 0
 

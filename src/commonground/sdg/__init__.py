@@ -19,25 +19,31 @@ __all__ = ["SHIPPED_MODEL", "load_mapper"]
 #: the trained mapper shipped inside the package (scripts/train_sdg_mapper.py writes it)
 SHIPPED_MODEL = Path(__file__).parent / "models" / "sdg_mapper"
 
-_cache: dict[tuple[str, str], SdgMapper] = {}
+_cache: dict[tuple[str, str, str], SdgMapper] = {}
 _lock = threading.Lock()
 
 
-def load_mapper(settings: Settings | None = None, mode: str | None = None) -> SdgMapper:
-    """The trained SDG mapper in ``mode`` ('accurate' or 'fast'), cached per (folder, mode).
+def load_mapper(settings: Settings | None = None, mode: str | None = None,
+                precision: str | None = None) -> SdgMapper:
+    """The trained SDG mapper in ``mode`` ('accurate' or 'fast'), cached per (folder, mode,
+    precision).
 
     The folder is ``settings.sdg_model`` when set, else the model shipped in the package;
-    the mode defaults to ``settings.sdg_mode``. Raises ModelError (with the fix) when the
-    model is missing or corrupt, InvalidInput for an unknown mode.
+    the mode defaults to ``settings.sdg_mode``, the accurate mode's MiniLM precision to
+    ``settings.sdg_precision`` (empty: the model's own). Raises ModelError (with the fix)
+    when the model is missing or corrupt, InvalidInput for an unknown mode or precision.
     """
     from commonground.errors import InvalidInput, ModelError
 
     mode = mode or (settings.sdg_mode if settings is not None else "accurate")
     if mode not in ("accurate", "fast"):
         raise InvalidInput(f"SDG mapper mode {mode!r} is unknown; use 'accurate' or 'fast'")
+    precision = precision or (settings.sdg_precision if settings is not None else "")
+    if precision not in ("", "fp32", "int8"):
+        raise InvalidInput(f"MiniLM precision {precision!r} is unknown; use 'fp32' or 'int8'")
     configured = settings.sdg_model if settings is not None else ""
     folder = Path(configured) if configured else SHIPPED_MODEL
-    key = (str(folder.resolve()), mode)
+    key = (str(folder.resolve()), mode, precision)
     with _lock:
         if key in _cache:
             return _cache[key]
@@ -51,9 +57,9 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None) -> Sd
         from commonground.sdg.model import SdgMapper
 
         # one loaded model serves both modes; share it between the two cache entries
-        other = (key[0], "fast" if mode == "accurate" else "accurate")
+        other = (key[0], "fast" if mode == "accurate" else "accurate", precision)
         mapper = (_cache[other].with_mode(mode) if other in _cache
-                  else SdgMapper.load(folder, mode=mode))
+                  else SdgMapper.load(folder, mode=mode, precision=precision or None))
         _cache[key] = mapper
         return mapper
 

@@ -52,6 +52,8 @@ class BenchmarkReport(BaseModel):
     """Scores in percent, as the leaderboard publishes them."""
 
     mode: str
+    precision: str | None = Field(
+        default=None, description="The accurate mode's MiniLM precision (None in fast mode).")
     n_texts: int
     average_accuracy: float = Field(description="Mean over the 17 SDGs of per-SDG accuracy, %.")
     macro_precision: float
@@ -113,14 +115,17 @@ def run_benchmark(mapper: Predictor, rows: Sequence[BenchmarkRow] | None = None)
     start = time.perf_counter()
     predicted = np.asarray(mapper.predict(texts), dtype=bool)
     seconds = time.perf_counter() - start
-    return BenchmarkReport(mode=mapper.mode, n_texts=len(rows), seconds=round(seconds, 3),
+    precision = getattr(mapper, "precision", None) if mapper.mode == "accurate" else None
+    return BenchmarkReport(mode=mapper.mode, precision=precision, n_texts=len(rows),
+                           seconds=round(seconds, 3),
                            snippets_per_second=round(len(rows) / seconds, 1),
                            **score(rows, predicted))
 
 
 def format_report(report: BenchmarkReport) -> str:
     """A plain-text table: per-SDG scores, the average, and the leaderboard beside it."""
-    lines = [f"SDG Classification Benchmark, {report.n_texts} texts, mode {report.mode}",
+    label = report.mode + (f", {report.precision}" if report.precision else "")
+    lines = [f"SDG Classification Benchmark, {report.n_texts} texts, mode {label}",
              "", f"{'SDG':>4} {'n':>4} {'accuracy':>9} {'precision':>10} {'recall':>7} {'F1':>6}"]
     for g, v in report.per_sdg.items():
         lines.append(f"{g:>4} {int(v['n']):>4} {v['accuracy']:>9.1f} {v['precision']:>10.1f} "
@@ -130,7 +135,7 @@ def format_report(report: BenchmarkReport) -> str:
                  f"{report.macro_f1:>6.1f}")
     lines += ["", "Leaderboard (average accuracy, %):"]
     board = dict(report.leaderboard)
-    board[f"commonground ({report.mode})"] = report.average_accuracy
+    board[f"commonground ({label})"] = report.average_accuracy
     for name, acc in sorted(board.items(), key=lambda kv: -kv[1]):
         marker = "  <-" if name.startswith("commonground") else ""
         lines.append(f"  {acc:5.1f}  {name}{marker}")

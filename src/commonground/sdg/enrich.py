@@ -32,12 +32,13 @@ class TextMapper(Protocol):
     def map(self, text: str) -> SdgMapping: ...
 
 
-def load_mapper(settings: Settings, mode: str | None = None) -> SdgMapper:
+def load_mapper(settings: Settings, mode: str | None = None,
+                precision: str | None = None) -> SdgMapper:
     """The configured SDG mapper; any failure to load it is a ModelError with a next step."""
     import commonground.sdg as sdg
 
     try:
-        mapper = sdg.load_mapper(settings, mode=mode)
+        mapper = sdg.load_mapper(settings, mode=mode, precision=precision)
     except ModelError as exc:
         raise ModelError(f"{exc.message}; or {NO_MAP_HINT}", detail=exc.detail) from exc
     except (AttributeError, ImportError, OSError, ValueError) as exc:

@@ -33,7 +33,7 @@ from scipy import sparse
 
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.blas import one_blas_thread
-from commonground.sdg.embed import Embedder, MiniLMEmbedder
+from commonground.sdg.embed import PRECISIONS, Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.keywords import KeywordIndex
@@ -168,7 +168,8 @@ class SdgMapper:
         self._tuned: dict[str, NDArray[Any]] | None = None
         #: the fast mode's embedder (static word-piece vectors); required to fit
         self.static = static
-        #: MiniLM weight precision the model was trained with ('int8' or 'fp32')
+        #: MiniLM weight precision ('int8' or 'fp32'): the one trained with, unless ``load``
+        #: was given another
         self.precision = precision
         self.keywords = keywords
         self.targets = targets
@@ -566,8 +567,13 @@ class SdgMapper:
 
     @classmethod
     def load(cls, path: str | Path, mode: str = "accurate", *,
-             embedder: Embedder | None = None, static: Embedder | None = None) -> SdgMapper:
-        """A saved model; ``static`` replaces the saved static table (tests' stubs)."""
+             embedder: Embedder | None = None, static: Embedder | None = None,
+             precision: str | None = None) -> SdgMapper:
+        """A saved model; ``static`` replaces the saved static table (tests' stubs);
+        ``precision`` ('fp32' or 'int8') runs the accurate mode's MiniLM at another precision
+        than the one the model was trained with (docs/benchmarks.md: int8's cost and gain)."""
+        if precision is not None and precision not in PRECISIONS:
+            raise InvalidInput(f"MiniLM precision {precision!r} is unknown; use 'fp32' or 'int8'")
         folder = Path(path)
         needed = ("heads.npz", "targets.npz", "keywords.json.gz", "model_card.json",
                   *(() if static is not None else ("static.npz",)))
@@ -604,7 +610,8 @@ class SdgMapper:
         keywords = KeywordIndex.load(folder / "keywords.json.gz")
         mapper = cls(mode, embedder=embedder, static=static, keywords=keywords,
                      targets=targets["accurate"], chunk_words=int(card["config"]["chunk_words"]),
-                     precision=str(card["config"].get("embedder_precision", "fp32")))
+                     precision=precision or str(card["config"].get("embedder_precision",
+                                                                   "fp32")))
         mapper.heads_ = heads
         mapper._tuned = tuned
         mapper.targets_ = targets
