@@ -55,7 +55,7 @@ class Settings:
     sdg_precision: str = field(
         default="",
         metadata={"help": "MiniLM precision of the accurate SDG mode: fp32, or int8 (about "
-                          "1.2-1.4x faster on CPUs without AVX-512); empty uses the model's "
+                          "about 1.7x faster on CPUs without AVX-512); empty uses the model's "
                           "own (fp32)."},
     )
     auto_map_sdgs: bool = field(

@@ -50,6 +50,18 @@ def test_int8_vectors_do_not_depend_on_batch_neighbours() -> None:
     np.testing.assert_array_equal(q.encode(SENTENCES + SENTENCES[:1])[:3], one_by_one)
 
 
+def test_int8_runs_one_text_per_thread_with_the_same_vectors() -> None:
+    # one-text products split badly over threads: each call gets one, texts run side by side
+    two, one = MiniLMEmbedder(precision="int8", threads=2), MiniLMEmbedder(precision="int8",
+                                                                            threads=1)
+    assert (two.workers, one.workers) == (2, 1)
+    options = two._session.get_session_options()  # type: ignore[attr-defined]
+    assert options.intra_op_num_threads == 1
+    texts = SENTENCES * 3 + ["A much longer text about water, sanitation and hygiene " * 9]
+    np.testing.assert_array_equal(two.encode(texts), one.encode(texts))
+    np.testing.assert_array_equal(two.encode(texts)[:3], two.encode(SENTENCES))
+
+
 def test_int8_dense_layer_is_exact_integer_maths_on_this_cpu() -> None:
     # ONNX Runtime's u8 x s8 kernel without VNNI sums pairs of products in int16; full-range
     # int8 weights saturate it (about 20 % off here), the 7-bit weights of _quantize cannot
