@@ -46,10 +46,11 @@ def cpu() -> dict[str, Any]:
     """CPU model and the SIMD extensions ONNX Runtime's GEMM kernels choose between."""
     info = Path("/proc/cpuinfo").read_text(encoding="utf-8") if Path(
         "/proc/cpuinfo").is_file() else ""
-    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
-    flags = {f.strip() for f in fields.get("flags\t\t", "").split()}
+    fields = {k.strip(): v for k, v in (line.split(":", 1) for line in info.splitlines()
+                                        if ":" in line)}
+    flags = set(fields.get("flags", "").split())
     wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
-    return {"model": fields.get("model name\t", platform.processor()).strip(),
+    return {"model": fields.get("model name", platform.processor()).strip(),
             "simd": [f for f in wanted if f in flags]}
 
 

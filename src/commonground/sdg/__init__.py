@@ -38,9 +38,8 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None,
     mode = mode or (settings.sdg_mode if settings is not None else "accurate")
     if mode not in ("accurate", "fast"):
         raise InvalidInput(f"SDG mapper mode {mode!r} is unknown; use 'accurate' or 'fast'")
+    # an unknown precision is refused by SdgMapper.load, so it never reaches the cache
     precision = precision or (settings.sdg_precision if settings is not None else "")
-    if precision not in ("", "fp32", "int8"):
-        raise InvalidInput(f"MiniLM precision {precision!r} is unknown; use 'fp32' or 'int8'")
     configured = settings.sdg_model if settings is not None else ""
     folder = Path(configured) if configured else SHIPPED_MODEL
     key = (str(folder.resolve()), mode, precision)
