@@ -471,3 +471,31 @@ def test_prediction_runs_its_matrix_products_on_one_blas_thread(
     m = load_mapper(mode=mode)
     m.map_many([WATER_EN, EDUCATION_EN])  # features and the targets of the answer
     assert seen and set(seen) == {1}
+
+
+def test_the_blas_limit_looks_again_after_an_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a BLAS loaded after the first prediction (scipy's own OpenBLAS, say) must be limited too
+    import sys
+    import types
+
+    import threadpoolctl
+
+    from commonground.sdg import blas
+
+    made: list[int] = []
+
+    class Controller:
+        def __init__(self) -> None:
+            made.append(1)
+
+        def limit(self, limits: int, user_api: str) -> object:
+            return (limits, user_api)
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Controller)
+    monkeypatch.setattr(blas, "_controller", None)
+    assert blas.one_blas_thread() == (1, "blas")
+    blas.one_blas_thread()
+    assert len(made) == 1  # inspecting the libraries is slow: not on every call
+    monkeypatch.setitem(sys.modules, "commonground_test_new_blas", types.ModuleType("x"))
+    blas.one_blas_thread()
+    assert len(made) == 2

@@ -10,20 +10,25 @@ ONNX Runtime's own threads and is not affected.
 
 from __future__ import annotations
 
+import sys
 from contextlib import AbstractContextManager
 from typing import Any
 
 _controller: Any = None
+#: len(sys.modules) when the controller looked at the loaded libraries
+_modules_seen = -1
 
 
 def one_blas_thread() -> AbstractContextManager[Any]:
     """A context in which numpy's and scipy's BLAS run on one thread."""
-    global _controller
+    global _controller, _modules_seen
     from threadpoolctl import ThreadpoolController
 
-    if _controller is None:
-        # inspecting the loaded libraries is the slow part: do it once, after the model's
-        # imports have loaded them
+    if _controller is None or len(sys.modules) != _modules_seen:
+        # inspecting the loaded libraries is the slow part, so it is redone only after an
+        # import, which is what loads another BLAS (scipy's own OpenBLAS, say): a controller
+        # made before it would leave that library on all its threads
         _controller = ThreadpoolController()
+        _modules_seen = len(sys.modules)
     limit: AbstractContextManager[Any] = _controller.limit(limits=1, user_api="blas")
     return limit
