@@ -493,7 +493,7 @@ def test_the_blas_limit_looks_again_after_an_import(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Controller)
     monkeypatch.setattr(blas, "_controller", None)
-    assert blas.one_blas_thread() == (1, "blas")
+    assert blas.one_blas_thread() == (1, "blas")  # type: ignore[comparison-overlap]
     blas.one_blas_thread()
     assert len(made) == 1  # inspecting the libraries is slow: not on every call
     monkeypatch.setitem(sys.modules, "commonground_test_new_blas", types.ModuleType("x"))
