@@ -159,7 +159,7 @@ class MiniLMEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        encs = self._tok.encode_batch(list(texts))
+        encs = self._tok.encode_batch_fast(list(texts))  # ids only: no character offsets
         lengths = [len(e.ids) for e in encs]
         if self.precision == "int8":
             # the int8 graph quantizes each layer's input with one scale per tensor, so in a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -67,27 +68,35 @@ def length_features(texts: Sequence[str]) -> FloatArray:
     return np.array([[np.log1p(len(t.split()))] for t in texts], dtype=np.float32).reshape(-1, 1)
 
 
-def hashed_ngrams(texts: Sequence[str], bits: int = HASH_BITS) -> sparse.csr_matrix:
-    """L2-normalised sublinear counts of hashed word uni- and bi-grams (stable across runs)."""
-    import zlib
+def hashed_ngrams(texts: Sequence[str], bits: int = HASH_BITS, *,
+                  tokenized: Sequence[list[str]] | None = None) -> sparse.csr_matrix:
+    """L2-normalised sublinear counts of hashed word uni- and bi-grams (stable across runs).
 
-    size = 1 << bits
+    ``tokenized``: ``tokens(text)`` of each text, when the caller has them already.
+    """
+    toks_of = tokenized if tokenized is not None else [tokens(t) for t in texts]
+    if len(toks_of) != len(texts):
+        raise ValueError(f"{len(toks_of)} token lists for {len(texts)} texts")
+    mask = (1 << bits) - 1
+    crc32 = zlib.crc32
     indptr = [0]
     indices: list[int] = []
-    data: list[float] = []
-    for text in texts:
-        toks = tokens(text)
-        grams = toks + [a + " " + b for a, b in itertools.pairwise(toks)]
+    data: list[FloatArray] = []
+    for toks in toks_of:
         counts: dict[int, int] = {}
-        for gram in grams:
-            h = zlib.crc32(gram.encode("utf-8")) & (size - 1)
+        for gram in toks:
+            h = crc32(gram.encode("utf-8")) & mask
+            counts[h] = counts.get(h, 0) + 1
+        for a, b in itertools.pairwise(toks):
+            h = crc32(f"{a} {b}".encode()) & mask
             counts[h] = counts.get(h, 0) + 1
         vals = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
         norm = float(np.linalg.norm(vals)) or 1.0
         indices.extend(counts.keys())
-        data.extend((vals / norm).tolist())
+        data.append((vals / norm).astype(np.float32, copy=False))
         indptr.append(len(indices))
     return sparse.csr_matrix(
-        (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
-        shape=(len(texts), size),
+        (np.concatenate(data) if data else np.zeros(0, np.float32),
+         np.asarray(indices, dtype=np.int32), indptr),
+        shape=(len(texts), mask + 1),
     )

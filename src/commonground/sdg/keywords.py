@@ -184,6 +184,15 @@ def _eval(node: Query, hits: dict[int, list[int]]) -> list[int]:
 
 # ---- the index ---------------------------------------------------------------------------
 
+#: what a token can start: phrases of one word, pairs by second word, longer phrases by
+#: first word, and one-word prefixes (``sanitat*``)
+_Entry = tuple[tuple[int, ...], dict[str, tuple[int, ...]] | None, tuple[int, ...],
+               tuple[int, ...]]
+_NOTHING: _Entry = ((), None, (), ())
+#: distinct tokens whose entries are kept (a few MB); the cache restarts beyond it
+_ENTRY_CACHE = 200_000
+
+
 @dataclass(frozen=True)
 class Match:
     """What one system found for one goal: count and the phrases (for evidence)."""
@@ -241,6 +250,11 @@ class KeywordIndex:
             else:
                 self._by_first[p[0]].append(i)
         self._prefix_lengths = sorted({len(k) for k in self._prefix_first})
+        self._pair_by_first: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
+        for (first, second), pids in self._pair.items():
+            self._pair_by_first[first][second] = tuple(pids)
+        self._pair_by_first = dict(self._pair_by_first)
+        self._entries: dict[str, _Entry] = {}
         # for each phrase, the queries that mention it: only those can be true for a text
         self._queries_of: dict[str, dict[int, list[int]]] = {}
         for name, queries in self._queries.items():
@@ -252,6 +266,14 @@ class KeywordIndex:
         self._phrase_goals: dict[str, dict[int, set[int]]] = {
             name: _group(items) for name, items in self._plain.items()
         }
+        # for features: phrase id -> the (system, goal) columns it counts in
+        cols: dict[int, list[int]] = defaultdict(list)
+        for s, name in enumerate(self.system_names):
+            for pid, goals in self._phrase_goals.get(name, {}).items():
+                cols[pid] += [s * 17 + g - 1 for g in sorted(goals)]
+        self._plain_cols = {pid: tuple(c) for pid, c in cols.items()}
+        self._query_systems = [(s, name) for s, name in enumerate(self.system_names)
+                               if name in self._queries]
 
     @property
     def n_features(self) -> int:
@@ -274,30 +296,60 @@ class KeywordIndex:
                                                     compresslevel=9, mtime=0) as fh:
             fh.write(text.encode("utf-8"))
 
+    def _entry(self, tok: str) -> _Entry:
+        """What a text token can start: computed once per distinct token, then cached."""
+        entry = self._entries.get(tok)
+        if entry is not None:
+            return entry
+        prefixed: list[int] = []
+        for k in self._prefix_lengths:
+            if k > len(tok):
+                break
+            prefixed += self._prefix_first.get(tok[:k], ())
+        parts = (tuple(self._single.get(tok, ())), self._pair_by_first.get(tok),
+                 tuple(self._by_first.get(tok, ())), tuple(prefixed))
+        entry = parts if parts[0] or parts[1] or parts[2] or parts[3] else _NOTHING
+        if len(self._entries) >= _ENTRY_CACHE:
+            self._entries.clear()  # a bound on memory over an endless corpus
+        self._entries[tok] = entry
+        return entry
+
     def _phrase_hits(self, toks: Sequence[str]) -> dict[int, list[int]]:
+        """Phrase id -> the token positions where it starts, in increasing order.
+
+        Phrases starting at one position are entered in the order single word, pair,
+        longer phrase, prefix, which fixes the order of ties in the evidence.
+        """
         hits: dict[int, list[int]] = defaultdict(list)
-        phrases = self._phrases
-        single, pair, by_first = self._single, self._pair, self._by_first
+        phrases, entries, entry_of = self._phrases, self._entries, self._entry
         last = len(toks) - 1
         for start, tok in enumerate(toks):
-            for pid in single.get(tok, ()):
+            entry = entries.get(tok) or entry_of(tok)
+            if entry is _NOTHING:
+                continue
+            single, pairs, by_first, prefixed = entry
+            for pid in single:
                 hits[pid].append(start)
-            if start < last:
-                for pid in pair.get((tok, toks[start + 1]), ()):
+            if pairs is not None and start < last:
+                for pid in pairs.get(toks[start + 1], ()):
                     if len(phrases[pid]) == 2 or _matches(phrases[pid], toks, start):
                         hits[pid].append(start)
-            for pid in by_first.get(tok, ()):
+            for pid in by_first:
                 if _matches(phrases[pid], toks, start):
                     hits[pid].append(start)
-        if self._prefix_first:
-            prefixed, lengths = self._prefix_first, self._prefix_lengths
-            for start, tok in enumerate(toks):
-                for k in lengths:
-                    if k > len(tok):
-                        break
-                    for pid in prefixed.get(tok[:k], ()):
-                        hits[pid].append(start)
-        return hits
+            for pid in prefixed:
+                hits[pid].append(start)
+        return dict(hits)
+
+    def _true_queries(self, name: str, hits: dict[int, list[int]]
+                      ) -> Iterable[tuple[list[int], int, str]]:
+        """(positions, goal, target) of each of the system's queries that the text satisfies."""
+        queries, of = self._queries[name], self._queries_of[name]
+        for qi in sorted({qi for pid in hits for qi in of.get(pid, ())}):
+            tree, g, target = queries[qi]
+            found = _eval(tree, hits)
+            if found:
+                yield found, g, target
 
     def match(self, text: str) -> list[Match]:
         toks = tokens(text)
@@ -313,28 +365,41 @@ class KeywordIndex:
                     for g in self._phrase_goals[name].get(pid, ()):
                         per_goal[g].append(" ".join(self._phrases[pid]))
             else:
-                queries, of = self._queries[name], self._queries_of[name]
-                candidates = sorted({qi for pid in hits for qi in of.get(pid, ())})
-                for tree, g, target in (queries[qi] for qi in candidates):
-                    found = _eval(tree, hits)
-                    if found:
-                        per_goal[g].extend(toks[p] for p in sorted(set(found))[:3])
-                        targets[g].append(target)
+                for found, g, target in self._true_queries(name, hits):
+                    per_goal[g].extend(toks[p] for p in sorted(set(found))[:3])
+                    targets[g].append(target)
             for g, phrases in per_goal.items():
                 count = len(targets[g]) if name in self._queries else len(phrases)
                 out.append(Match(name, g, count, tuple(dict.fromkeys(phrases)),
                                  tuple(dict.fromkeys(targets[g]))))
         return out
 
-    def features(self, texts: Iterable[str]) -> NDArray[np.float32]:
-        """(n, 17 * systems) matrix of log1p hit counts, system-major."""
-        rows = []
-        for text in texts:
-            row = np.zeros(self.n_features, dtype=np.float32)
-            for m in self.match(text):
-                row[self.system_names.index(m.system) * 17 + m.goal - 1] = np.log1p(m.count)
-            rows.append(row)
-        return np.vstack(rows) if rows else np.zeros((0, self.n_features), np.float32)
+    def features(self, texts: Iterable[str],
+                 tokenized: Sequence[list[str]] | None = None) -> NDArray[np.float32]:
+        """(n, 17 * systems) matrix of log1p hit counts, system-major.
+
+        The counts are ``match``'s (distinct phrases per goal for phrase systems, true
+        queries per goal for query systems) without building its evidence strings.
+        ``tokenized``: ``tokens(text)`` of each text, when the caller has them already.
+        """
+        texts = list(texts)
+        toks_of = tokenized if tokenized is not None else [tokens(t) for t in texts]
+        if len(toks_of) != len(texts):
+            raise ValueError(f"{len(toks_of)} token lists for {len(texts)} texts")
+        counts = np.zeros((len(texts), self.n_features), dtype=np.float64)
+        plain_cols, query_systems = self._plain_cols, self._query_systems
+        for row, toks in enumerate(toks_of):
+            hits = self._phrase_hits(toks)
+            out = counts[row]
+            for pid in hits:
+                for col in plain_cols.get(pid, ()):
+                    out[col] += 1
+            for s, name in query_systems:
+                for _, g, _ in self._true_queries(name, hits):
+                    out[s * 17 + g - 1] += 1
+        # log1p in float64, then rounded: the values the model was trained on
+        result: NDArray[np.float32] = np.log1p(counts).astype(np.float32)
+        return result
 
 
 def _matches(phrase: tuple[str, ...], toks: Sequence[str], start: int) -> bool:

@@ -36,7 +36,7 @@ from commonground.sdg.blas import one_blas_thread
 from commonground.sdg.embed import PRECISIONS, Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
-from commonground.sdg.keywords import KeywordIndex
+from commonground.sdg.keywords import KeywordIndex, tokens
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
 from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_language
@@ -223,10 +223,11 @@ class SdgMapper:
                   ) -> Features:
         """``emb``: the mode's sentence vectors of ``texts``, when already computed."""
         assert self.keywords is not None
+        toks = [tokens(t) for t in texts]  # read once for keywords and n-grams
         if kw is None:
-            kw = self.keywords.features(texts)
+            kw = self.keywords.features(texts, tokenized=toks)
         length = length_features(texts)
-        grams = hashed_ngrams(texts)
+        grams = hashed_ngrams(texts, tokenized=toks)
         targets = self.targets_[mode]
         if mode == "fast":
             assert self.static is not None
