@@ -8,7 +8,7 @@ from scipy import sparse
 
 import commonground.sdg.keywords as keywords
 from commonground.sdg.features import hashed_ngrams
-from commonground.sdg.keywords import KeywordIndex, tokens
+from commonground.sdg.keywords import KeywordIndex, _eval, _needs, flatten, parse_query, tokens
 
 #: every way a phrase is looked up: one word, a pair, a longer phrase, a second-word
 #: prefix, a first-word prefix; one phrase in two goals; a query system with proximity,
@@ -101,3 +101,32 @@ def test_hashed_ngrams_accept_the_callers_tokens() -> None:
     assert grams[-1].nnz == 0
     with pytest.raises(ValueError, match="token lists"):
         hashed_ngrams(texts, tokenized=[])
+
+
+def test_a_query_is_true_only_where_every_need_is_present() -> None:
+    intern: dict[tuple[str, ...], int] = {}
+    queries = ['("a" OR "b" OR "c") AND ("d" OR "e")',
+               '(("a" OR "b") W/2 "c") OR ("d" AND NOT ("e" OR "f"))',
+               '("a" AND NOT "b") AND ("c" PRE/1 "d")',
+               '("a" AND "b") OR ("c" AND ("d" W/3 "e"))']
+    trees = [flatten(parse_query(q, intern)) for q in queries]
+    assert [len(_needs(t)) for t in trees] == [2, 1, 3, 1]
+    rng = np.random.default_rng(4)
+    seen_true = 0
+    for _ in range(500):
+        hits = {pid: sorted(rng.choice(10, size=rng.integers(1, 3), replace=False).tolist())
+                for pid in range(len(intern)) if rng.random() < 0.4}
+        for tree in trees:
+            if _eval(tree, hits):
+                seen_true += 1
+                assert all(not need.isdisjoint(hits) for need in _needs(tree))
+    assert seen_true > 100
+
+
+def test_queries_are_looked_at_only_under_their_rarest_need() -> None:
+    index = KeywordIndex({"q": {"kind": "queries", "items": [
+        ['("city" OR "urban" OR "town") AND "flood"', 13, "13.1"]]}})
+    # filed under "flood" alone: a text about cities only never walks the query
+    assert set(index._queries_of["q"]) == {index._intern[("flood",)]}
+    assert [m.targets for m in index.match("Urban flood maps.")] == [("13.1",)]
+    assert index.match("Flood maps.") == [] and index.match("Urban town city.") == []

@@ -16,7 +16,7 @@ from commonground.sdg.features import TargetIndex
 from commonground.sdg.keywords import KeywordIndex
 from commonground.sdg.model import SdgMapper
 from commonground.sdg.static import StaticEmbedder
-from commonground.sdg.text import chunks, guess_language
+from commonground.sdg.text import chunks, guess_language, sentences
 from commonground.settings import load_settings
 
 WATER_EN = ("Access to safe drinking water and sanitation remains a challenge in rural villages, "
@@ -87,6 +87,18 @@ def test_predict_matches_predict_proba_rule(mapper: SdgMapper) -> None:
     head = mapper.heads_["accurate"]
     assert (pred == ((p >= head.thresholds) & (np.argsort(np.argsort(-p, axis=1), axis=1)
                                                 < head.top_k))).all()
+
+
+def test_chunks_keep_whole_sentences_and_split_short_texts_only_when_asked() -> None:
+    text = "First point here.\n\nsecond paragraph without a capital. Third one!  Fourth?"
+    (one,) = chunks(text, max_words=len(text.split()))
+    assert one.text == " ".join(text.split())
+    assert one.sentences == tuple(sentences(text)) == (
+        "First point here.", "second paragraph without a capital.", "Third one!", "Fourth?")
+    several = chunks(text, max_words=len(text.split()) - 1)
+    assert len(several) == 2
+    assert [s for c in several for s in c.sentences] == list(one.sentences)
+    assert " ".join(c.text for c in several) == one.text
 
 
 def test_long_document_is_chunked_and_keeps_its_goals(mapper: SdgMapper) -> None:

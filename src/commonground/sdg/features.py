@@ -68,6 +68,21 @@ def length_features(texts: Sequence[str]) -> FloatArray:
     return np.array([[np.log1p(len(t.split()))] for t in texts], dtype=np.float32).reshape(-1, 1)
 
 
+#: token -> (its UTF-8 bytes, CRC-32 of the token, CRC-32 of the token and a space); a
+#: bigram "a b" hashes as crc32(b, crc32("a ")), so each distinct token is encoded once
+_CRC: dict[str, tuple[bytes, int, int]] = {}
+_CRC_CACHE = 200_000
+
+
+def _crc(token: str) -> tuple[bytes, int, int]:
+    raw = token.encode("utf-8")
+    crc = zlib.crc32(raw)
+    if len(_CRC) >= _CRC_CACHE:
+        _CRC.clear()  # a bound on memory over an endless corpus
+    entry = _CRC[token] = (raw, crc, zlib.crc32(b" ", crc))
+    return entry
+
+
 def hashed_ngrams(texts: Sequence[str], bits: int = HASH_BITS, *,
                   tokenized: Sequence[list[str]] | None = None) -> sparse.csr_matrix:
     """L2-normalised sublinear counts of hashed word uni- and bi-grams (stable across runs).
@@ -78,17 +93,17 @@ def hashed_ngrams(texts: Sequence[str], bits: int = HASH_BITS, *,
     if len(toks_of) != len(texts):
         raise ValueError(f"{len(toks_of)} token lists for {len(texts)} texts")
     mask = (1 << bits) - 1
-    crc32 = zlib.crc32
     indptr = [0]
     indices: list[int] = []
     data: list[FloatArray] = []
     for toks in toks_of:
         counts: dict[int, int] = {}
-        for gram in toks:
-            h = crc32(gram.encode("utf-8")) & mask
+        crcs = [_CRC.get(t) or _crc(t) for t in toks]
+        for _, crc, _ in crcs:
+            h = crc & mask
             counts[h] = counts.get(h, 0) + 1
-        for a, b in itertools.pairwise(toks):
-            h = crc32(f"{a} {b}".encode()) & mask
+        for (_, _, left), (right, _, _) in itertools.pairwise(crcs):
+            h = zlib.crc32(right, left) & mask  # the CRC-32 of "left right"
             counts[h] = counts.get(h, 0) + 1
         vals = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
         norm = float(np.linalg.norm(vals)) or 1.0

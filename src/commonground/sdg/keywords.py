@@ -137,6 +137,19 @@ def _atoms(node: Query) -> list[int]:
     return _atoms(node[1]) + _atoms(node[2])
 
 
+def _needs(node: Query) -> list[frozenset[int]]:
+    """Sets of phrase ids such that the query can be true only if the text has a phrase of
+    each: a cheap test that rejects most queries before ``_eval`` walks them."""
+    kind = node[0]
+    if kind in ("phrase", "PIDS", "ANY", "OR"):
+        return [frozenset(_atoms(node))]  # some alternative must be present
+    if kind == "none":
+        return [frozenset()]  # never true
+    if kind == "AND NOT":
+        return _needs(node[1])
+    return _needs(node[1]) + _needs(node[2])  # AND, W/n, PRE/n: both sides
+
+
 def _eval(node: Query, hits: dict[int, list[int]]) -> list[int]:
     """Token positions that satisfy the node (empty list = false)."""
     kind = node[0]
@@ -255,24 +268,31 @@ class KeywordIndex:
             self._pair_by_first[first][second] = tuple(pids)
         self._pair_by_first = dict(self._pair_by_first)
         self._entries: dict[str, _Entry] = {}
-        # for each phrase, the queries that mention it: only those can be true for a text
+        # A query is filed under the phrases of its smallest need (``_needs``): a text with
+        # none of them cannot satisfy it, so a text looks only at the queries filed under
+        # its phrases, and then checks their other needs before walking the tree.
         self._queries_of: dict[str, dict[int, list[int]]] = {}
+        self._other_needs: dict[str, list[tuple[frozenset[int], ...]]] = {}
         for name, queries in self._queries.items():
             index: dict[int, list[int]] = defaultdict(list)
+            others: list[tuple[frozenset[int], ...]] = []
             for qi, (tree, _, _) in enumerate(queries):
-                for pid in set(_atoms(tree)):
-                    index[pid].append(qi)
+                smallest, *rest = sorted(set(_needs(tree)), key=lambda n: (len(n), sorted(n)))
+                for phrase_id in smallest:
+                    index[phrase_id].append(qi)
+                others.append(tuple(rest))
             self._queries_of[name] = dict(index)
+            self._other_needs[name] = others
         self._phrase_goals: dict[str, dict[int, set[int]]] = {
             name: _group(items) for name, items in self._plain.items()
         }
         # for features: phrase id -> the (system, goal) columns it counts in
         cols: dict[int, list[int]] = defaultdict(list)
-        for s, name in enumerate(self.system_names):
-            for pid, goals in self._phrase_goals.get(name, {}).items():
-                cols[pid] += [s * 17 + g - 1 for g in sorted(goals)]
-        self._plain_cols = {pid: tuple(c) for pid, c in cols.items()}
-        self._query_systems = [(s, name) for s, name in enumerate(self.system_names)
+        for sys_i, name in enumerate(self.system_names):
+            for phrase_id, goals in self._phrase_goals.get(name, {}).items():
+                cols[phrase_id] += [sys_i * 17 + g - 1 for g in sorted(goals)]
+        self._plain_cols = {phrase_id: tuple(c) for phrase_id, c in cols.items()}
+        self._query_systems = [(sys_i, name) for sys_i, name in enumerate(self.system_names)
                                if name in self._queries]
 
     @property
@@ -345,11 +365,17 @@ class KeywordIndex:
                       ) -> Iterable[tuple[list[int], int, str]]:
         """(positions, goal, target) of each of the system's queries that the text satisfies."""
         queries, of = self._queries[name], self._queries_of[name]
+        others = self._other_needs[name]
+        present = frozenset(hits)
         for qi in sorted({qi for pid in hits for qi in of.get(pid, ())}):
-            tree, g, target = queries[qi]
-            found = _eval(tree, hits)
-            if found:
-                yield found, g, target
+            for need in others[qi]:
+                if need.isdisjoint(present):
+                    break
+            else:
+                tree, g, target = queries[qi]
+                found = _eval(tree, hits)
+                if found:
+                    yield found, g, target
 
     def match(self, text: str) -> list[Match]:
         toks = tokens(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from commonground.errors import InvalidInput
 
@@ -54,8 +54,22 @@ def sentences(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Chunk:
+    """A window of whole sentences: its text, whitespace-normalised, and its sentences.
+
+    A one-chunk text is split into sentences only when they are asked for (the evidence):
+    prediction reads the chunk's text alone, and splitting is a tenth of the fast mode.
+    """
+
     text: str
-    sentences: tuple[str, ...]
+    given: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    source: str = field(default="", repr=False, compare=False)
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        if self.given is None:
+            object.__setattr__(self, "given", tuple(sentences(self.source)))
+        assert self.given is not None
+        return self.given
 
 
 def chunks(text: str, *, max_words: int = 160) -> list[Chunk]:
@@ -65,9 +79,10 @@ def chunks(text: str, *, max_words: int = 160) -> list[Chunk]:
     once, exactly as written. A single over-long sentence becomes a chunk of its own (the
     embedder truncates it).
     """
+    # sentences split only at whitespace, so their words are the text's words
+    if len(text.split()) <= max_words:
+        return [Chunk(_WS.sub(" ", text).strip(), source=text)]
     sents = sentences(text)
-    if sum(len(s.split()) for s in sents) <= max_words:
-        return [Chunk(_WS.sub(" ", text).strip(), tuple(sents))]
     out: list[Chunk] = []
     cur: list[str] = []
     n = 0
