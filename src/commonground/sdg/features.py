@@ -28,8 +28,19 @@ class TargetIndex:
         self.goals = np.asarray(goals, dtype=np.int16)
         self.langs = np.asarray(langs, dtype=object)
         self._goal_cols = [np.flatnonzero(self.goals == g) for g in range(1, 18)]
-        # target-level rows only (ids like '11.2'), for reporting targets
+        # target-level rows only (ids like '11.2'), for reporting targets: per goal, their
+        # vectors, the distinct target ids (in order of first row) and each row's id
         self.is_target = np.array([str(i).count(".") == 1 for i in self.ids])
+        self._goal_targets: list[tuple[FloatArray, list[str], NDArray[np.intp]]] = []
+        for cols in self._goal_cols:
+            rows = cols[self.is_target[cols]]
+            unique_ids, first, which = np.unique(self.ids[rows].astype(str),
+                                                 return_index=True, return_inverse=True)
+            order = np.argsort(first, kind="stable")  # unique sorts; keep first-row order
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            self._goal_targets.append((np.ascontiguousarray(self.vectors[rows]),
+                                       [str(t) for t in unique_ids[order]], rank[which]))
 
     def similarities(self, emb: FloatArray) -> FloatArray:
         sims: FloatArray = emb @ self.vectors.T
@@ -55,13 +66,11 @@ class TargetIndex:
 
     def best_targets(self, emb: FloatArray, goal: int) -> list[tuple[str, float]]:
         """Targets of one goal ranked by cosine (max over languages) to one text vector."""
-        cols = self._goal_cols[goal - 1]
-        cols = cols[self.is_target[cols]]
-        sims = self.vectors[cols] @ emb
-        best: dict[str, float] = {}
-        for tid, s in zip(self.ids[cols], sims, strict=True):
-            best[tid] = max(best.get(tid, -1.0), float(s))
-        return sorted(best.items(), key=lambda kv: -kv[1])
+        vectors, ids, which = self._goal_targets[goal - 1]
+        sims = vectors @ emb
+        best = np.full(len(ids), -1.0)
+        np.maximum.at(best, which, sims)  # each target's best language
+        return [(ids[i], float(best[i])) for i in np.argsort(-best, kind="stable")]
 
 
 def length_features(texts: Sequence[str]) -> FloatArray:

@@ -37,7 +37,7 @@ from commonground.sdg.embed import PRECISIONS, Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.keywords import KeywordIndex, tokens
-from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
+from commonground.sdg.mapping import SdgMapping
 from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_language
 from commonground.sdg.trees import FIELDS as TREE_FIELDS
@@ -63,9 +63,11 @@ class _Head:
         if missing:
             raise ModelError(f"model head lacks {', '.join(missing)}; retrain the model")
         self.a = {k: np.asarray(arrays[k]) for k in (*self.KEYS, *self.OPTIONAL) if k in arrays}
+        self._coef_t: dict[str, FloatArray] = {}
         for k in ("base_coef", "aux_coef"):
             if k in self.a:
                 self.a[k] = self.a[k].astype(np.float32)
+                self._coef_t[k] = np.ascontiguousarray(self.a[k].T)
         self.thresholds = self.a["thresholds"].astype(np.float32)
         self.top_k = int(self.a["top_k"][0])
         self.stack = OnnxTrees(
@@ -74,9 +76,11 @@ class _Head:
     def proba(self, f: Features, bank: tuple[FloatArray, NDArray[np.int8]] | None = None,
               ) -> FloatArray:
         a = self.a
-        z = base_decisions(f.base, a["base_coef"], a["base_intercept"])
+        z = base_decisions(f.base, a["base_coef"], a["base_intercept"],
+                           coef_t=self._coef_t["base_coef"])
         knn = knn_votes(f.vectors, bank[0], bank[1]) if bank is not None else None
-        aux = (base_decisions(f.aux, a["aux_coef"], a["aux_intercept"])
+        aux = (base_decisions(f.aux, a["aux_coef"], a["aux_intercept"],
+                              coef_t=self._coef_t["aux_coef"])
                if "aux_coef" in a else None)
         pairs = pair_features(z, f.retrieval, f.kw, f.length, knn, aux)
         logit = self.stack.decision_function(pairs)
@@ -497,13 +501,14 @@ class SdgMapper:
             predicted = head.decide(doc_p, [len(cs)])[0]
             with one_blas_thread():
                 goals, targets = explain(self, cs, cp, ce, predicted, evidence)
-            out.append(SdgMapping(
-                goals=[GoalScore(goal=g, probability=round(float(doc_p[g - 1]), 6),
-                                 predicted=bool(predicted[g - 1]), evidence=goals.get(g, []))
-                       for g in GOALS],
-                targets=[TargetScore(target=t, score=s) for t, s in targets],
-                mode=self.mode, language=guess_language(text),
-            ))
+            # validated in one call: 18 model constructors per text cost more than mapping
+            out.append(SdgMapping.model_validate({
+                "goals": [{"goal": g, "probability": round(float(doc_p[g - 1]), 6),
+                           "predicted": bool(predicted[g - 1]), "evidence": goals.get(g, [])}
+                          for g in GOALS],
+                "targets": [{"target": t, "score": s} for t, s in targets],
+                "mode": self.mode, "language": guess_language(text),
+            }))
         return out
 
     # ---- evaluation ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -103,7 +104,8 @@ def guess_language(text: str) -> str | None:
     words = [w.lower() for w in _WORD.findall(text[:5000])]
     if not words:
         return None
-    counts = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    seen = Counter(words)
+    counts = {lang: sum(seen[w] for w in stop if w in seen) for lang, stop in _STOPWORDS.items()}
     best = max(counts, key=lambda k: counts[k])
     if counts[best] < max(2, 0.05 * len(words)):
         return None
