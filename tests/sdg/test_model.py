@@ -79,6 +79,19 @@ def test_fast_mode_maps_english(fast_mapper: SdgMapper) -> None:
     assert 6 in result.predicted_goals()
 
 
+def test_sparse_fed_weights_are_kept_for_copy_free_products() -> None:
+    fresh = SdgMapper.load(SHIPPED_MODEL, mode="fast")
+    head = fresh.heads_["fast"]
+    before = {k: head.a[k].copy() for k in ("base_coef", "aux_coef")}
+    p = fresh.predict_proba([WATER_EN, EDUCATION_EN])
+    for k, values in before.items():
+        # same values, transposed in C order: scipy multiplies them without a copy
+        assert head.a[k].T.flags.c_contiguous and np.array_equal(head.a[k], values)
+    assert np.array_equal(fresh.predict_proba([WATER_EN, EDUCATION_EN]), p)
+    # the accurate head's dense weights are left as they were
+    assert fresh.heads_["accurate"].a["base_coef"].flags.c_contiguous
+
+
 def test_predict_matches_predict_proba_rule(mapper: SdgMapper) -> None:
     texts = [WATER_EN, EDUCATION_EN, CLIMATE_EN]
     p = mapper.predict_proba(texts)

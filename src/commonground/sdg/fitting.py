@@ -335,14 +335,8 @@ def per_goal_linear(x: Any, y: NDArray[Any], c: float) -> tuple[FloatArray, Floa
     return coef, intercept
 
 
-def base_decisions(x: Any, coef: FloatArray, intercept: FloatArray, *,
-                   coef_t: FloatArray | None = None) -> FloatArray:
-    """Decision values ``x @ coef.T + intercept``.
-
-    ``coef_t``: ``coef.T`` in C order, used when ``x`` is sparse: scipy would otherwise copy
-    the transposed (F-ordered) weights, megabytes for hashed n-grams, on every product.
-    """
-    z = x @ (coef_t if coef_t is not None and sparse.issparse(x) else coef.T) + intercept
+def base_decisions(x: Any, coef: FloatArray, intercept: FloatArray) -> FloatArray:
+    z = x @ coef.T + intercept
     return np.asarray(z, dtype=np.float32)
 
 

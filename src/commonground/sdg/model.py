@@ -63,11 +63,9 @@ class _Head:
         if missing:
             raise ModelError(f"model head lacks {', '.join(missing)}; retrain the model")
         self.a = {k: np.asarray(arrays[k]) for k in (*self.KEYS, *self.OPTIONAL) if k in arrays}
-        self._coef_t: dict[str, FloatArray] = {}
         for k in ("base_coef", "aux_coef"):
             if k in self.a:
                 self.a[k] = self.a[k].astype(np.float32)
-                self._coef_t[k] = np.ascontiguousarray(self.a[k].T)
         self.thresholds = self.a["thresholds"].astype(np.float32)
         self.top_k = int(self.a["top_k"][0])
         self.stack = OnnxTrees(
@@ -76,16 +74,25 @@ class _Head:
     def proba(self, f: Features, bank: tuple[FloatArray, NDArray[np.int8]] | None = None,
               ) -> FloatArray:
         a = self.a
-        z = base_decisions(f.base, a["base_coef"], a["base_intercept"],
-                           coef_t=self._coef_t["base_coef"])
+        z = base_decisions(f.base, self._weights("base_coef", f.base), a["base_intercept"])
         knn = knn_votes(f.vectors, bank[0], bank[1]) if bank is not None else None
-        aux = (base_decisions(f.aux, a["aux_coef"], a["aux_intercept"],
-                              coef_t=self._coef_t["aux_coef"])
+        aux = (base_decisions(f.aux, self._weights("aux_coef", f.aux), a["aux_intercept"])
                if "aux_coef" in a else None)
         pairs = pair_features(z, f.retrieval, f.kw, f.length, knn, aux)
         logit = self.stack.decision_function(pairs)
         out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))).astype(np.float32)
         return out.reshape(-1, 17)
+
+    def _weights(self, key: str, x: Any) -> FloatArray:
+        """The weights ``key``; for sparse ``x``, stored so that their transpose is in C order.
+
+        scipy copies an F-ordered dense operand on every sparse product (9 MB for hashed
+        n-grams); the values, and so the products, are the same in either order.
+        """
+        coef = self.a[key]
+        if sparse.issparse(x) and not coef.T.flags.c_contiguous:
+            coef = self.a[key] = np.ascontiguousarray(coef.T).T
+        return coef
 
     def decide(self, p: FloatArray, n_chunks: Sequence[int] | None = None) -> NDArray[np.bool_]:
         """Decisions; a document of n chunks may have up to top_k + n - 1 goals."""
