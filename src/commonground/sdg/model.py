@@ -20,6 +20,7 @@ is the sentences whose keywords or targets drove it."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -498,16 +499,16 @@ class SdgMapper:
 
         head = self._need_fitted()
         all_chunks, p, emb = self._chunk_probs(texts)
+        starts = np.cumsum([0] + [len(cs) for cs in all_chunks])
+        doc_ps = np.stack([self._aggregate(p[a:b]) for a, b in itertools.pairwise(starts)])
+        decisions = head.decide(doc_ps, [len(cs) for cs in all_chunks])
         out = []
-        i = 0
-        for text, cs in zip(texts, all_chunks, strict=True):
-            cp = p[i:i + len(cs)]
-            ce = emb[i:i + len(cs)]
-            i += len(cs)
-            doc_p = self._aggregate(cp)
-            predicted = head.decide(doc_p, [len(cs)])[0]
-            with one_blas_thread():
-                goals, targets = explain(self, cs, cp, ce, predicted, evidence)
+        with one_blas_thread():
+            explained = [explain(self, cs, p[a:b], emb[a:b], predicted, evidence)
+                         for cs, a, b, predicted in zip(all_chunks, starts[:-1], starts[1:],
+                                                        decisions, strict=True)]
+        for text, doc_p, predicted, (goals, targets) in zip(texts, doc_ps, decisions,
+                                                             explained, strict=True):
             # validated in one call: 18 model constructors per text cost more than mapping
             out.append(SdgMapping.model_validate({
                 "goals": [{"goal": g, "probability": round(float(doc_p[g - 1]), 6),
