@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+import commonground.sdg.features as features
 import commonground.sdg.keywords as keywords
 from commonground.sdg.features import hashed_ngrams
 from commonground.sdg.keywords import KeywordIndex, _eval, _needs, flatten, parse_query, tokens
@@ -130,3 +131,12 @@ def test_queries_are_looked_at_only_under_their_rarest_need() -> None:
     assert set(index._queries_of["q"]) == {index._intern[("flood",)]}
     assert [m.targets for m in index.match("Urban flood maps.")] == [("13.1",)]
     assert index.match("Flood maps.") == [] and index.match("Urban town city.") == []
+
+
+def test_ngram_crc_cache_is_bounded_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = _random_texts(100, seed=5)
+    want = hashed_ngrams(texts)
+    monkeypatch.setattr(features, "_CRC", {})
+    monkeypatch.setattr(features, "_CRC_CACHE", 7)
+    assert (hashed_ngrams(texts) != want).nnz == 0
+    assert len(features._CRC) <= 7

@@ -80,7 +80,7 @@ def length_features(texts: Sequence[str]) -> FloatArray:
 #: token -> (its UTF-8 bytes, CRC-32 of the token, CRC-32 of the token and a space); a
 #: bigram "a b" hashes as crc32(b, crc32("a ")), so each distinct token is encoded once
 _CRC: dict[str, tuple[bytes, int, int]] = {}
-_CRC_CACHE = 200_000
+_CRC_CACHE = 50_000  # about 10 MB; the cache restarts beyond it
 
 
 def _crc(token: str) -> tuple[bytes, int, int]:

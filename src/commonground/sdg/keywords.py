@@ -202,8 +202,8 @@ def _eval(node: Query, hits: dict[int, list[int]]) -> list[int]:
 _Entry = tuple[tuple[int, ...], dict[str, tuple[int, ...]] | None, tuple[int, ...],
                tuple[int, ...]]
 _NOTHING: _Entry = ((), None, (), ())
-#: distinct tokens whose entries are kept (a few MB); the cache restarts beyond it
-_ENTRY_CACHE = 200_000
+#: distinct tokens whose entries are kept (about 10 MB); the cache restarts beyond it
+_ENTRY_CACHE = 100_000
 
 
 @dataclass(frozen=True)
