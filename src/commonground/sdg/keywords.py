@@ -199,8 +199,7 @@ def _eval(node: Query, hits: dict[int, list[int]]) -> list[int]:
 
 #: what a token can start: phrases of one word, pairs by second word, longer phrases by
 #: first word, and one-word prefixes (``sanitat*``)
-_Entry = tuple[tuple[int, ...], dict[str, tuple[int, ...]] | None, tuple[int, ...],
-               tuple[int, ...]]
+_Entry = tuple[tuple[int, ...], dict[str, list[int]] | None, tuple[int, ...], tuple[int, ...]]
 _NOTHING: _Entry = ((), None, (), ())
 #: distinct tokens whose entries are kept (about 10 MB); the cache restarts beyond it
 _ENTRY_CACHE = 100_000
@@ -250,7 +249,7 @@ class KeywordIndex:
         # the second word is a prefix, by the first word. Only a phrase's last word can be a
         # prefix, so a prefix-first phrase is one word and its lookup is the match.
         self._single: dict[str, list[int]] = defaultdict(list)
-        self._pair: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._pair_by_first: dict[str, dict[str, list[int]]] = {}  # first -> second -> ids
         self._by_first: dict[str, list[int]] = defaultdict(list)
         self._prefix_first: dict[str, list[int]] = defaultdict(list)
         for p, i in self._intern.items():
@@ -259,14 +258,10 @@ class KeywordIndex:
             elif len(p) == 1:
                 self._single[p[0]].append(i)
             elif not p[1].endswith("*"):
-                self._pair[(p[0], p[1])].append(i)
+                self._pair_by_first.setdefault(p[0], {}).setdefault(p[1], []).append(i)
             else:
                 self._by_first[p[0]].append(i)
         self._prefix_lengths = sorted({len(k) for k in self._prefix_first})
-        self._pair_by_first: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
-        for (first, second), pids in self._pair.items():
-            self._pair_by_first[first][second] = tuple(pids)
-        self._pair_by_first = dict(self._pair_by_first)
         self._entries: dict[str, _Entry] = {}
         # A query is filed under the phrases of its smallest need (``_needs``): a text with
         # none of them cannot satisfy it, so a text looks only at the queries filed under
