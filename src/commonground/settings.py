@@ -14,6 +14,9 @@ import platformdirs
 
 from commonground.errors import InvalidInput
 
+#: MiniLM precisions of the accurate SDG mode (the embedder, the CLI and the settings agree)
+SDG_PRECISIONS = ("fp32", "int8")
+
 PREFIX = "COMMONGROUND_"
 
 
@@ -55,7 +58,7 @@ class Settings:
     sdg_precision: str = field(
         default="",
         metadata={"help": "MiniLM precision of the accurate SDG mode: fp32, or int8 (about "
-                          "about 1.7x faster on CPUs without AVX-512); empty uses the model's "
+                          "1.5-1.9x faster on CPUs without AVX-512); empty uses the model's "
                           "own (fp32)."},
     )
     auto_map_sdgs: bool = field(
@@ -103,7 +106,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         raise InvalidInput(
             f"{PREFIX}SDG_MODE={settings.sdg_mode!r} is unknown; use 'accurate' or 'fast'"
         )
-    if settings.sdg_precision not in {"", "fp32", "int8"}:
+    if settings.sdg_precision not in ("", *SDG_PRECISIONS):
         raise InvalidInput(
             f"{PREFIX}SDG_PRECISION={settings.sdg_precision!r} is unknown; use 'fp32' or "
             "'int8', or leave it empty for the model's own"

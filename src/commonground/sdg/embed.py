@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commonground.errors import ModelError
+from commonground.settings import SDG_PRECISIONS
 
 FloatArray = NDArray[np.float32]
 
@@ -37,7 +38,7 @@ _EPS = 1e-12
 GRAPH_PATH = Path(__file__).parent / "models" / "minilm_l6_graph.onnx"
 #: the same graph with int8 dense layers (ONNX Runtime DynamicQuantizeMatMul)
 GRAPH_INT8_PATH = Path(__file__).parent / "models" / "minilm_l6_graph_int8.onnx"
-PRECISIONS = ("int8", "fp32")
+PRECISIONS = SDG_PRECISIONS
 
 
 class Embedder(Protocol):

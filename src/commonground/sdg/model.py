@@ -460,12 +460,16 @@ class SdgMapper:
 
     def _doc_proba(self, texts: Sequence[str]) -> tuple[FloatArray, list[int]]:
         all_chunks, p, _ = self._chunk_probs(texts)
-        out = np.zeros((len(texts), 17), dtype=np.float32)
-        i = 0
-        for row, cs in enumerate(all_chunks):
-            out[row] = self._aggregate(p[i:i + len(cs)])
-            i += len(cs)
-        return out, [len(cs) for cs in all_chunks]
+        return self._documents(all_chunks, p)
+
+    def _documents(self, all_chunks: list[list[Chunk]], p: FloatArray,
+                   ) -> tuple[FloatArray, list[int]]:
+        """Each document's probabilities, aggregated over its chunks', and its chunk count."""
+        counts = [len(cs) for cs in all_chunks]
+        out = np.zeros((len(counts), 17), dtype=np.float32)
+        for row, (a, b) in enumerate(itertools.pairwise(np.cumsum([0, *counts]))):
+            out[row] = self._aggregate(p[a:b])
+        return out, counts
 
     def predict(self, texts: Sequence[str]) -> NDArray[np.bool_]:
         """(n, 17) yes/no per goal: calibrated threshold and the top-k cap."""
@@ -499,9 +503,9 @@ class SdgMapper:
 
         head = self._need_fitted()
         all_chunks, p, emb = self._chunk_probs(texts)
-        starts = np.cumsum([0] + [len(cs) for cs in all_chunks])
-        doc_ps = np.stack([self._aggregate(p[a:b]) for a, b in itertools.pairwise(starts)])
-        decisions = head.decide(doc_ps, [len(cs) for cs in all_chunks])
+        doc_ps, counts = self._documents(all_chunks, p)
+        decisions = head.decide(doc_ps, counts)
+        starts = np.cumsum([0, *counts])
         out = []
         with one_blas_thread():
             explained = [explain(self, cs, p[a:b], emb[a:b], predicted, evidence)
