@@ -42,18 +42,6 @@ REPORT_WORDS = 15_000  # about 30 pages of 500 words
 MODES = ("fast", "accurate", "accurate-int8")
 
 
-def cpu() -> dict[str, Any]:
-    """CPU model and the SIMD extensions ONNX Runtime's GEMM kernels choose between."""
-    info = Path("/proc/cpuinfo").read_text(encoding="utf-8") if Path(
-        "/proc/cpuinfo").is_file() else ""
-    fields = {k.strip(): v for k, v in (line.split(":", 1) for line in info.splitlines()
-                                        if ":" in line)}
-    flags = set(fields.get("flags", "").split())
-    wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
-    return {"model": fields.get("model name", platform.processor()).strip(),
-            "simd": [f for f in wanted if f in flags]}
-
-
 def report_text() -> tuple[str, str]:
     if SEED.is_file():
         base, source = SEED.read_text(encoding="utf-8"), SEED.name
@@ -156,11 +144,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{mode:<14} map_many snippets/s (median): with evidence {m['with evidence']:.1f}, "
               f"without {m['without evidence']:.1f} "
               f"({m['without evidence'] / m['with evidence']:.2f}x)")
+    from commonground.sdg.embed import cpu_features
+
     load = os.getloadavg()
     result = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
               "command": "python benchmarks/sdg_speed.py " + " ".join(argv or sys.argv[1:]),
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                          "cpu": cpu(),
+                          "cpu": cpu_features(),
                           "load_average_1m": round(load[0], 2),
                           "note": "shared 2-core development machine; timings are pessimistic "
                                   "when other jobs run"},

@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-import platformdirs
-
 from commonground.errors import InvalidInput
 
 #: MiniLM precisions of the accurate SDG mode (the embedder, the CLI and the settings agree)
@@ -21,6 +19,10 @@ PREFIX = "COMMONGROUND_"
 
 
 def _default_database_url() -> str:
+    # imported here: the SDG encoder imports this module on machines without it (the GPU
+    # image that runs scripts/finetune_minilm.py train)
+    import platformdirs
+
     data_dir = Path(platformdirs.user_data_dir("commonground", appauthor=False))
     return f"sqlite:///{data_dir / 'commonground.db'}"
 

