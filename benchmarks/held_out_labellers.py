@@ -1,6 +1,6 @@
 """The selection test of rounds 15-21 for the training configuration in this checkout.
 
-    .venv/bin/python benchmarks/held_out_labellers.py [--seed 0] [--no-tuned]   # ~5 minutes
+    .venv/bin/python benchmarks/held_out_labellers.py [--seed 0] [--no-tuned] [--precision int8]
 
 Fits ``scripts/train_sdg_mapper.build`` with its defaults (``../shared/data/sdg`` needed)
 on one fold seed and scores, per mode, its out-of-fold probabilities (each text scored by a
@@ -16,7 +16,10 @@ model that never saw its labeller's or writer's work):
 
 docs/benchmarks.md gives each round's figures; a candidate is adopted when its mean paired
 gain over the labellers exceeds twice its standard error and its ORO figure does not fall.
-Prints a table; writes ``benchmarks/results/held_out_labellers.json``.
+``--precision int8`` fits the accurate mode on the out-of-fold scores of the int8 encoder
+(``finetune_minilm.py train --int8``), the candidate of the twenty-second round. Prints a
+table; writes ``benchmarks/results/held_out_labellers.json`` (``-int8.json`` for int8).
+About 7 minutes, more when the frozen MiniLM vectors are not cached.
 """
 
 from __future__ import annotations
@@ -82,7 +85,13 @@ def main(argv: list[str] | None = None) -> None:
                          "(scripts/finetune_minilm.py; default: <cache>/minilm-tuned)")
     ap.add_argument("--no-tuned", action="store_true",
                     help="the accurate mode on the wheel's frozen MiniLM (before round 21)")
+    ap.add_argument("--precision", choices=("fp32", "int8"), default="fp32",
+                    help="the accurate mode's MiniLM precision (int8 needs a tuned folder "
+                         "from `finetune_minilm.py train --int8`)")
     args = ap.parse_args(argv)
+    if args.precision == "int8" and args.no_tuned:
+        raise SystemExit("--precision int8 judges the fine-tuned encoder's int8 scores; "
+                         "drop --no-tuned")
     from commonground.sdg import SHIPPED_MODEL
     from commonground.sdg.model import MODES, SdgMapper
 
@@ -95,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     tuned = train.tuned_folder(args.cache, args.tuned, args.no_tuned)
     mapper, ts = train.build(args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed,
                              static=SdgMapper.load(SHIPPED_MODEL).static,
-                             paragraphs=train.PARAGRAPHS, tuned=tuned)
+                             paragraphs=train.PARAGRAPHS, tuned=tuned, precision=args.precision)
     rule_rows = ts.relabelled("paragraph")
     if not rule_rows.any():
         raise SystemExit("the configuration has no relabelled abstracts (--no-relabels?); "
@@ -111,12 +120,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{mode:<9} {r['labellers_held_out']:>19.2f} {r['labellers_se']:>5.2f} "
               f"{r['oro']:>6.2f}   " + " ".join(f"{k} {v:.1f}"
                                                  for k, v in r["per_labeller"].items()))
-    out["run"] = {"seed": args.seed, "tuned": tuned is not None,
+    out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    results = RESULTS if args.precision == "fp32" else RESULTS.with_name(
+        f"{RESULTS.stem}-{args.precision}.json")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {results}")
 
 
 if __name__ == "__main__":

@@ -10,15 +10,25 @@ DIR defaults to /tmp/sdg-cache/minilm-tuned, where ``train_sdg_mapper.py`` looks
 ``export`` reads the training set as ``train_sdg_mapper.build`` does (same data, written
 paragraphs and relabels), tokenizes it with MiniLM's tokenizer, and records each row's fold
 in the fit's cross-validation (``--seed``; labellers and writers held out whole), the
-target texts, and the wheel's tensors in half precision (about 50 MB, so the folder can
-travel). ``train`` needs torch (``pip install torch==2.13.0``, the CPU build; it is not a
-dependency of the package) with numpy and safetensors, and imports only numpy parts of
-commonground. Per fold it fine-tunes a copy on the other folds and scores the fold's rows
-with it (head logits, neighbour votes and target retrieval, in that copy's vectors); then
-it fine-tunes one copy on every row. It writes ``tuned.npz``, ``encoder.safetensors`` (the
-six layers, half precision, which ship with the model) and ``report.json``: about 3
-minutes on one H100, hours on a 2-core CPU. ``--steps N`` caps each fit at N steps (a
-smoke run). See ``commonground.sdg.tuned`` and docs/benchmarks.md (twenty-first round).
+target texts, the tokenizer, and the wheel's tensors in half precision (about 50 MB, so the
+folder can travel). ``train`` needs torch (``pip install torch==2.13.0``, the CPU build; it
+is not a dependency of the package) with numpy and safetensors, and imports only numpy
+parts of commonground. Per fold it fine-tunes a copy on the other folds and scores the
+fold's rows with it (head logits, neighbour votes and target retrieval, in that copy's
+vectors); then it fine-tunes one copy on every row. It writes ``tuned.npz``,
+``encoder.safetensors`` (the six layers, half precision, which ship with the model) and
+``report.json``: about 3 minutes on one H100, hours on a 2-core CPU. ``--steps N`` caps
+each fit at N steps (a smoke run).
+
+``train --int8`` also scores each fold's rows as the ``--precision int8`` option would run
+that fold's encoder: the project's int8 ONNX graph (onnxruntime, on the CPU cores) gives
+the held-out rows' vectors, read by the fold's head and compared with its fp32 vectors of
+the other rows and of the target texts, as the shipped bank and targets are at run time.
+The arrays go into ``tuned.npz`` as ``int8_oof_*`` beside the fp32 ones, so that
+``train_sdg_mapper.py --precision int8`` and ``benchmarks/held_out_labellers.py
+--precision int8`` can fit and judge the int8 accurate mode by the project's selection
+test. See ``commonground.sdg.tuned`` and docs/benchmarks.md (twenty-first and
+twenty-second rounds).
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -75,11 +86,13 @@ def export(data: Path, out: Path, folds: int, seed: int) -> None:
         digest=np.array(training_digest(ts.texts, ts.labels)))
     w = load_file(str(minilm_dir() / "model.safetensors"))
     save_file({k: v.astype(np.float16) for k, v in w.items()}, str(out / "base.safetensors"))
+    # train --int8 runs the project's encoder there, where the wheel is not installed
+    shutil.copyfile(minilm_dir() / "tokenizer.json", out / "tokenizer.json")
     print(f"exported {len(ts.texts)} training rows ({folds} folds, seed {seed}) and "
           f"{len(tt)} target texts to {out}")
 
 
-def train(folder: Path, steps: int | None) -> None:
+def train(folder: Path, steps: int | None, int8: bool = False) -> None:
     import torch
     from safetensors.numpy import save_file
     from safetensors.torch import load_file
@@ -108,8 +121,21 @@ def train(folder: Path, steps: int | None) -> None:
     report: dict[str, Any] = {"config": mt.CONFIG, "scale": mt.SCALE, "device": str(dev),
                               "torch": torch.__version__, "python": platform.python_version(),
                               "rows": len(n), "steps_cap": steps, "folds": []}
-    out = {k: np.zeros((len(n), w), np.float32)
-           for k, w in (("oof_base", 17), ("oof_knn", 17), ("oof_retrieval", 34))}
+    widths = (("oof_base", 17), ("oof_knn", 17), ("oof_retrieval", 34))
+    out = {p + k: np.zeros((len(n), w), np.float32)
+           for p in ("", "int8_")[:1 + int8] for k, w in widths}
+    base = None
+    if int8:
+        if not (folder / "tokenizer.json").is_file():
+            raise SystemExit(f"{folder}/tokenizer.json is missing (an export made before "
+                             f"--int8 existed); run `finetune_minilm.py export --out {folder}`")
+        import onnxruntime
+
+        from commonground.sdg.embed import cpu_features
+
+        base = {k: v.float().numpy() for k, v in w.items()}
+        report["int8"] = {"onnxruntime": onnxruntime.__version__, "cpu": cpu_features(),
+                          "folds": []}
     for k in range(int(fold.max()) + 1):
         start = time.perf_counter()
         tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
@@ -121,6 +147,10 @@ def train(folder: Path, steps: int | None) -> None:
         out["oof_base"][te] = logits[te]
         out["oof_knn"][te] = knn_votes(vec[te], vec[tr], y[tr])
         out["oof_retrieval"][te] = targets.features(vec[te], d["fid"][te].tolist())
+        if base is not None:
+            report["int8"]["folds"].append(
+                score_int8(folder, base, model, ids, n, y, tr, te, vec, targets, d["fid"], out))
+            print(json.dumps(report["int8"]["folds"][-1]), flush=True)
         report["folds"].append({"fold": k, "train": len(tr), "test": len(te), "log": log,
                                 "seconds": round(time.perf_counter() - start, 1)})
         print(json.dumps(report["folds"][-1]), flush=True)
@@ -142,6 +172,28 @@ def train(folder: Path, steps: int | None) -> None:
     print(f"wrote {folder}/tuned.npz, encoder.safetensors and report.json")
 
 
+def score_int8(folder: Path, base: dict[str, np.ndarray], model: Any, ids: np.ndarray,
+               n: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, vec: np.ndarray,
+               targets: Any, fid: np.ndarray, out: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The fold's held-out rows as the int8 option would score them with this fold's
+    encoder: int8 query vectors against its fp32 (half) vectors of the bank and targets."""
+    from commonground.sdg.embed import MiniLMEmbedder
+    from commonground.sdg.fitting import knn_votes
+
+    start = time.perf_counter()
+    emb = MiniLMEmbedder(folder, weights=base, tuned=model.export(), precision="int8")
+    v8 = emb.encode_ids([ids[i, :n[i]].tolist() for i in te])
+    coef, intercept = model.head_arrays()
+    out["int8_oof_base"][te] = v8 @ coef + intercept
+    out["int8_oof_knn"][te] = knn_votes(v8, vec[tr], y[tr])
+    out["int8_oof_retrieval"][te] = targets.features(v8, fid[te].tolist())
+    cos = np.sum(v8 * vec[te], axis=1)  # both unit length (vec to half precision)
+    return {"rows": len(te), "workers": emb.workers,
+            "cosine_to_fp32": {"min": round(float(cos.min()), 5),
+                               "mean": round(float(cos.mean()), 5)},
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -154,11 +206,13 @@ def main(argv: list[str] | None = None) -> None:
     tr = sub.add_parser("train", help="fine-tune (torch)")
     tr.add_argument("folder", type=Path, nargs="?", default=DEFAULT_DIR)
     tr.add_argument("--steps", type=int, help="cap each fit at this many steps (smoke run)")
+    tr.add_argument("--int8", action="store_true",
+                    help="also score each fold's rows through the int8 encoder (onnxruntime)")
     args = ap.parse_args(argv)
     if args.step == "export":
         export(args.data, args.out, args.folds, args.seed)
     else:
-        train(args.folder, args.steps)
+        train(args.folder, args.steps, args.int8)
 
 
 if __name__ == "__main__":

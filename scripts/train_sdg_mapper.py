@@ -304,20 +304,24 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     fifteenth and sixteenth rounds).
     """
     select_on_paragraphs = select_on_paragraphs and paragraphs is not None and relabels is None
-    embedder = MiniLMEmbedder(precision=precision)
+    # with a fine-tuned encoder, ``precision`` is the accurate mode's (its out-of-fold
+    # arrays at that precision); the frozen vectors then serve the fast mode's static table,
+    # which stays the fp32 one
+    embedder = MiniLMEmbedder(precision="fp32" if tuned is not None else precision)
+    precision_frozen = embedder.precision
     ts = load_training_set(data, paragraphs, paragraph_languages, relabels)
     tt = target_texts(data)
     targets = TargetIndex(cached_embeddings(embedder, [t["text"] for t in tt], cache,
-                                            f"targets-{precision}"),
+                                            f"targets-{precision_frozen}"),
                           [t["id"] for t in tt], [int(t["goal"]) for t in tt],
                           [t["lang"] for t in tt])
     # the written paragraphs are cached apart, so the larger set's cache survives their edits
     written = np.array([s.startswith("written:") for s in ts.source])
     emb = cached_embeddings(embedder, [t for t, w in zip(ts.texts, written, strict=True) if not w],
-                            cache, f"train-{precision}")
+                            cache, f"train-{precision_frozen}")
     if written.any():
         extra = cached_embeddings(embedder, [t for t, w in zip(ts.texts, written, strict=True)
-                                             if w], cache, f"written-{precision}")
+                                             if w], cache, f"written-{precision_frozen}")
         full = np.zeros((len(ts.texts), emb.shape[1]), dtype=emb.dtype)
         full[~written], full[written] = emb, extra
         emb = full
@@ -342,7 +346,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
                mode_rows={m: ~written for m in MODES if m not in paragraph_modes},
                groups=ts.fold_groups() if grouped else None,
                rule_rows=ts.paragraph_rule_rows() if select_on_paragraphs else None,
-               tuned=None if tuned is None else TunedEncoder.load(tuned))
+               tuned=None if tuned is None else TunedEncoder.load(tuned, precision))
     return mapper, ts
 
 

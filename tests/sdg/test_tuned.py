@@ -44,9 +44,11 @@ def _changed_layer() -> dict[str, np.ndarray]:
 
 
 def _write_tuned(folder: Path, texts: list[str], y: np.ndarray,
-                 targets: list[dict[str, str]], seed: int = SEED) -> TunedEncoder:
+                 targets: list[dict[str, str]], seed: int = SEED,
+                 int8: bool = False) -> TunedEncoder:
     """A cross-fitted encoder folder, as finetune_minilm.py writes it, with a per-goal
-    linear head in place of the trained one (the fit's contract is the same)."""
+    linear head in place of the trained one (the fit's contract is the same); ``int8``
+    adds the held-out rows scored through the int8 encoder, as ``train --int8`` does."""
     from sklearn.linear_model import LogisticRegression
 
     weights = _changed_layer()
@@ -56,8 +58,9 @@ def _write_tuned(folder: Path, texts: list[str], y: np.ndarray,
     index = TargetIndex(tvec.astype(np.float16).astype(np.float32), [t["id"] for t in targets],
                         [int(t["goal"]) for t in targets], [t["lang"] for t in targets])
     fold = fold_of(len(texts), FOLDS, seed)
-    oof = {k: np.zeros((len(texts), w), np.float32)
+    oof = {p + k: np.zeros((len(texts), w), np.float32) for p in ("", "int8_")[:1 + int8]
            for k, w in (("oof_base", 17), ("oof_knn", 17), ("oof_retrieval", 34))}
+    v8 = MiniLMEmbedder(tuned=weights, precision="int8").encode(texts) if int8 else vec
 
     def head(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         fits = [LogisticRegression(C=10.0).fit(vec[rows], y[rows, g]) for g in range(17)]
@@ -70,6 +73,10 @@ def _write_tuned(folder: Path, texts: list[str], y: np.ndarray,
         oof["oof_base"][te] = vec[te] @ coef + intercept
         oof["oof_knn"][te] = knn_votes(vec[te], vec[tr], y[tr])
         oof["oof_retrieval"][te] = index.features(vec[te])
+        if int8:
+            oof["int8_oof_base"][te] = v8[te] @ coef + intercept
+            oof["int8_oof_knn"][te] = knn_votes(v8[te], vec[tr], y[tr])
+            oof["int8_oof_retrieval"][te] = index.features(v8[te])
     coef, intercept = head(np.arange(len(texts)))
     folder.mkdir(parents=True, exist_ok=True)
     save_file(weights, str(folder / "encoder.safetensors"))
@@ -136,6 +143,31 @@ def test_tuned_model_save_load_round_trip(
     assert SdgMapper.load(folder, embedder=HashEmbedder()).predict(probe).shape == (2, 17)
 
 
+@pytest.mark.slow
+def test_a_fit_on_int8_scores_runs_and_saves_its_encoder_at_int8(
+        tuned_fit: tuple[SdgMapper, TunedEncoder, Path], tmp_path: Path) -> None:
+    fp32_fit, _, _ = tuned_fit
+    texts, y = small_training_set()
+    mapper = small_mapper()
+    mapper.precision = "int8"
+    tuned = _write_tuned(tmp_path / "tuned", texts, y, mapper.target_texts, int8=True)
+    mapper.fit(texts, y, tuned=TunedEncoder.load(tmp_path / "tuned", "int8"))
+    # the stacker learnt from the int8 scores, not the fp32 ones; the fast mode is the same
+    assert not np.array_equal(mapper.oof_["accurate"], fp32_fit.oof_["accurate"])
+    np.testing.assert_array_equal(mapper.oof_["fast"], fp32_fit.oof_["fast"])
+    np.testing.assert_array_equal(mapper.banks_["accurate"][0],
+                                  tuned.bank.astype(np.float16).astype(np.float32))
+    assert isinstance(mapper.embedder, MiniLMEmbedder) and mapper.embedder.precision == "int8"
+    mapper.model_card = {"name": "test"}
+    folder = mapper.save(tmp_path / "model")
+    card = json.loads((folder / "model_card.json").read_text())
+    assert card["config"]["embedder_precision"] == "int8"
+    loaded = SdgMapper.load(folder)
+    assert loaded.precision == "int8"
+    probe = ["water wells and toilets for the school", "carbon emissions and floods"]
+    np.testing.assert_array_equal(loaded.predict_proba(probe), mapper.predict_proba(probe))
+
+
 def test_fit_refuses_an_encoder_of_other_texts_or_folds(
         tuned_fit: tuple[SdgMapper, TunedEncoder, Path], tmp_path: Path) -> None:
     _, tuned, _ = tuned_fit
@@ -154,6 +186,11 @@ def test_fit_refuses_an_encoder_of_other_texts_or_folds(
     with pytest.raises(InvalidInput, match="every row"):
         small_mapper().fit(texts, y, tuned=tuned,
                            mode_rows={"accurate": np.arange(len(texts)) > 0})
+    int8 = small_mapper()
+    int8.precision = "int8"
+    with pytest.raises(InvalidInput, match=r"scores are at fp32, this mapper runs MiniLM at "
+                                           r"int8; load it with .*'int8'"):
+        int8.fit(texts, y, tuned=tuned)
 
 
 def test_load_names_missing_or_malformed_files(
@@ -174,6 +211,11 @@ def test_load_names_missing_or_malformed_files(
     np.savez(bad / "tuned.npz", **arrays)
     with pytest.raises(InvalidInput, match="lacks digest"):
         TunedEncoder.load(bad)
+    # an encoder trained without --int8 cannot stand for the int8 accurate mode
+    with pytest.raises(InvalidInput, match=r"no out-of-fold scores of the int8 encoder.*--int8"):
+        TunedEncoder.load(good, "int8")
+    with pytest.raises(InvalidInput, match="precision 'int4' is unknown"):
+        TunedEncoder.load(good, "int4")
 
 
 def test_embedder_refuses_tensors_that_are_not_minilm_layers() -> None:
@@ -215,7 +257,10 @@ def test_finetune_script_trains_cross_fitted_encoders(tmp_path: Path) -> None:
         fid=np.array([""] * len(texts)), tid=np.array([t["id"] for t in targets]),
         tgoal=np.array([int(t["goal"]) for t in targets]),
         digest=np.array(training_digest(texts, y)))
-    _script("finetune_minilm").train(tmp_path, steps=1)
+    with pytest.raises(SystemExit, match=r"tokenizer\.json is missing"):
+        _script("finetune_minilm").train(tmp_path, steps=1, int8=True)
+    (tmp_path / "tokenizer.json").write_bytes((minilm_dir() / "tokenizer.json").read_bytes())
+    _script("finetune_minilm").train(tmp_path, steps=1, int8=True)
     tuned = TunedEncoder.load(tmp_path)
     tuned.check(texts, y, len(targets), fold_of(len(texts), FOLDS, SEED))
     assert tuned.report["steps_cap"] == 1 and len(tuned.report["folds"]) == FOLDS
@@ -226,6 +271,18 @@ def test_finetune_script_trains_cross_fitted_encoders(tmp_path: Path) -> None:
     assert np.isfinite(tuned.oof_base).all() and (tuned.oof_knn.sum(axis=1) > 0.99).all()
     ours = MiniLMEmbedder(tuned=tuned.weights).encode(texts)
     np.testing.assert_allclose(ours, tuned.bank, atol=3e-3)
+    # --int8: every row scored again through its fold encoder's int8 graph, near the fp32
+    int8 = TunedEncoder.load(tmp_path, "int8")
+    assert int8.precision == "int8" and tuned.precision == "fp32"
+    scored = tuned.report["int8"]["folds"]
+    assert tuned.report["int8"]["cpu"]["model"] and "simd" in tuned.report["int8"]["cpu"]
+    assert [f["rows"] for f in scored] == [f["test"] for f in tuned.report["folds"]]
+    assert all(f["cosine_to_fp32"]["min"] > 0.95 for f in scored)
+    assert not np.array_equal(int8.oof_retrieval, tuned.oof_retrieval)
+    np.testing.assert_allclose(int8.oof_retrieval, tuned.oof_retrieval, atol=0.05)
+    np.testing.assert_allclose(int8.oof_base, tuned.oof_base, atol=0.1)
+    assert (np.abs(int8.oof_knn.sum(axis=1) - 1) < 1e-3).all()
+    np.testing.assert_array_equal(int8.bank, tuned.bank)  # the bank stays fp32
 
 
 def test_shipped_model_runs_on_its_fine_tuned_layers_and_ships_them() -> None:

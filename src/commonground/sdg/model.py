@@ -377,6 +377,11 @@ class SdgMapper:
                     raise InvalidInput("a fine-tuned encoder needs the accurate mode to learn "
                                        "from every row; drop it from mode_rows")
                 tuned.check(texts, y, len(tt), fold_of(n, self.folds, self.seed, grp))
+                if tuned.precision != self.precision:
+                    raise InvalidInput(
+                        f"the fine-tuned encoder's out-of-fold scores are at "
+                        f"{tuned.precision}, this mapper runs MiniLM at {self.precision}; "
+                        f"load it with TunedEncoder.load(folder, {self.precision!r})")
                 # the base models' convention: one row of coefficients per goal
                 tuned_scores = TunedScores(tuned.oof_base, tuned.oof_knn,
                                            np.ascontiguousarray(tuned.coef.T), tuned.intercept)

@@ -26,10 +26,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commonground.errors import InvalidInput
+from commonground.settings import SDG_PRECISIONS
 
 FloatArray = NDArray[np.float32]
 #: the arrays of ``tuned.npz`` and their widths (None: the row count of the training set)
 _ARRAYS = {"fold": None, "oof_base": 17, "oof_knn": 17, "oof_retrieval": 34, "bank": 384}
+#: the out-of-fold arrays, scored at fp32 or (``int8_`` + name) through the int8 encoder
+_OOF = ("oof_base", "oof_knn", "oof_retrieval")
 _FIX = ("rerun `scripts/finetune_minilm.py export` and `train` for this training set, or "
         "train without it (`scripts/train_sdg_mapper.py --no-tuned`)")
 
@@ -56,10 +59,17 @@ class TunedEncoder:
     targets: FloatArray  # (n_targets, 384) its vectors of the target texts
     digest: str  # training_digest of the texts and labels it was trained on
     report: dict[str, Any]
+    #: the encoder precision its out-of-fold arrays were scored at ('fp32' or 'int8')
+    precision: str = "fp32"
 
     @classmethod
-    def load(cls, folder: str | Path) -> TunedEncoder:
-        """Read ``tuned.npz``, ``encoder.safetensors`` and ``report.json`` from ``folder``."""
+    def load(cls, folder: str | Path, precision: str = "fp32") -> TunedEncoder:
+        """Read ``tuned.npz``, ``encoder.safetensors`` and ``report.json`` from ``folder``.
+
+        ``precision`` 'int8' takes the out-of-fold arrays scored through the int8 encoder
+        (``int8_oof_*``, from ``finetune_minilm.py train --int8``) in place of the fp32
+        ones, for a fit of the accurate mode that will run on int8 vectors.
+        """
         from safetensors.numpy import load_file
 
         folder = Path(folder)
@@ -76,6 +86,16 @@ class TunedEncoder:
         except (OSError, ValueError) as exc:
             raise InvalidInput(f"{folder}: cannot read the fine-tuned encoder ({exc}); "
                                f"{_FIX}") from exc
+        if precision not in SDG_PRECISIONS:
+            raise InvalidInput(f"MiniLM precision {precision!r} is unknown; use one of "
+                               f"{', '.join(SDG_PRECISIONS)}")
+        if precision == "int8":
+            scored = [k for k in _OOF if "int8_" + k in a]
+            if len(scored) != len(_OOF):
+                raise InvalidInput(f"{folder}/tuned.npz holds no out-of-fold scores of the "
+                                   "int8 encoder; rerun `scripts/finetune_minilm.py train "
+                                   "--int8` (or fit at fp32)")
+            a.update({k: a["int8_" + k] for k in _OOF})
         need = [*_ARRAYS, "coef", "intercept", "targets", "digest"]
         absent = [k for k in need if k not in a]
         if absent:
@@ -93,7 +113,7 @@ class TunedEncoder:
             "oof_base", "oof_knn", "oof_retrieval", "coef", "intercept", "bank", "targets")}
         return cls(weights={k: np.asarray(v, dtype=np.float16) for k, v in weights.items()},
                    fold=a["fold"].astype(np.int8), digest=str(a["digest"]), report=report,
-                   **f32)
+                   precision=precision, **f32)
 
     def check(self, texts: Sequence[str], labels: NDArray[Any], n_targets: int,
               fold: NDArray[Any]) -> None:
