@@ -15,7 +15,11 @@ model that never saw its labeller's or writer's work):
    labellers did not produce), with the fit's own thresholds.
 
 docs/benchmarks.md gives each round's figures; a candidate is adopted when its mean paired
-gain over the labellers exceeds twice its standard error and its ORO figure does not fall.
+gain over the labellers exceeds twice its standard error and its ORO figure does not fall
+(``--rule gain``), or, for a change made for speed (the twenty-second round, ``--rule
+no-loss``), when the mean paired difference is not negative and ORO does not fall.
+``--against FILE`` (an earlier run's JSON, the shipped configuration) prints the paired
+comparison and the verdict per mode.
 ``--precision int8`` fits the accurate mode on the out-of-fold scores of the int8 encoder
 (``finetune_minilm.py train --int8``), the candidate of the twenty-second round. Prints a
 table; writes ``benchmarks/results/held_out_labellers.json`` (``-int8.json`` for int8).
@@ -74,6 +78,26 @@ def score(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.
     }
 
 
+RULES = ("gain", "no-loss")
+
+
+def paired(new: dict[str, Any], old: dict[str, Any], rule: str) -> dict[str, Any]:
+    """One mode's candidate (``new``) against the configuration in force (``old``), labeller
+    by labeller: mean difference, its standard error, ORO's difference, and the verdict."""
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}; use one of {RULES}")
+    names = sorted(old["per_labeller"])
+    if sorted(new["per_labeller"]) != names:
+        raise ValueError("the two runs scored different labellers: "
+                         f"{sorted(new['per_labeller'])} against {names}")
+    d = np.array([new["per_labeller"][k] - old["per_labeller"][k] for k in names])
+    mean, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+    oro = float(new["oro"]) - float(old["oro"])
+    first = mean > 2 * se if rule == "gain" else mean >= 0
+    return {"mean": round(mean, 2), "se": round(se, 2), "oro": round(oro, 2), "rule": rule,
+            "adopt": bool(first and oro >= 0)}
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -88,7 +112,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--precision", choices=("fp32", "int8"), default="fp32",
                     help="the accurate mode's MiniLM precision (int8 needs a tuned folder "
                          "from `finetune_minilm.py train --int8`)")
+    ap.add_argument("--against", type=Path, metavar="FILE",
+                    help="an earlier run's JSON (the configuration in force): print the "
+                         "paired comparison and the verdict")
+    ap.add_argument("--rule", choices=RULES, default="gain",
+                    help="gain: mean paired gain > 2 SE (components); no-loss: mean paired "
+                         "difference >= 0 (a change made for speed); both need ORO not lower")
     args = ap.parse_args(argv)
+    against = None
+    if args.against is not None:
+        try:
+            against = json.loads(args.against.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"--against {args.against}: cannot read it ({exc}); give the "
+                             "JSON an earlier run of this script wrote") from exc
     if args.precision == "int8" and args.no_tuned:
         raise SystemExit("--precision int8 judges the fine-tuned encoder's int8 scores; "
                          "drop --no-tuned")
@@ -120,6 +157,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{mode:<9} {r['labellers_held_out']:>19.2f} {r['labellers_se']:>5.2f} "
               f"{r['oro']:>6.2f}   " + " ".join(f"{k} {v:.1f}"
                                                  for k, v in r["per_labeller"].items()))
+    if against is not None:
+        out["paired"] = {"against": str(args.against)}
+        for mode in MODES:
+            v = out["paired"][mode] = paired(out[mode], against[mode], args.rule)
+            print(f"{mode:<9} against {args.against.name}: labellers {v['mean']:+.2f} "
+                  f"(SE {v['se']:.2f}), ORO {v['oro']:+.2f}; rule {v['rule']}: "
+                  f"{'adopt' if v['adopt'] else 'do not adopt'}")
     out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}

@@ -1,0 +1,55 @@
+"""The selection test's paired verdict (benchmarks/held_out_labellers.py --against)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _held_out() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "held_out_labellers_under_test", ROOT / "benchmarks" / "held_out_labellers.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(per: list[float], oro: float) -> dict[str, Any]:
+    return {"per_labeller": {f"L{i}": v for i, v in enumerate(per)}, "oro": oro}
+
+
+OLD = _run([80.0, 82.0, 84.0, 86.0], 75.0)
+
+
+def test_gain_rule_needs_twice_the_standard_error_and_oro_not_lower() -> None:
+    paired = _held_out().paired
+    steady = paired(_run([81.0, 83.1, 84.9, 87.0], 75.0), OLD, "gain")
+    # differences 1.0, 1.1, 0.9, 1.0: mean 1.0, SE 0.04
+    assert steady == {"mean": 1.0, "se": 0.04, "oro": 0.0, "rule": "gain", "adopt": True}
+    noisy = paired(_run([83.0, 81.0, 86.0, 85.0], 76.0), OLD, "gain")
+    assert noisy["mean"] == 0.75 and noisy["se"] > 0.375 and not noisy["adopt"]
+    assert not paired(_run([81.0, 83.1, 84.9, 87.0], 74.9), OLD, "gain")["adopt"]
+
+
+def test_no_loss_rule_accepts_a_tie_and_refuses_any_mean_or_oro_loss() -> None:
+    paired = _held_out().paired
+    assert paired(_run([80.5, 81.5, 84.0, 86.0], 75.0), OLD, "no-loss")["adopt"]
+    assert not paired(_run([80.5, 81.4, 84.0, 86.0], 75.0), OLD, "no-loss")["adopt"]
+    assert not paired(_run([81.0, 83.0, 85.0, 87.0], 74.99), OLD, "no-loss")["adopt"]
+    # the gain rule refuses the same tie
+    assert not paired(_run([80.5, 81.5, 84.0, 86.0], 75.0), OLD, "gain")["adopt"]
+
+
+def test_runs_of_different_labellers_or_an_unknown_rule_are_refused() -> None:
+    paired = _held_out().paired
+    with pytest.raises(ValueError, match="different labellers"):
+        paired(_run([80.0, 82.0, 84.0], 75.0), OLD, "gain")
+    with pytest.raises(ValueError, match="unknown rule"):
+        paired(OLD, OLD, "lenient")
