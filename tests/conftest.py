@@ -6,10 +6,12 @@ with COMMONGROUND_REQUIRE_ALL=1 (set by .ci/run) every skip becomes a failure.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -21,6 +23,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("COMMONGROUND_SHARED", ROOT.parent / "shared"))
 REQUIRE_ALL = os.environ.get("COMMONGROUND_REQUIRE_ALL") == "1"
 SEED_REPORT = SHARED / "seed" / "partnerships-and-innovation-sdgs-in-cities-2023.md"
+
+
+def load_script(relative: str) -> ModuleType:
+    """A script or benchmark of the repository (``scripts/x.py``, ``benchmarks/y.py``),
+    imported as a module under a test-only name."""
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(f"{path.stem}_under_test", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def need(condition: bool, reason: str) -> None:

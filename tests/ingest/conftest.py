@@ -25,6 +25,7 @@ def _root_conftest() -> ModuleType:
 # answers to that name, so this one answers with the root conftest's helpers too.
 _ROOT = _root_conftest()
 need = _ROOT.need
+load_script = _ROOT.load_script
 SHARED: Path = _ROOT.SHARED
 SEED_REPORT: Path = _ROOT.SEED_REPORT
 REQUIRE_ALL: bool = _ROOT.REQUIRE_ALL

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import load_script
 
 
 def _held_out() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "held_out_labellers_under_test", ROOT / "benchmarks" / "held_out_labellers.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/held_out_labellers.py")
 
 
 def _run(per: list[float], oro: float) -> dict[str, Any]:

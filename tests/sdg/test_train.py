@@ -10,6 +10,8 @@ import pytest
 from commonground.errors import InvalidInput
 from commonground.sdg.train import abstract_labels, load_training_set, written_paragraphs
 
+from conftest import load_script
+
 OFFICIAL = "lang,level,id,goal,field,text\n" + "\n".join([
     "en,goal,6,6,title,Ensure availability of water and sanitation for all",
     "en,target,6.1,6,title,Achieve access to safe drinking water",
@@ -141,15 +143,9 @@ def test_the_held_out_sets_pass_validation_and_share_nothing_with_training(folde
 
 def test_written_paragraph_metric_is_class_balanced_with_plain_beside_it() -> None:
     """benchmarks/written_paragraphs.accuracy: per goal, balanced accuracy by default."""
-    import importlib.util
-
     import numpy as np
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "written_paragraphs.py"
-    spec = importlib.util.spec_from_file_location("written_paragraphs_bench", path)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("benchmarks/written_paragraphs.py")
     # goal 6: three paragraphs labelled 6 (two predicted) and one near-topic negative for 6
     # (predicted: a false positive); goal 7 only appears as the second label of one row
     rows = [{"sdgs": [6], "kind": "direct", "focus": 6}, {"sdgs": [6], "kind": "direct",
@@ -172,15 +168,9 @@ def test_written_paragraph_metric_is_class_balanced_with_plain_beside_it() -> No
 def test_training_script_embeds_each_text_once_per_process(tmp_path: Path) -> None:
     """scripts/train_sdg_mapper.cached_embeddings: disk cache per text list, and texts
     already embedded in the process are not embedded again (overlapping writer groups)."""
-    import importlib.util
-
     import numpy as np
 
-    path = Path(__file__).resolve().parents[2] / "scripts" / "train_sdg_mapper.py"
-    spec = importlib.util.spec_from_file_location("train_script_under_test", path)
-    assert spec is not None and spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("scripts/train_sdg_mapper.py")
 
     class Counting:
         def __init__(self) -> None:
@@ -308,15 +298,9 @@ def test_held_out_labellers_chooses_thresholds_without_the_scored_labeller() -> 
     """benchmarks/held_out_labellers.score: each labeller's abstracts are scored with
     thresholds chosen on the others' only, so a labeller whose positives score lower than
     everyone else's is not rescued by its own rows."""
-    import importlib.util
-
     import numpy as np
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "held_out_labellers.py"
-    spec = importlib.util.spec_from_file_location("held_out_labellers_bench", path)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("benchmarks/held_out_labellers.py")
     # goal 1 only. Labeller A: positives at 0.9, negatives at 0.5; labeller B: positives at
     # 0.4, negatives at 0.1. Chosen on all rows, a threshold of 0.4 or 0.525 scores 75;
     # held out, A gets B's threshold (0.125: accepts A's negatives) and B gets A's (0.525:

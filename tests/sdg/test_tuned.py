@@ -21,19 +21,14 @@ from commonground.sdg.model import SdgMapper
 from commonground.sdg.tuned import TunedEncoder, training_digest
 from sdg.test_model import HashEmbedder, small_mapper, small_training_set
 
-from conftest import need
+from conftest import load_script, need
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDS, SEED = 3, 0
 
 
 def _script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"{name}_under_test",
-                                                  ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f"scripts/{name}.py")
 
 
 def _changed_layer() -> dict[str, np.ndarray]:
