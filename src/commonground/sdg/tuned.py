@@ -72,6 +72,9 @@ class TunedEncoder:
         """
         from safetensors.numpy import load_file
 
+        if precision not in SDG_PRECISIONS:
+            raise InvalidInput(f"MiniLM precision {precision!r} is unknown; use one of "
+                               f"{', '.join(SDG_PRECISIONS)}")
         folder = Path(folder)
         missing = [n for n in ("tuned.npz", "encoder.safetensors", "report.json")
                    if not (folder / n).is_file()]
@@ -86,12 +89,8 @@ class TunedEncoder:
         except (OSError, ValueError) as exc:
             raise InvalidInput(f"{folder}: cannot read the fine-tuned encoder ({exc}); "
                                f"{_FIX}") from exc
-        if precision not in SDG_PRECISIONS:
-            raise InvalidInput(f"MiniLM precision {precision!r} is unknown; use one of "
-                               f"{', '.join(SDG_PRECISIONS)}")
         if precision == "int8":
-            scored = [k for k in _OOF if "int8_" + k in a]
-            if len(scored) != len(_OOF):
+            if any("int8_" + k not in a for k in _OOF):
                 raise InvalidInput(f"{folder}/tuned.npz holds no out-of-fold scores of the "
                                    "int8 encoder; rerun `scripts/finetune_minilm.py train "
                                    "--int8` (or fit at fp32)")
