@@ -38,6 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from commonground.settings import SDG_PRECISIONS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "held_out_labellers.json"
 
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
                          "(scripts/finetune_minilm.py; default: <cache>/minilm-tuned)")
     ap.add_argument("--no-tuned", action="store_true",
                     help="the accurate mode on the wheel's frozen MiniLM (before round 21)")
-    ap.add_argument("--precision", choices=("fp32", "int8"), default="fp32",
+    ap.add_argument("--precision", choices=SDG_PRECISIONS, default="fp32",
                     help="the accurate mode's MiniLM precision (int8 needs a tuned folder "
                          "from `finetune_minilm.py train --int8`)")
     ap.add_argument("--against", type=Path, metavar="FILE",

@@ -102,7 +102,6 @@ def train(folder: Path, steps: int | None, int8: bool = False) -> None:
     import minilm_torch as mt  # type: ignore[import-not-found]  # needs torch
 
     from commonground.sdg.features import TargetIndex
-    from commonground.sdg.fitting import knn_votes
 
     def half(a: np.ndarray) -> np.ndarray:
         # vectors at the half precision the model stores them in, as the fit rounds them
@@ -144,13 +143,19 @@ def train(folder: Path, steps: int | None, int8: bool = False) -> None:
         vec, logits = mt.encode(model, ids, n, dev)
         vec = half(vec)
         targets.vectors = half(mt.encode(model, d["t"], d["tn"], dev)[0])
-        out["oof_base"][te] = logits[te]
-        out["oof_knn"][te] = knn_votes(vec[te], vec[tr], y[tr])
-        out["oof_retrieval"][te] = targets.features(vec[te], d["fid"][te].tolist())
+        held_out = (te, vec[tr], y[tr], targets, d["fid"][te].tolist())
+        score_rows(out, "", held_out, vec[te], logits[te])
         if base is not None:
-            report["int8"]["folds"].append(
-                score_int8(folder, base, model, ids, n, y, tr, te, vec, targets, d["fid"], out))
-            print(json.dumps(report["int8"]["folds"][-1]), flush=True)
+            # the same rows as the int8 option would run this fold's encoder
+            v8, info = int8_vectors(folder, base, model.export(),
+                                    [ids[i, :n[i]].tolist() for i in te])
+            coef, intercept = model.head_arrays()
+            score_rows(out, "int8_", held_out, v8, v8 @ coef + intercept)
+            cos = np.sum(v8 * vec[te], axis=1)  # both unit length (vec to half precision)
+            info["cosine_to_fp32"] = {"min": round(float(cos.min()), 5),
+                                      "mean": round(float(cos.mean()), 5)}
+            report["int8"]["folds"].append(info)
+            print(json.dumps(info), flush=True)
         report["folds"].append({"fold": k, "train": len(tr), "test": len(te), "log": log,
                                 "seconds": round(time.perf_counter() - start, 1)})
         print(json.dumps(report["folds"][-1]), flush=True)
@@ -172,26 +177,29 @@ def train(folder: Path, steps: int | None, int8: bool = False) -> None:
     print(f"wrote {folder}/tuned.npz, encoder.safetensors and report.json")
 
 
-def score_int8(folder: Path, base: dict[str, np.ndarray], model: Any, ids: np.ndarray,
-               n: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, vec: np.ndarray,
-               targets: Any, fid: np.ndarray, out: dict[str, np.ndarray]) -> dict[str, Any]:
-    """The fold's held-out rows as the int8 option would score them with this fold's
-    encoder: int8 query vectors against its fp32 (half) vectors of the bank and targets."""
-    from commonground.sdg.embed import MiniLMEmbedder
+def score_rows(out: dict[str, np.ndarray], prefix: str, held_out: tuple[Any, ...],
+               query: np.ndarray, logits: np.ndarray) -> None:
+    """A fold's held-out rows' head logits, neighbour votes and target retrieval features
+    (``prefix`` + the array names), from their vectors ``query``. ``held_out``: the rows,
+    the fold's bank vectors and labels, its target index, and the rows' framework ids."""
     from commonground.sdg.fitting import knn_votes
 
+    te, bank, bank_y, targets, fid = held_out
+    out[prefix + "oof_base"][te] = logits
+    out[prefix + "oof_knn"][te] = knn_votes(query, bank, bank_y)
+    out[prefix + "oof_retrieval"][te] = targets.features(query, fid)
+
+
+def int8_vectors(folder: Path, base: dict[str, np.ndarray], layers: dict[str, np.ndarray],
+                 rows: list[list[int]]) -> tuple[np.ndarray, dict[str, Any]]:
+    """Token-id rows through the int8 graph with these fine-tuned layers, and a report."""
+    from commonground.sdg.embed import MiniLMEmbedder
+
     start = time.perf_counter()
-    emb = MiniLMEmbedder(folder, weights=base, tuned=model.export(), precision="int8")
-    v8 = emb.encode_ids([ids[i, :n[i]].tolist() for i in te])
-    coef, intercept = model.head_arrays()
-    out["int8_oof_base"][te] = v8 @ coef + intercept
-    out["int8_oof_knn"][te] = knn_votes(v8, vec[tr], y[tr])
-    out["int8_oof_retrieval"][te] = targets.features(v8, fid[te].tolist())
-    cos = np.sum(v8 * vec[te], axis=1)  # both unit length (vec to half precision)
-    return {"rows": len(te), "workers": emb.workers,
-            "cosine_to_fp32": {"min": round(float(cos.min()), 5),
-                               "mean": round(float(cos.mean()), 5)},
-            "seconds": round(time.perf_counter() - start, 1)}
+    emb = MiniLMEmbedder(folder, weights=base, tuned=layers, precision="int8")
+    v8 = emb.encode_ids(rows)
+    return v8, {"rows": len(rows), "workers": emb.workers,
+                "seconds": round(time.perf_counter() - start, 1)}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -48,6 +48,7 @@ from commonground.sdg.train import (
     target_texts,
 )
 from commonground.sdg.tuned import TunedEncoder
+from commonground.settings import SDG_PRECISIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAGRAPHS = ROOT / "data" / "sdg_paragraphs"
@@ -502,7 +503,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=SHIPPED_MODEL)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/sdg-cache"))
     ap.add_argument("--select", action="store_true", help="run the CV grid over C")
-    ap.add_argument("--precision", choices=("int8", "fp32"), default="fp32",
+    ap.add_argument("--precision", choices=SDG_PRECISIONS, default="fp32",
                     help="MiniLM weight precision (fp32 was chosen by CV: see docs)")
     ap.add_argument("--benchmark", action="store_true",
                     help="score the finished model on the held-out benchmark (report only)")

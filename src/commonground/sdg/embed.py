@@ -38,7 +38,6 @@ _EPS = 1e-12
 GRAPH_PATH = Path(__file__).parent / "models" / "minilm_l6_graph.onnx"
 #: the same graph with int8 dense layers (ONNX Runtime DynamicQuantizeMatMul)
 GRAPH_INT8_PATH = Path(__file__).parent / "models" / "minilm_l6_graph_int8.onnx"
-PRECISIONS = SDG_PRECISIONS
 
 
 class Embedder(Protocol):
@@ -138,7 +137,7 @@ class MiniLMEmbedder:
             self.name = "all-MiniLM-L6-v2, fine-tuned"
         self._feeds = _graph_weights(w)
         self._session: object | None = None
-        if precision not in PRECISIONS:
+        if precision not in SDG_PRECISIONS:
             raise ModelError(f"unknown embedder precision {precision!r}; use 'int8' or 'fp32'")
         #: int8 encodes one text per call (see ``encode``); such small products split badly
         #: over threads, so each call runs on one thread and this many texts run at once

@@ -34,7 +34,7 @@ from scipy import sparse
 
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.blas import one_blas_thread
-from commonground.sdg.embed import PRECISIONS, Embedder, MiniLMEmbedder
+from commonground.sdg.embed import Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.keywords import KeywordIndex, tokens
@@ -44,6 +44,7 @@ from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_
 from commonground.sdg.trees import FIELDS as TREE_FIELDS
 from commonground.sdg.trees import OnnxTrees, TreeEnsemble
 from commonground.sdg.tuned import TunedEncoder
+from commonground.settings import SDG_PRECISIONS
 
 FloatArray = NDArray[np.float32]
 MODES = ("accurate", "fast")
@@ -595,7 +596,7 @@ class SdgMapper:
         """A saved model; ``static`` replaces the saved static table (tests' stubs);
         ``precision`` ('fp32' or 'int8') runs the accurate mode's MiniLM at another precision
         than the one the model was trained with (docs/benchmarks.md: int8's cost and gain)."""
-        if precision is not None and precision not in PRECISIONS:
+        if precision is not None and precision not in SDG_PRECISIONS:
             raise InvalidInput(f"MiniLM precision {precision!r} is unknown; use 'fp32' or 'int8'")
         folder = Path(path)
         needed = ("heads.npz", "targets.npz", "keywords.json.gz", "model_card.json",
