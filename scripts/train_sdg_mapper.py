@@ -309,23 +309,11 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     # arrays at that precision); the frozen vectors then serve the fast mode's static table,
     # which stays the fp32 one
     embedder = MiniLMEmbedder(precision="fp32" if tuned is not None else precision)
-    precision_frozen = embedder.precision
     ts = load_training_set(data, paragraphs, paragraph_languages, relabels)
     tt = target_texts(data)
-    targets = TargetIndex(cached_embeddings(embedder, [t["text"] for t in tt], cache,
-                                            f"targets-{precision_frozen}"),
-                          [t["id"] for t in tt], [int(t["goal"]) for t in tt],
-                          [t["lang"] for t in tt])
-    # the written paragraphs are cached apart, so the larger set's cache survives their edits
+    targets = frozen_targets(embedder, tt, cache)
+    emb = frozen_vectors(embedder, ts, cache)
     written = np.array([s.startswith("written:") for s in ts.source])
-    emb = cached_embeddings(embedder, [t for t, w in zip(ts.texts, written, strict=True) if not w],
-                            cache, f"train-{precision_frozen}")
-    if written.any():
-        extra = cached_embeddings(embedder, [t for t, w in zip(ts.texts, written, strict=True)
-                                             if w], cache, f"written-{precision_frozen}")
-        full = np.zeros((len(ts.texts), emb.shape[1]), dtype=emb.dtype)
-        full[~written], full[written] = emb, extra
-        emb = full
     keywords = KeywordIndex(keyword_systems(data))
     if static is None:
         start = time.perf_counter()
@@ -349,6 +337,53 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
                rule_rows=ts.paragraph_rule_rows() if select_on_paragraphs else None,
                tuned=None if tuned is None else TunedEncoder.load(tuned, precision))
     return mapper, ts
+
+
+def frozen_targets(embedder: MiniLMEmbedder, tt: list[dict[str, str]],
+                   cache: Path | None) -> TargetIndex:
+    """The target texts' vectors in ``embedder`` (the wheel's MiniLM), cached."""
+    return TargetIndex(cached_embeddings(embedder, [t["text"] for t in tt], cache,
+                                         f"targets-{embedder.precision}"),
+                       [t["id"] for t in tt], [int(t["goal"]) for t in tt],
+                       [t["lang"] for t in tt])
+
+
+def frozen_vectors(embedder: MiniLMEmbedder, ts: TrainingSet, cache: Path | None) -> np.ndarray:
+    """The training rows' vectors in ``embedder``, in the set's order, cached."""
+    # the written paragraphs are cached apart, so the larger set's cache survives their edits
+    written = np.array([s.startswith("written:") for s in ts.source])
+    emb = cached_embeddings(embedder, [t for t, w in zip(ts.texts, written, strict=True) if not w],
+                            cache, f"train-{embedder.precision}")
+    if written.any():
+        extra = cached_embeddings(embedder, [t for t, w in zip(ts.texts, written, strict=True)
+                                             if w], cache, f"written-{embedder.precision}")
+        full = np.zeros((len(ts.texts), emb.shape[1]), dtype=emb.dtype)
+        full[~written], full[written] = emb, extra
+        emb = full
+    return emb
+
+
+def add_target_map(model: Path, data: Path, cache: Path | None) -> SdgMapper:
+    """Fit the accurate mode's target map (target round 2) into a saved model trained with
+    the fine-tuned encoder, without refitting anything else: the map needs only the model's
+    bank of fine-tuned training vectors and the wheel's vectors of the same rows, which the
+    shipped configuration's training set gives (checked against the bank's labels)."""
+    mapper = SdgMapper.load(model)
+    if mapper._tuned is None:
+        raise SystemExit(f"{model} runs the wheel's frozen MiniLM: its targets are ranked in "
+                         "that space already, and there is nothing to map")
+    ts = load_training_set(data, PARAGRAPHS, PARAGRAPH_LANGUAGES, RELABELS)
+    labels = mapper.banks_["accurate"][1]
+    if labels.shape != np.shape(ts.labels) or not np.array_equal(labels, ts.labels):
+        raise SystemExit(f"{model} was not fitted on the shipped configuration's training set "
+                         "in this checkout (its bank's labels differ); retrain it with "
+                         "scripts/train_sdg_mapper.py, which fits the map too")
+    embedder = MiniLMEmbedder(precision="fp32")
+    mapper.fit_target_map(frozen_vectors(embedder, ts, cache),
+                          frozen_targets(embedder, target_texts(data), cache),
+                          np.asarray(ts.fold_groups(), dtype=str))
+    mapper.save(model)
+    return mapper
 
 
 def tuned_folder(cache: Path, given: Path | None, no_tuned: bool) -> Path | None:
@@ -531,7 +566,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cv-seeds", type=int, nargs="+", metavar="SEED",
                     help="only cross-validate the configuration with these fold seeds (the "
                          "adoption rule uses 1 2 3); prints both proxies, saves nothing")
+    ap.add_argument("--target-map-only", type=Path, metavar="MODEL",
+                    help="only fit the accurate mode's target map into MODEL, trained with the "
+                         "fine-tuned encoder (target round 2, docs/benchmarks.md)")
     args = ap.parse_args(argv)
+    if args.target_map_only:
+        mapper = add_target_map(args.target_map_only, args.data, args.cache)
+        assert mapper.target_map_ is not None
+        print(json.dumps(mapper.target_map_.report))
+        return
     tuned = tuned_folder(args.cache, args.tuned, args.no_tuned)
     if args.cv_seeds:
         cross_validate(args.data, args.cache, args.cv_seeds, args.precision, args.paragraphs,

@@ -204,6 +204,25 @@ def test_int8_precision_is_an_option_beside_the_models_own(mapper: SdgMapper) ->
         SdgMapper.load(SHIPPED_MODEL, precision="bf16")
 
 
+def test_shipped_modes_rank_targets_as_the_target_rounds_chose(
+        mapper: SdgMapper, fast_mapper: SdgMapper) -> None:
+    text = "Every household in the district now has piped drinking water at home."
+    # accurate: the target titles, in the frozen MiniLM's space through the target map and
+    # in the fine-tuned one (rounds 2 and 3)
+    assert mapper.target_map_ is not None
+    v = mapper.embedder.encode([text])[0]
+    assert mapper.rank_targets(v, 6) == mapper.target_map_.best_targets(
+        v, 6, "titles", beside=mapper.target_index())
+    assert mapper.rank_targets(v, 6)[0][0] == "6.1"
+    assert mapper.model_card["target_ranking"]["accurate_map"]["rows"] > 10_000
+    # fast: titles and indicators (round 1)
+    assert fast_mapper.static is not None
+    s = fast_mapper.static.encode([text])[0]
+    assert fast_mapper.rank_targets(s, 6) == fast_mapper.target_index().best_targets(
+        s, 6, rows="all")
+    assert mapper.map(text).targets[0].target == "6.1"
+
+
 def test_model_card_records_data_licences_and_metrics(mapper: SdgMapper) -> None:
     card = mapper.model_card
     assert {"official_texts", "sdgo", "osdg", "aurora"} <= set(card["training_data"])

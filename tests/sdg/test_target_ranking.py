@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from commonground.sdg.features import TargetIndex
 from commonground.sdg.framework import framework
+
 from conftest import ROOT, load_script
 
 
@@ -37,7 +39,7 @@ def test_loader_reads_valid_rows_and_names_the_line_and_fix_of_bad_ones(tmp_path
     load = _bench().load_paragraphs
     rows = load(_write(tmp_path / "ok", [_row(), _row(id="t-6.1-b", also=["3.9"])]))
     assert [r["also"] for r in rows] == [[], ["3.9"]]
-    with pytest.raises(ValueError, match="holds no .jsonl"):
+    with pytest.raises(ValueError, match=r"holds no \.jsonl"):
         load(tmp_path)
     bad = {"lacks \\['lang'\\]": {k: v for k, v in _row().items() if k != "lang"},
            "give target ids like": _row(target="6.x1"),
@@ -57,16 +59,19 @@ def _index() -> TargetIndex:
     return TargetIndex(v, ["6.1", "6.2", "6.2.1", "7.1"], [6, 6, 6, 7], ["en"] * 4)
 
 
-def test_title_ranking_is_the_mappers_and_all_rows_let_an_indicator_speak() -> None:
+def test_ranks_follow_the_ranker_and_all_rows_let_an_indicator_speak() -> None:
     bench = _bench()
     index = _index()
     query = np.array([[0.7, 0.0, 0.71]], np.float32)
     rows = [_row(target="6.2")]
-    # the shipped rule: titles only, the order TargetIndex.best_targets gives
+    # titles only: 6.1's title (cosine 0.7) before 6.2's (0)
     assert [t for t, _ in index.best_targets(query[0], 6)] == ["6.1", "6.2"]
-    assert bench.within_goal_ranks(index, query, rows, "titles").tolist() == [2]
-    # the candidate: 6.2's indicator (cosine 0.99) beats 6.1's title (0.7)
-    assert bench.within_goal_ranks(index, query, rows, "all").tolist() == [1]
+    assert bench.within_goal_ranks(index.best_targets, query, rows).tolist() == [2]
+    # titles and indicators: 6.2's indicator (0.99) speaks for 6.2
+    ranked = index.best_targets(query[0], 6, rows="all")
+    assert [t for t, _ in ranked] == ["6.2", "6.1"] and ranked[0][1] == pytest.approx(0.988)
+    with_all = functools.partial(index.best_targets, rows="all")
+    assert bench.within_goal_ranks(with_all, query, rows).tolist() == [1]
 
 
 def test_summary_and_end_to_end_count_what_they_say() -> None:

@@ -120,6 +120,31 @@ def test_fit_runs_the_accurate_mode_on_the_tuned_encoder(
 
 
 @pytest.mark.slow
+def test_a_tuned_fit_ranks_targets_in_the_frozen_space(
+        tuned_fit: tuple[SdgMapper, TunedEncoder, Path], plain_fit: SdgMapper) -> None:
+    mapper, tuned, _ = tuned_fit
+    tmap = mapper.target_map_
+    assert tmap is not None and plain_fit.target_map_ is None
+    # the map's targets are the frozen embedder's vectors of the target texts (the plain
+    # fit's), and it was fitted on the bank of fine-tuned training vectors
+    np.testing.assert_array_equal(tmap.index.vectors, plain_fit.targets_["accurate"].vectors)
+    assert tmap.report["rows"] == len(mapper.banks_["accurate"][0])
+    assert tmap.projection.shape == (tuned.bank.shape[1], tmap.index.vectors.shape[1])
+    v = mapper.embedder.encode(["clean drinking water wells for every village"])[0]
+    ranked = mapper.rank_targets(v, 6)
+    assert ranked == tmap.best_targets(v, 6, beside=mapper.targets_["accurate"])
+    # the mean of the mapped (frozen-space) and the fine-tuned cosine, per target
+    mapped = dict(tmap.best_targets(v, 6))
+    own = dict(mapper.targets_["accurate"].best_targets(v, 6))
+    assert [t for t, _ in ranked] == sorted(mapped, key=lambda t: -(mapped[t] + own[t]))
+    assert ranked[0][1] == pytest.approx((mapped[ranked[0][0]] + own[ranked[0][0]]) / 2)
+    # without the map the fine-tuned index ranks, as before round 2
+    bare = mapper.with_mode("accurate")
+    bare.target_map_ = None
+    assert bare.rank_targets(v, 6) == mapper.targets_["accurate"].best_targets(v, 6)
+
+
+@pytest.mark.slow
 def test_tuned_model_save_load_round_trip(
         tuned_fit: tuple[SdgMapper, TunedEncoder, Path], plain_fit: SdgMapper,
         tmp_path: Path) -> None:
@@ -132,9 +157,19 @@ def test_tuned_model_save_load_round_trip(
     probe = ["water wells and toilets for the school", "carbon emissions and floods"]
     np.testing.assert_array_equal(loaded.predict_proba(probe), mapper.predict_proba(probe))
     assert loaded.embedder.name == "all-MiniLM-L6-v2, fine-tuned"
+    # the target map travels with it (target round 2)
+    assert mapper.target_map_ is not None and loaded.target_map_ is not None
+    np.testing.assert_array_equal(loaded.target_map_.projection, mapper.target_map_.projection)
+    np.testing.assert_array_equal(loaded.target_map_.index.vectors,
+                                  mapper.target_map_.index.vectors)
+    assert loaded.target_map_.report == mapper.target_map_.report
+    assert [a.targets for a in loaded.map_many(probe)] == [a.targets for a in
+                                                          mapper.map_many(probe)]
     # a model fitted without the encoder leaves no stale encoder file behind
     plain_fit.save(folder)
     assert not (folder / "encoder.safetensors").exists()
+    with np.load(folder / "targets.npz") as t:
+        assert "map_projection" not in t.files
     assert SdgMapper.load(folder, embedder=HashEmbedder()).predict(probe).shape == (2, 17)
 
 

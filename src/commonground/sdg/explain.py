@@ -34,8 +34,9 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     Evidence: within the goal's best chunks, the sentences with the most keyword or
     Aurora-query hits for that goal; when no keyword fired (the embedding alone decided),
     the opening sentence of the goal's best chunk. Targets: cosine of the goal's best chunk
-    to each of its official target titles, in the mode's own vectors (MiniLM in the accurate
-    mode, static word pieces in the fast mode).
+    to its official targets (``SdgMapper.rank_targets``: in the accurate mode the target
+    titles, with the fine-tuned vector mapped onto the frozen MiniLM's; in the fast mode the
+    titles and indicators, in static word-piece vectors).
     """
     assert mapper.keywords is not None
     goals = [g for g in range(1, 18) if predicted[g - 1]]
@@ -43,11 +44,10 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     targets: dict[str, float] = {}
     # keyword matches per (chunk, sentence), shared by the goals that look at the sentence
     matched: dict[tuple[int, int], list[Match]] = {}
-    index = mapper.target_index()
     for g in goals:
         order = np.argsort(-chunk_p[:, g - 1], kind="stable")[:2]
         found[g] = _evidence(mapper, chunks, order, g, matched) if evidence else []
-        for tid, sim in index.best_targets(chunk_emb[order[0]], g)[:TARGETS_PER_GOAL]:
+        for tid, sim in mapper.rank_targets(chunk_emb[order[0]], g)[:TARGETS_PER_GOAL]:
             targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))
     ranked = sorted(targets.items(), key=lambda kv: -kv[1])[:MAX_TARGETS]
     return found, ranked

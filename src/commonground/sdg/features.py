@@ -28,19 +28,24 @@ class TargetIndex:
         self.goals = np.asarray(goals, dtype=np.int16)
         self.langs = np.asarray(langs, dtype=object)
         self._goal_cols = [np.flatnonzero(self.goals == g) for g in range(1, 18)]
-        # target-level rows only (ids like '11.2'), for reporting targets: per goal, their
-        # vectors, the distinct target ids (in order of first row) and each row's id
-        self.is_target = np.array([str(i).count(".") == 1 for i in self.ids])
-        self._goal_targets: list[tuple[FloatArray, list[str], NDArray[np.intp]]] = []
-        for cols in self._goal_cols:
-            rows = cols[self.is_target[cols]]
-            unique_ids, first, which = np.unique(self.ids[rows].astype(str),
-                                                 return_index=True, return_inverse=True)
-            order = np.argsort(first, kind="stable")  # unique sorts; keep first-row order
-            rank = np.empty_like(order)
-            rank[order] = np.arange(len(order))
-            self._goal_targets.append((np.ascontiguousarray(self.vectors[rows]),
-                                       [str(t) for t in unique_ids[order]], rank[which]))
+        # for reporting targets, per choice of rows and per goal: the rows' vectors, the
+        # distinct target ids (in order of first row) and each row's target. 'titles': the
+        # target titles (ids like '11.2'); 'all': their indicators' titles too ('11.2.1')
+        depth = np.array([str(i).count(".") for i in self.ids])
+        self.is_target = depth == 1
+        of = np.array([".".join(str(i).split(".")[:2]) for i in self.ids])
+        self._goal_targets: dict[str, list[tuple[FloatArray, list[str], NDArray[np.intp]]]] = {}
+        for choice, keep in (("titles", self.is_target), ("all", depth >= 1)):
+            per_goal = self._goal_targets[choice] = []
+            for cols in self._goal_cols:
+                rows = cols[keep[cols]]
+                unique_ids, first, which = np.unique(of[rows], return_index=True,
+                                                     return_inverse=True)
+                order = np.argsort(first, kind="stable")  # unique sorts; keep first-row order
+                rank = np.empty_like(order)
+                rank[order] = np.arange(len(order))
+                per_goal.append((np.ascontiguousarray(self.vectors[rows]),
+                                 [str(t) for t in unique_ids[order]], rank[which]))
 
     def similarities(self, emb: FloatArray) -> FloatArray:
         sims: FloatArray = emb @ self.vectors.T
@@ -64,9 +69,12 @@ class TargetIndex:
             out[:, 17 + g] = block[:, -3:].mean(axis=1)
         return out
 
-    def best_targets(self, emb: FloatArray, goal: int) -> list[tuple[str, float]]:
-        """Targets of one goal ranked by cosine (max over languages) to one text vector."""
-        vectors, ids, which = self._goal_targets[goal - 1]
+    def best_targets(self, emb: FloatArray, goal: int, rows: str = "titles",
+                     ) -> list[tuple[str, float]]:
+        """Targets of one goal ranked by cosine to one text vector: the best over languages
+        of the target's title (``rows`` 'titles'), or of its title and its indicators'
+        titles ('all')."""
+        vectors, ids, which = self._goal_targets[rows][goal - 1]
         sims = vectors @ emb
         best = np.full(len(ids), -1.0)
         np.maximum.at(best, which, sims)  # each target's best language

@@ -40,6 +40,7 @@ from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.keywords import KeywordIndex, tokens
 from commonground.sdg.mapping import SdgMapping
 from commonground.sdg.static import StaticEmbedder
+from commonground.sdg.targetmap import TargetMap, fit_target_map
 from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_language
 from commonground.sdg.trees import FIELDS as TREE_FIELDS
 from commonground.sdg.trees import OnnxTrees, TreeEnsemble
@@ -50,6 +51,10 @@ FloatArray = NDArray[np.float32]
 MODES = ("accurate", "fast")
 FORMAT_VERSION = 3
 GOALS = tuple(range(1, 18))
+#: the rows that stand for a target when a mode ranks a goal's targets: the accurate mode
+#: its titles (target round 1 kept them), the fast mode its titles and its indicators'
+#: titles (adopted in target round 1; docs/benchmarks.md, "target ranking")
+TARGET_ROWS = {"accurate": "titles", "fast": "all"}
 
 
 class _Head:
@@ -197,6 +202,9 @@ class SdgMapper:
         #: per mode, target vectors; the accurate mode's neighbour bank (vectors, labels)
         self.targets_: dict[str, TargetIndex] = {}
         self.banks_: dict[str, tuple[FloatArray, NDArray[np.int8]]] = {}
+        #: with a fine-tuned encoder: its vectors mapped onto the frozen MiniLM's, in which
+        #: the accurate mode ranks targets (target round 2; see commonground.sdg.targetmap)
+        self.target_map_: TargetMap | None = None
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -221,6 +229,16 @@ class SdgMapper:
     def target_index(self, mode: str | None = None) -> TargetIndex:
         """The target/indicator vectors in the embedding space of ``mode``."""
         return self.targets_[mode or self.mode]
+
+    def rank_targets(self, emb: FloatArray, goal: int) -> list[tuple[str, float]]:
+        """A goal's targets ranked for one chunk vector of this mode, as the answers list
+        them (TARGET_ROWS). Where the accurate mode has a target map: the mean of the mapped
+        vector's cosine to the frozen title vectors and the fine-tuned cosine (target rounds
+        2 and 3)."""
+        rows = TARGET_ROWS[self.mode]
+        if self.mode == "accurate" and self.target_map_ is not None:
+            return self.target_map_.best_targets(emb, goal, rows, beside=self.targets_[self.mode])
+        return self.targets_[self.mode].best_targets(emb, goal, rows)
 
     def with_mode(self, mode: str) -> SdgMapper:
         """A shallow copy of this trained mapper that runs in another mode."""
@@ -426,12 +444,36 @@ class SdgMapper:
             if bank is not None:
                 self.banks_[mode] = (bank, ym.astype(np.int8))
         if tuned is not None:
+            # the targets are ranked in the frozen space, where fine-tuning did not blur them
+            self.fit_target_map(embeddings, self.targets_["accurate"], grp)
             # from now on the accurate mode embeds with the fine-tuned encoder
             self.targets_["accurate"] = _half(_target_index(tuned.targets, tt))
             self._tuned = dict(tuned.weights)
             self._embedder = MiniLMEmbedder(precision=self.precision, tuned=self._tuned)
         self.n_train_ = len(texts)
         return self
+
+    def fit_target_map(self, frozen: FloatArray, frozen_targets: TargetIndex,
+                       groups: NDArray[Any] | None = None) -> TargetMap:
+        """Fit ``target_map_``: the accurate mode's bank of fine-tuned training vectors onto
+        ``frozen``, the wheel's MiniLM vectors of the same rows (in the fit's order), on the
+        fit's folds; ``frozen_targets``: the target texts' frozen vectors. ``fit`` calls it
+        with a fine-tuned encoder; ``scripts/train_sdg_mapper.py --target-map-only`` adds it
+        to a saved model."""
+        if "accurate" not in self.banks_:
+            raise ModelError("the target map needs the accurate mode's neighbour bank; fit "
+                             "the mapper or load a complete model first")
+        from commonground.sdg.fitting import fold_of
+
+        bank = self.banks_["accurate"][0]
+        if len(frozen_targets.ids) != len(self.targets_["accurate"].ids) or not np.array_equal(
+                frozen_targets.ids, self.targets_["accurate"].ids):
+            raise InvalidInput("frozen_targets must hold the model's target texts, in its "
+                               "order (commonground.sdg.train.target_texts)")
+        fold = fold_of(len(bank), self.folds, self.seed, groups)
+        self.target_map_ = fit_target_map(bank, np.asarray(frozen, np.float32), fold,
+                                          _half(frozen_targets))
+        return self.target_map_
 
     # ---- prediction ----------------------------------------------------------------------
 
@@ -563,9 +605,14 @@ class SdgMapper:
         arrays["bank_labels"] = self.banks_["accurate"][1]
         np.savez_compressed(folder / "heads.npz", **arrays)  # type: ignore[arg-type]
         t = self.targets_["accurate"]
-        np.savez_compressed(folder / "targets.npz", vectors=t.vectors.astype(np.float16),
-                            fast_vectors=self.targets_["fast"].vectors.astype(np.float16),
-                            ids=t.ids.astype(str), goals=t.goals, langs=t.langs.astype(str))
+        vectors: dict[str, Any] = {"vectors": t.vectors.astype(np.float16),
+                                   "fast_vectors": self.targets_["fast"].vectors.astype(np.float16),
+                                   "ids": t.ids.astype(str), "goals": t.goals,
+                                   "langs": t.langs.astype(str)}
+        if self.target_map_ is not None:
+            vectors["map_projection"] = self.target_map_.projection.astype(np.float32)
+            vectors["map_vectors"] = self.target_map_.index.vectors.astype(np.float16)
+        np.savez_compressed(folder / "targets.npz", **vectors)
         if isinstance(self.static, StaticEmbedder):
             self.static.save(folder / "static.npz")
         tuned = getattr(self._embedder, "tuned", None) if self._embedder else self._tuned
@@ -584,6 +631,9 @@ class SdgMapper:
                 self.embedder, "name", type(self.embedder).__name__),
                 "fast_embedder": getattr(self.static, "name", type(self.static).__name__),
                 "embedder_precision": self.precision},
+            "target_ranking": {
+                "rows": TARGET_ROWS,
+                "accurate_map": None if self.target_map_ is None else self.target_map_.report},
         })
         (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False)
                                                 + "\n", encoding="utf-8")
@@ -621,6 +671,10 @@ class SdgMapper:
                 meta = (t["ids"].tolist(), t["goals"].tolist(), t["langs"].tolist())
                 targets = {"accurate": TargetIndex(t["vectors"].astype(np.float32), *meta),
                            "fast": TargetIndex(t["fast_vectors"].astype(np.float32), *meta)}
+                target_map = None if "map_projection" not in t else TargetMap(
+                    t["map_projection"].astype(np.float32),
+                    TargetIndex(t["map_vectors"].astype(np.float32), *meta),
+                    card.get("target_ranking", {}).get("accurate_map") or {})
             if static is None:
                 static = StaticEmbedder.load(folder / "static.npz")
             tuned = None
@@ -640,6 +694,7 @@ class SdgMapper:
         mapper._tuned = tuned
         mapper.targets_ = targets
         mapper.banks_ = banks
+        mapper.target_map_ = target_map
         mapper.model_card = card
         mapper._need_fitted()
         return mapper
