@@ -35,8 +35,9 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     Aurora-query hits for that goal; when no keyword fired (the embedding alone decided),
     the opening sentence of the goal's best chunk. Targets: cosine of the goal's best chunk
     to its official targets (``SdgMapper.rank_targets``: in the accurate mode the target
-    titles, with the fine-tuned vector mapped onto the frozen MiniLM's; in the fast mode the
-    titles and indicators, in static word-piece vectors).
+    titles, the mean of the fine-tuned cosine and the cosine of the vector mapped onto the
+    frozen MiniLM's; in the fast mode the titles and indicators, in static word-piece
+    vectors).
     """
     assert mapper.keywords is not None
     goals = [g for g in range(1, 18) if predicted[g - 1]]
