@@ -363,25 +363,24 @@ def frozen_vectors(embedder: MiniLMEmbedder, ts: TrainingSet, cache: Path | None
     return emb
 
 
-def add_target_map(model: Path, data: Path, cache: Path | None) -> SdgMapper:
-    """Fit the accurate mode's target map (target round 2) into a saved model trained with
-    the fine-tuned encoder, without refitting anything else: the map needs only the model's
-    bank of fine-tuned training vectors and the wheel's vectors of the same rows, which the
-    shipped configuration's training set gives (checked against the bank's labels)."""
+def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
+    """Fit the target maps (target rounds 2-4) into a saved model without refitting
+    anything else: they need only the model's static table, its bank of fine-tuned training
+    vectors (for the accurate mode's map, when it runs a fine-tuned encoder) and the wheel's
+    vectors of the same rows, which the shipped configuration's training set gives (checked
+    against the bank's labels)."""
     mapper = SdgMapper.load(model)
-    if mapper._tuned is None:
-        raise SystemExit(f"{model} runs the wheel's frozen MiniLM: its targets are ranked in "
-                         "that space already, and there is nothing to map")
     ts = load_training_set(data, PARAGRAPHS, PARAGRAPH_LANGUAGES, RELABELS)
     labels = mapper.banks_["accurate"][1]
     if labels.shape != np.shape(ts.labels) or not np.array_equal(labels, ts.labels):
         raise SystemExit(f"{model} was not fitted on the shipped configuration's training set "
                          "in this checkout (its bank's labels differ); retrain it with "
-                         "scripts/train_sdg_mapper.py, which fits the map too")
+                         "scripts/train_sdg_mapper.py, which fits the maps too")
     embedder = MiniLMEmbedder(precision="fp32")
-    mapper.fit_target_map(frozen_vectors(embedder, ts, cache),
-                          frozen_targets(embedder, target_texts(data), cache),
-                          np.asarray(ts.fold_groups(), dtype=str))
+    mapper.fit_target_maps(ts.texts, frozen_vectors(embedder, ts, cache),
+                           frozen_targets(embedder, target_texts(data), cache),
+                           np.asarray(ts.fold_groups(), dtype=str),
+                           accurate=mapper._tuned is not None)
     mapper.save(model)
     return mapper
 
@@ -566,14 +565,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cv-seeds", type=int, nargs="+", metavar="SEED",
                     help="only cross-validate the configuration with these fold seeds (the "
                          "adoption rule uses 1 2 3); prints both proxies, saves nothing")
-    ap.add_argument("--target-map-only", type=Path, metavar="MODEL",
-                    help="only fit the accurate mode's target map into MODEL, trained with the "
-                         "fine-tuned encoder (target round 2, docs/benchmarks.md)")
+    ap.add_argument("--target-maps-only", type=Path, metavar="MODEL",
+                    help="only fit the target maps into MODEL, a model of the shipped "
+                         "configuration (target rounds 2-4, docs/benchmarks.md)")
     args = ap.parse_args(argv)
-    if args.target_map_only:
-        mapper = add_target_map(args.target_map_only, args.data, args.cache)
-        assert mapper.target_map_ is not None
-        print(json.dumps(mapper.target_map_.report))
+    if args.target_maps_only:
+        mapper = add_target_maps(args.target_maps_only, args.data, args.cache)
+        print(json.dumps({m: t.report for m, t in mapper.target_maps_.items()}))
         return
     tuned = tuned_folder(args.cache, args.tuned, args.no_tuned)
     if args.cv_seeds:

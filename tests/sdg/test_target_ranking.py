@@ -15,7 +15,9 @@ import pytest
 from commonground.sdg.features import TargetIndex
 from commonground.sdg.framework import framework
 
-from conftest import ROOT, load_script
+from conftest import load_script
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bench() -> ModuleType:

@@ -80,13 +80,18 @@ def test_shapes_that_do_not_match_are_refused() -> None:
         fit_target_map(x, x, np.arange(9) % 5, _index(8))
 
 
-def test_the_mapper_needs_a_bank_and_its_own_target_texts() -> None:
+def test_the_mapper_needs_its_own_target_texts_a_static_table_and_a_full_bank() -> None:
     mapper = SdgMapper()
-    with pytest.raises(ModelError, match="neighbour bank"):
-        mapper.fit_target_map(np.zeros((3, 8), np.float32), _index(8))
-    mapper.banks_["accurate"] = (np.zeros((3, 8), np.float32), np.zeros((3, 17), np.int8))
+    texts = ["a", "b", "c"]
+    frozen = np.zeros((3, 8), np.float32)
+    with pytest.raises(InvalidInput, match="model's target texts"):
+        mapper.fit_target_maps(texts, frozen, _index(8))
     mapper.targets_["accurate"] = _index(8)
     other = TargetIndex(_index(8).vectors, ["6.1", "6.2", "6.4", "7.1"], [6, 6, 6, 7],
                         ["en"] * 4)
     with pytest.raises(InvalidInput, match="model's target texts"):
-        mapper.fit_target_map(np.zeros((3, 8), np.float32), other)
+        mapper.fit_target_maps(texts, frozen, other)
+    with pytest.raises(InvalidInput, match="2 vectors for 3 texts"):
+        mapper.fit_target_maps(texts, frozen[:2], _index(8))
+    with pytest.raises(ModelError, match="static table"):
+        mapper.fit_target_maps(texts, frozen, _index(8))

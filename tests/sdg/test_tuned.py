@@ -123,11 +123,15 @@ def test_fit_runs_the_accurate_mode_on_the_tuned_encoder(
 def test_a_tuned_fit_ranks_targets_in_the_frozen_space(
         tuned_fit: tuple[SdgMapper, TunedEncoder, Path], plain_fit: SdgMapper) -> None:
     mapper, tuned, _ = tuned_fit
-    tmap = mapper.target_map_
-    assert tmap is not None and plain_fit.target_map_ is None
-    # the map's targets are the frozen embedder's vectors of the target texts (the plain
-    # fit's), and it was fitted on the bank of fine-tuned training vectors
+    # both modes have a map with a fine-tuned encoder, the fast mode's alone without it
+    assert set(mapper.target_maps_) == {"accurate", "fast"}
+    assert set(plain_fit.target_maps_) == {"fast"}
+    tmap = mapper.target_maps_["accurate"]
+    # the maps' targets are the frozen embedder's vectors of the target texts (the plain
+    # fit's), and the accurate one was fitted on the bank of fine-tuned training vectors
     np.testing.assert_array_equal(tmap.index.vectors, plain_fit.targets_["accurate"].vectors)
+    np.testing.assert_array_equal(mapper.target_maps_["fast"].projection,
+                                  plain_fit.target_maps_["fast"].projection)
     assert tmap.report["rows"] == len(mapper.banks_["accurate"][0])
     assert tmap.projection.shape == (tuned.bank.shape[1], tmap.index.vectors.shape[1])
     v = mapper.embedder.encode(["clean drinking water wells for every village"])[0]
@@ -140,8 +144,14 @@ def test_a_tuned_fit_ranks_targets_in_the_frozen_space(
     assert ranked[0][1] == pytest.approx((mapped[ranked[0][0]] + own[ranked[0][0]]) / 2)
     # without the map the fine-tuned index ranks, as before round 2
     bare = mapper.with_mode("accurate")
-    bare.target_map_ = None
+    bare.target_maps_ = {}
     assert bare.rank_targets(v, 6) == mapper.targets_["accurate"].best_targets(v, 6)
+    # the fast mode: static vectors, titles and indicators in both spaces (round 4)
+    fast = mapper.with_mode("fast")
+    assert fast.static is not None
+    s = fast.static.encode(["clean drinking water wells for every village"])[0]
+    assert fast.rank_targets(s, 6) == mapper.target_maps_["fast"].best_targets(
+        s, 6, "all", beside=fast.targets_["fast"])
 
 
 @pytest.mark.slow
@@ -157,19 +167,20 @@ def test_tuned_model_save_load_round_trip(
     probe = ["water wells and toilets for the school", "carbon emissions and floods"]
     np.testing.assert_array_equal(loaded.predict_proba(probe), mapper.predict_proba(probe))
     assert loaded.embedder.name == "all-MiniLM-L6-v2, fine-tuned"
-    # the target map travels with it (target round 2)
-    assert mapper.target_map_ is not None and loaded.target_map_ is not None
-    np.testing.assert_array_equal(loaded.target_map_.projection, mapper.target_map_.projection)
-    np.testing.assert_array_equal(loaded.target_map_.index.vectors,
-                                  mapper.target_map_.index.vectors)
-    assert loaded.target_map_.report == mapper.target_map_.report
-    assert [a.targets for a in loaded.map_many(probe)] == [a.targets for a in
-                                                          mapper.map_many(probe)]
+    # the target maps travel with it (target rounds 2-4)
+    assert set(loaded.target_maps_) == {"accurate", "fast"}
+    for mode, tmap in mapper.target_maps_.items():
+        np.testing.assert_array_equal(loaded.target_maps_[mode].projection, tmap.projection)
+        np.testing.assert_array_equal(loaded.target_maps_[mode].index.vectors,
+                                      tmap.index.vectors)
+        assert loaded.target_maps_[mode].report == tmap.report
+        assert ([a.targets for a in loaded.with_mode(mode).map_many(probe)]
+                == [a.targets for a in mapper.with_mode(mode).map_many(probe)])
     # a model fitted without the encoder leaves no stale encoder file behind
     plain_fit.save(folder)
     assert not (folder / "encoder.safetensors").exists()
     with np.load(folder / "targets.npz") as t:
-        assert "map_projection" not in t.files
+        assert "accurate_map_projection" not in t.files and "fast_map_projection" in t.files
     assert SdgMapper.load(folder, embedder=HashEmbedder()).predict(probe).shape == (2, 17)
 
 

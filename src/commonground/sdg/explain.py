@@ -25,11 +25,13 @@ def _clip(sentence: str) -> str:
 
 def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32],
             chunk_emb: NDArray[np.float32], predicted: NDArray[np.bool_],
-            evidence: bool = True) -> tuple[dict[int, list[str]], list[tuple[str, float]]]:
+            evidence: bool = True, chunk_projected: NDArray[np.float32] | None = None,
+            ) -> tuple[dict[int, list[str]], list[tuple[str, float]]]:
     """Per positive goal, the sentences that drove it; the likeliest targets with scores.
 
     ``evidence=False`` skips the sentences (each goal gets ``[]``) and keeps the targets:
     keyword matching per sentence is most of the fast mode's time per text.
+    ``chunk_projected``: the chunk vectors through the mode's target map, when it has one.
 
     Evidence: within the goal's best chunks, the sentences with the most keyword or
     Aurora-query hits for that goal; when no keyword fired (the embedding alone decided),
@@ -48,7 +50,9 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     for g in goals:
         order = np.argsort(-chunk_p[:, g - 1], kind="stable")[:2]
         found[g] = _evidence(mapper, chunks, order, g, matched) if evidence else []
-        for tid, sim in mapper.rank_targets(chunk_emb[order[0]], g)[:TARGETS_PER_GOAL]:
+        best = order[0]
+        projected = None if chunk_projected is None else chunk_projected[best]
+        for tid, sim in mapper.rank_targets(chunk_emb[best], g, projected)[:TARGETS_PER_GOAL]:
             targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))
     ranked = sorted(targets.items(), key=lambda kv: -kv[1])[:MAX_TARGETS]
     return found, ranked

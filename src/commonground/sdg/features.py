@@ -29,12 +29,14 @@ class TargetIndex:
         self.langs = np.asarray(langs, dtype=object)
         self._goal_cols = [np.flatnonzero(self.goals == g) for g in range(1, 18)]
         # for reporting targets, per choice of rows and per goal: the rows' vectors, the
-        # distinct target ids (in order of first row) and each row's target. 'titles': the
-        # target titles (ids like '11.2'); 'all': their indicators' titles too ('11.2.1')
+        # distinct target ids (in order of first row), and the order that groups the rows by
+        # target with where each target's rows start (one maximum.reduceat per ranking).
+        # 'titles': the target titles (ids like '11.2'); 'all': their indicators' too
         depth = np.array([str(i).count(".") for i in self.ids])
         self.is_target = depth == 1
         of = np.array([".".join(str(i).split(".")[:2]) for i in self.ids])
-        self._goal_targets: dict[str, list[tuple[FloatArray, list[str], NDArray[np.intp]]]] = {}
+        self._goal_targets: dict[str, list[tuple[FloatArray, list[str], NDArray[np.intp],
+                                                 NDArray[np.intp]]]] = {}
         for choice, keep in (("titles", self.is_target), ("all", depth >= 1)):
             per_goal = self._goal_targets[choice] = []
             for cols in self._goal_cols:
@@ -44,8 +46,10 @@ class TargetIndex:
                 order = np.argsort(first, kind="stable")  # unique sorts; keep first-row order
                 rank = np.empty_like(order)
                 rank[order] = np.arange(len(order))
+                grouped = np.argsort(rank[which], kind="stable")
+                starts = np.flatnonzero(np.diff(rank[which][grouped], prepend=-1))
                 per_goal.append((np.ascontiguousarray(self.vectors[rows]),
-                                 [str(t) for t in unique_ids[order]], rank[which]))
+                                 [str(t) for t in unique_ids[order]], grouped, starts))
 
     def similarities(self, emb: FloatArray) -> FloatArray:
         sims: FloatArray = emb @ self.vectors.T
@@ -69,16 +73,26 @@ class TargetIndex:
             out[:, 17 + g] = block[:, -3:].mean(axis=1)
         return out
 
+    def target_scores(self, emb: FloatArray, goal: int, rows: str = "titles",
+                      ) -> tuple[list[str], NDArray[np.float64]]:
+        """One goal's target ids and each target's cosine to one text vector: the best over
+        languages of its title (``rows`` 'titles'), or of its title and its indicators'
+        titles ('all')."""
+        vectors, ids, grouped, starts = self._goal_targets[rows][goal - 1]
+        sims = vectors @ emb
+        best: NDArray[np.float64] = np.maximum.reduceat(sims[grouped], starts).astype(np.float64)
+        return ids, best
+
     def best_targets(self, emb: FloatArray, goal: int, rows: str = "titles",
                      ) -> list[tuple[str, float]]:
-        """Targets of one goal ranked by cosine to one text vector: the best over languages
-        of the target's title (``rows`` 'titles'), or of its title and its indicators'
-        titles ('all')."""
-        vectors, ids, which = self._goal_targets[rows][goal - 1]
-        sims = vectors @ emb
-        best = np.full(len(ids), -1.0)
-        np.maximum.at(best, which, sims)  # each target's best language
-        return [(ids[i], float(best[i])) for i in np.argsort(-best, kind="stable")]
+        """Targets of one goal ranked by ``target_scores``, best first."""
+        ids, best = self.target_scores(emb, goal, rows)
+        return ranked(ids, best)
+
+
+def ranked(ids: Sequence[str], scores: NDArray[np.float64]) -> list[tuple[str, float]]:
+    """(id, score) pairs, best score first (ties in the given order)."""
+    return [(ids[i], float(scores[i])) for i in np.argsort(-scores, kind="stable")]
 
 
 def length_features(texts: Sequence[str]) -> FloatArray:

@@ -202,9 +202,10 @@ class SdgMapper:
         #: per mode, target vectors; the accurate mode's neighbour bank (vectors, labels)
         self.targets_: dict[str, TargetIndex] = {}
         self.banks_: dict[str, tuple[FloatArray, NDArray[np.int8]]] = {}
-        #: with a fine-tuned encoder: its vectors mapped onto the frozen MiniLM's, in which
-        #: the accurate mode ranks targets (target round 2; see commonground.sdg.targetmap)
-        self.target_map_: TargetMap | None = None
+        #: per mode, a map of its vectors onto the frozen MiniLM's, in whose space it also
+        #: ranks targets (target rounds 2-4; see commonground.sdg.targetmap): the fast mode's
+        #: static vectors, and the accurate mode's when it runs a fine-tuned encoder
+        self.target_maps_: dict[str, TargetMap] = {}
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -230,15 +231,17 @@ class SdgMapper:
         """The target/indicator vectors in the embedding space of ``mode``."""
         return self.targets_[mode or self.mode]
 
-    def rank_targets(self, emb: FloatArray, goal: int) -> list[tuple[str, float]]:
+    def rank_targets(self, emb: FloatArray, goal: int, projected: FloatArray | None = None,
+                     ) -> list[tuple[str, float]]:
         """A goal's targets ranked for one chunk vector of this mode, as the answers list
-        them (TARGET_ROWS). Where the accurate mode has a target map: the mean of the mapped
-        vector's cosine to the frozen title vectors and the fine-tuned cosine (target rounds
-        2 and 3)."""
-        rows = TARGET_ROWS[self.mode]
-        if self.mode == "accurate" and self.target_map_ is not None:
-            return self.target_map_.best_targets(emb, goal, rows, beside=self.targets_[self.mode])
-        return self.targets_[self.mode].best_targets(emb, goal, rows)
+        them, by the mode's TARGET_ROWS: where the mode has a target map, the mean of the
+        cosine in its own space and the cosine of the mapped vector in the frozen MiniLM's
+        (target rounds 2-4). ``projected``: the mapped vector, where a batch has it."""
+        rows, own = TARGET_ROWS[self.mode], self.targets_[self.mode]
+        tmap = self.target_maps_.get(self.mode)
+        if tmap is not None:
+            return tmap.best_targets(emb, goal, rows, beside=own, projected=projected)
+        return own.best_targets(emb, goal, rows)
 
     def with_mode(self, mode: str) -> SdgMapper:
         """A shallow copy of this trained mapper that runs in another mode."""
@@ -443,9 +446,11 @@ class SdgMapper:
             self.oof_[mode][r] = oof
             if bank is not None:
                 self.banks_[mode] = (bank, ym.astype(np.int8))
+        # targets are ranked in the frozen space too, where fine-tuning did not blur them
+        # and the static table is not so narrow
+        self.fit_target_maps(texts, embeddings, self.targets_["accurate"], grp,
+                             accurate=tuned is not None)
         if tuned is not None:
-            # the targets are ranked in the frozen space, where fine-tuning did not blur them
-            self.fit_target_map(embeddings, self.targets_["accurate"], grp)
             # from now on the accurate mode embeds with the fine-tuned encoder
             self.targets_["accurate"] = _half(_target_index(tuned.targets, tt))
             self._tuned = dict(tuned.weights)
@@ -453,27 +458,38 @@ class SdgMapper:
         self.n_train_ = len(texts)
         return self
 
-    def fit_target_map(self, frozen: FloatArray, frozen_targets: TargetIndex,
-                       groups: NDArray[Any] | None = None) -> TargetMap:
-        """Fit ``target_map_``: the accurate mode's bank of fine-tuned training vectors onto
-        ``frozen``, the wheel's MiniLM vectors of the same rows (in the fit's order), on the
-        fit's folds; ``frozen_targets``: the target texts' frozen vectors. ``fit`` calls it
-        with a fine-tuned encoder; ``scripts/train_sdg_mapper.py --target-map-only`` adds it
-        to a saved model."""
-        if "accurate" not in self.banks_:
-            raise ModelError("the target map needs the accurate mode's neighbour bank; fit "
-                             "the mapper or load a complete model first")
+    def fit_target_maps(self, texts: Sequence[str], frozen: FloatArray,
+                        frozen_targets: TargetIndex, groups: NDArray[Any] | None = None, *,
+                        accurate: bool = False) -> dict[str, TargetMap]:
+        """Fit ``target_maps_`` on the training rows ``texts`` (in the fit's order, on its
+        folds): ridge maps onto ``frozen``, the wheel's MiniLM vectors of the same rows,
+        from the fast mode's static vectors, and with ``accurate`` (a fine-tuned encoder)
+        from the accurate mode's bank of fine-tuned vectors. ``frozen_targets``: the target
+        texts' frozen vectors. ``fit`` calls it; ``scripts/train_sdg_mapper.py
+        --target-maps-only`` adds the maps to a saved model."""
         from commonground.sdg.fitting import fold_of
 
-        bank = self.banks_["accurate"][0]
-        if len(frozen_targets.ids) != len(self.targets_["accurate"].ids) or not np.array_equal(
-                frozen_targets.ids, self.targets_["accurate"].ids):
+        if len(frozen) != len(texts):
+            raise InvalidInput(f"frozen holds {len(frozen)} vectors for {len(texts)} texts; "
+                               "give the frozen MiniLM vector of every training text")
+        ids = self.targets_["accurate"].ids if self.targets_ else None
+        if ids is None or not np.array_equal(frozen_targets.ids, ids):
             raise InvalidInput("frozen_targets must hold the model's target texts, in its "
                                "order (commonground.sdg.train.target_texts)")
-        fold = fold_of(len(bank), self.folds, self.seed, groups)
-        self.target_map_ = fit_target_map(bank, np.asarray(frozen, np.float32), fold,
-                                          _half(frozen_targets))
-        return self.target_map_
+        if self.static is None or (accurate and len(self.banks_.get(
+                "accurate", ((), None))[0]) != len(texts)):
+            raise ModelError("the target maps need the fast mode's static table and, for the "
+                             "accurate mode, its bank of every training row; fit the mapper "
+                             "or load a complete model first")
+        fold = fold_of(len(texts), self.folds, self.seed, groups)
+        frozen = np.asarray(frozen, np.float32)
+        index = _half(frozen_targets)
+        static = self.static.encode(texts).astype(np.float16).astype(np.float32)
+        self.target_maps_ = {"fast": fit_target_map(static, frozen, fold, index)}
+        if accurate:
+            self.target_maps_["accurate"] = fit_target_map(self.banks_["accurate"][0], frozen,
+                                                           fold, index)
+        return self.target_maps_
 
     # ---- prediction ----------------------------------------------------------------------
 
@@ -555,8 +571,12 @@ class SdgMapper:
         decisions = head.decide(doc_ps, counts)
         starts = np.cumsum([0, *counts])
         out = []
+        tmap = self.target_maps_.get(self.mode)
         with one_blas_thread():
-            explained = [explain(self, cs, p[a:b], emb[a:b], predicted, evidence)
+            # every chunk mapped in one product, not one per goal (the fast mode's targets)
+            projected = None if tmap is None else tmap.project(emb)
+            explained = [explain(self, cs, p[a:b], emb[a:b], predicted, evidence,
+                                 None if projected is None else projected[a:b])
                          for cs, a, b, predicted in zip(all_chunks, starts[:-1], starts[1:],
                                                         decisions, strict=True)]
         for text, doc_p, predicted, (goals, targets) in zip(texts, doc_ps, decisions,
@@ -609,9 +629,9 @@ class SdgMapper:
                                    "fast_vectors": self.targets_["fast"].vectors.astype(np.float16),
                                    "ids": t.ids.astype(str), "goals": t.goals,
                                    "langs": t.langs.astype(str)}
-        if self.target_map_ is not None:
-            vectors["map_projection"] = self.target_map_.projection.astype(np.float32)
-            vectors["map_vectors"] = self.target_map_.index.vectors.astype(np.float16)
+        for mode, tmap in self.target_maps_.items():  # one frozen index serves both maps
+            vectors[f"{mode}_map_projection"] = tmap.projection.astype(np.float32)
+            vectors["map_vectors"] = tmap.index.vectors.astype(np.float16)
         np.savez_compressed(folder / "targets.npz", **vectors)
         if isinstance(self.static, StaticEmbedder):
             self.static.save(folder / "static.npz")
@@ -631,9 +651,8 @@ class SdgMapper:
                 self.embedder, "name", type(self.embedder).__name__),
                 "fast_embedder": getattr(self.static, "name", type(self.static).__name__),
                 "embedder_precision": self.precision},
-            "target_ranking": {
-                "rows": TARGET_ROWS,
-                "accurate_map": None if self.target_map_ is None else self.target_map_.report},
+            "target_ranking": {"rows": TARGET_ROWS, "maps": {
+                mode: tmap.report for mode, tmap in self.target_maps_.items()}},
         })
         (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False)
                                                 + "\n", encoding="utf-8")
@@ -671,10 +690,11 @@ class SdgMapper:
                 meta = (t["ids"].tolist(), t["goals"].tolist(), t["langs"].tolist())
                 targets = {"accurate": TargetIndex(t["vectors"].astype(np.float32), *meta),
                            "fast": TargetIndex(t["fast_vectors"].astype(np.float32), *meta)}
-                target_map = None if "map_projection" not in t else TargetMap(
-                    t["map_projection"].astype(np.float32),
-                    TargetIndex(t["map_vectors"].astype(np.float32), *meta),
-                    card.get("target_ranking", {}).get("accurate_map") or {})
+                reports = card.get("target_ranking", {}).get("maps", {})
+                target_maps = {m: TargetMap(t[f"{m}_map_projection"].astype(np.float32),
+                                            TargetIndex(t["map_vectors"].astype(np.float32),
+                                                        *meta), reports.get(m, {}))
+                               for m in MODES if f"{m}_map_projection" in t}
             if static is None:
                 static = StaticEmbedder.load(folder / "static.npz")
             tuned = None
@@ -694,7 +714,7 @@ class SdgMapper:
         mapper._tuned = tuned
         mapper.targets_ = targets
         mapper.banks_ = banks
-        mapper.target_map_ = target_map
+        mapper.target_maps_ = target_maps
         mapper.model_card = card
         mapper._need_fitted()
         return mapper

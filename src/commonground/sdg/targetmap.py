@@ -1,4 +1,4 @@
-"""The accurate mode's target ranking: fine-tuned vectors mapped back to the frozen MiniLM.
+"""Target ranking in the frozen MiniLM's space, reached by linear maps from each mode's own.
 
 Fine-tuning MiniLM for the 17 goals (twenty-first selection round) blurred the targets
 within a goal: on the project-written target paragraphs the right target came first for
@@ -7,7 +7,9 @@ encoders would double the accurate mode's cost, so a linear map, fitted by ridge
 squares from the training rows' fine-tuned vectors to their frozen ones, carries a chunk's
 fine-tuned vector into the frozen space, where it is compared with the frozen vectors of
 the target titles (target round 2, docs/benchmarks.md). The accurate mode ranks by the
-mean of that cosine and the fine-tuned one (target round 3).
+mean of that cosine and the fine-tuned one (target round 3). The fast mode does the same
+with a map from its 128-dimensional static vectors, over the targets' titles and their
+indicators' titles (target round 4).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from commonground.errors import InvalidInput
-from commonground.sdg.features import TargetIndex
+from commonground.errors import InvalidInput, ModelError
+from commonground.sdg.features import TargetIndex, ranked
 
 FloatArray = NDArray[np.float32]
 
@@ -48,17 +50,27 @@ class TargetMap:
     index: TargetIndex
     report: dict[str, Any] = field(default_factory=dict)
 
+    def project(self, emb: FloatArray) -> FloatArray:
+        """Vectors of the mapped space (one, or one per row) as unit vectors of the frozen
+        space."""
+        return _unit(emb @ self.projection)
+
     def best_targets(self, emb: FloatArray, goal: int, rows: str = "titles",
-                     beside: TargetIndex | None = None) -> list[tuple[str, float]]:
-        """``TargetIndex.best_targets`` for a fine-tuned vector, in the frozen space; with
-        ``beside`` (the fine-tuned vectors of the same texts), the mean of the two spaces'
-        cosines (target round 3: each space ranks some targets better)."""
-        mapped = self.index.best_targets(_unit(emb @ self.projection), goal, rows)
+                     beside: TargetIndex | None = None, projected: FloatArray | None = None,
+                     ) -> list[tuple[str, float]]:
+        """``TargetIndex.best_targets`` for a vector of the mapped space, in the frozen one;
+        with ``beside`` (the same texts in the mapped space), the mean of the two spaces'
+        cosines (target rounds 3 and 4: each space ranks some targets better).
+        ``projected``: ``project(emb)`` where a batch has computed it already."""
+        frozen = self.project(emb) if projected is None else projected
+        ids, mapped = self.index.target_scores(frozen, goal, rows)
         if beside is None:
-            return mapped
-        own = dict(beside.best_targets(emb, goal, rows))
-        mean = [(t, (sim + own[t]) / 2) for t, sim in mapped]
-        return sorted(mean, key=lambda ts: -ts[1])
+            return ranked(ids, mapped)
+        own_ids, own = beside.target_scores(emb, goal, rows)
+        if own_ids != ids:
+            raise ModelError("the target map's index and the mode's own hold other targets; "
+                             "retrain the model with scripts/train_sdg_mapper.py")
+        return ranked(ids, (mapped + own) / 2)
 
 
 def fit_target_map(tuned: FloatArray, frozen: FloatArray, fold: NDArray[Any],
