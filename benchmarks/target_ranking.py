@@ -43,6 +43,8 @@ RESULTS = ROOT / "benchmarks" / "results" / "target_ranking.json"
 TARGET_ID = re.compile(r"^(1[0-7]|[1-9])\.([0-9]{1,2}|[a-z])$")
 #: a chunk vector and a goal to the goal's targets, best first, with scores
 Ranker = Callable[[np.ndarray, int], list[tuple[str, float]]]
+REGISTERS = ("city_report", "policy_statement", "ngo_project", "devbank_summary",
+             "news_article", "council_minutes", "evaluation_report", "company_report")
 FIELDS = ("id", "target", "goal", "also", "lang", "register", "text")
 
 
@@ -68,6 +70,10 @@ def load_paragraphs(folder: Path = FOLDER) -> list[dict[str, Any]]:
                 raise ValueError(f"{where}: target {target!r}, goal {row['goal']!r}, also "
                                  f"{also!r}; give target ids like '6.1' or '17.a', the "
                                  "target's own goal, and other targets only in also")
+            if row["register"] not in REGISTERS or row["lang"] not in ("en", "es", "fr", "pt"):
+                raise ValueError(f"{where}: register {row['register']!r}, language "
+                                 f"{row['lang']!r}; use one of {list(REGISTERS)} and en, es, "
+                                 "fr or pt (data/sdg_target_paragraphs/README.md)")
             if row["id"] in seen:
                 raise ValueError(f"{where}: id {row['id']!r} is used twice; ids must be unique")
             seen.add(row["id"])

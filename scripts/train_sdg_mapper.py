@@ -305,15 +305,12 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     fifteenth and sixteenth rounds).
     """
     select_on_paragraphs = select_on_paragraphs and paragraphs is not None and relabels is None
-    # with a fine-tuned encoder, ``precision`` is the accurate mode's (its out-of-fold
-    # arrays at that precision); the frozen vectors then serve the fast mode's static table,
-    # which stays the fp32 one
-    embedder = MiniLMEmbedder(precision="fp32" if tuned is not None else precision)
+    embedder = frozen_embedder(tuned is not None, precision)
     ts = load_training_set(data, paragraphs, paragraph_languages, relabels)
     tt = target_texts(data)
     targets = frozen_targets(embedder, tt, cache)
     emb = frozen_vectors(embedder, ts, cache)
-    written = np.array([s.startswith("written:") for s in ts.source])
+    written = ts.written()
     keywords = KeywordIndex(keyword_systems(data))
     if static is None:
         start = time.perf_counter()
@@ -339,6 +336,14 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     return mapper, ts
 
 
+def frozen_embedder(tuned: bool, precision: str) -> MiniLMEmbedder:
+    """The wheel's MiniLM that a fit's frozen vectors come from. With a fine-tuned encoder,
+    ``precision`` is the accurate mode's (its out-of-fold arrays at that precision); the
+    frozen vectors then serve the static table, the hard negatives and the target maps, and
+    stay fp32."""
+    return MiniLMEmbedder(precision="fp32" if tuned else precision)
+
+
 def frozen_targets(embedder: MiniLMEmbedder, tt: list[dict[str, str]],
                    cache: Path | None) -> TargetIndex:
     """The target texts' vectors in ``embedder`` (the wheel's MiniLM), cached."""
@@ -351,7 +356,7 @@ def frozen_targets(embedder: MiniLMEmbedder, tt: list[dict[str, str]],
 def frozen_vectors(embedder: MiniLMEmbedder, ts: TrainingSet, cache: Path | None) -> np.ndarray:
     """The training rows' vectors in ``embedder``, in the set's order, cached."""
     # the written paragraphs are cached apart, so the larger set's cache survives their edits
-    written = np.array([s.startswith("written:") for s in ts.source])
+    written = ts.written()
     emb = cached_embeddings(embedder, [t for t, w in zip(ts.texts, written, strict=True) if not w],
                             cache, f"train-{embedder.precision}")
     if written.any():
@@ -376,7 +381,7 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
         raise SystemExit(f"{model} was not fitted on the shipped configuration's training set "
                          "in this checkout (its bank's labels differ); retrain it with "
                          "scripts/train_sdg_mapper.py, which fits the maps too")
-    embedder = MiniLMEmbedder(precision="fp32")
+    embedder = frozen_embedder(mapper._tuned is not None, mapper.precision)
     mapper.fit_target_maps(ts.texts, frozen_vectors(embedder, ts, cache),
                            frozen_targets(embedder, target_texts(data), cache),
                            np.asarray(ts.fold_groups(), dtype=str),

@@ -1,6 +1,9 @@
-"""The accurate mode's target map (target round 2): the ridge fit and its ranking."""
+"""Target ranking: the targets' best rows, the ridge maps of target rounds 2-4, and the
+mapper's checks before fitting them."""
 
 from __future__ import annotations
+
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -80,18 +83,49 @@ def test_shapes_that_do_not_match_are_refused() -> None:
         fit_target_map(x, x, np.arange(9) % 5, _index(8))
 
 
-def test_the_mapper_needs_its_own_target_texts_a_static_table_and_a_full_bank() -> None:
+class _Static:
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.zeros((len(texts), 4), np.float32)
+
+
+def test_the_mapper_needs_a_fit_then_its_own_target_texts_and_widths() -> None:
     mapper = SdgMapper()
-    texts = ["a", "b", "c"]
-    frozen = np.zeros((3, 8), np.float32)
-    with pytest.raises(InvalidInput, match="model's target texts"):
+    texts = list("abcdefghij")
+    frozen = np.random.default_rng(6).normal(size=(10, 8)).astype(np.float32)
+    # nothing fitted: the missing fit is named first, whatever the arguments
+    with pytest.raises(ModelError, match="need a fitted mapper"):
         mapper.fit_target_maps(texts, frozen, _index(8))
     mapper.targets_["accurate"] = _index(8)
+    mapper.static = cast(Any, _Static())  # the checks and the fit need only encode
+    # the accurate map needs a bank of every training row
+    mapper.banks_["accurate"] = (np.zeros((9, 8), np.float32), np.zeros((9, 17), np.int8))
+    with pytest.raises(ModelError, match="bank of every training row"):
+        mapper.fit_target_maps(texts, frozen, _index(8), accurate=True)
     other = TargetIndex(_index(8).vectors, ["6.1", "6.2", "6.4", "7.1"], [6, 6, 6, 7],
                         ["en"] * 4)
     with pytest.raises(InvalidInput, match="model's target texts"):
         mapper.fit_target_maps(texts, frozen, other)
-    with pytest.raises(InvalidInput, match="2 vectors for 3 texts"):
-        mapper.fit_target_maps(texts, frozen[:2], _index(8))
-    with pytest.raises(ModelError, match="static table"):
-        mapper.fit_target_maps(texts, frozen, _index(8))
+    with pytest.raises(InvalidInput, match="9 vectors for 10 texts"):
+        mapper.fit_target_maps(texts, frozen[:9], _index(8))
+    with pytest.raises(InvalidInput, match="8-dimensional and frozen_targets 4-dimensional"):
+        mapper.fit_target_maps(texts, frozen, TargetIndex(
+            np.ones((4, 4), np.float32), ["6.1", "6.2", "6.3", "7.1"], [6, 6, 6, 7], ["en"] * 4))
+    maps = mapper.fit_target_maps(texts, frozen, _index(8))
+    assert set(maps) == {"fast"} and maps["fast"].projection.shape == (4, 8)
+
+
+def test_target_scores_take_each_targets_best_row_across_interleaved_languages() -> None:
+    # rows of 6.1 and 6.2 (titles and an indicator) interleaved across two languages
+    sims = np.array([0.2, 0.5, 0.9, 0.1, 0.7, 0.3], np.float32)
+    ids = ["6.2", "6.1", "6.2.1", "6.1", "6.2", "6.1.1"]
+    vectors = np.zeros((6, 6), np.float32)
+    vectors[np.arange(6), np.arange(6)] = 1.0
+    index = TargetIndex(vectors, ids, [6] * 6, ["en", "en", "en", "fr", "fr", "fr"])
+    # a query whose cosine to row i is sims[i]
+    got, best = index.target_scores(sims, 6, "titles")
+    assert got == ["6.2", "6.1"] and best.tolist() == pytest.approx([0.7, 0.5])
+    got, best = index.target_scores(sims, 6, "all")
+    assert got == ["6.2", "6.1"] and best.tolist() == pytest.approx([0.9, 0.5])
+    top, score = index.best_targets(sims, 6, "all")[0]
+    assert top == "6.2" and score == pytest.approx(0.9)
+    assert index.best_targets(sims, 7) == []

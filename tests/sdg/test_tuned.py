@@ -176,6 +176,13 @@ def test_tuned_model_save_load_round_trip(
         assert loaded.target_maps_[mode].report == tmap.report
         assert ([a.targets for a in loaded.with_mode(mode).map_many(probe)]
                 == [a.targets for a in mapper.with_mode(mode).map_many(probe)])
+    # a map that does not fit its mode's vectors is refused at load, not at map time
+    with np.load(folder / "targets.npz") as t:
+        arrays = {k: t[k] for k in t.files}
+    arrays["fast_map_projection"] = arrays["fast_map_projection"][:-1]
+    np.savez_compressed(folder / "targets.npz", **arrays)
+    with pytest.raises(ModelError, match="fast mode's target map is"):
+        SdgMapper.load(folder)
     # a model fitted without the encoder leaves no stale encoder file behind
     plain_fit.save(folder)
     assert not (folder / "encoder.safetensors").exists()

@@ -36,10 +36,9 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     Evidence: within the goal's best chunks, the sentences with the most keyword or
     Aurora-query hits for that goal; when no keyword fired (the embedding alone decided),
     the opening sentence of the goal's best chunk. Targets: cosine of the goal's best chunk
-    to its official targets (``SdgMapper.rank_targets``: in the accurate mode the target
-    titles, the mean of the fine-tuned cosine and the cosine of the vector mapped onto the
-    frozen MiniLM's; in the fast mode the titles and indicators, in static word-piece
-    vectors).
+    to its official targets (``SdgMapper.rank_targets``): the mean of the cosine in the
+    mode's own space and the cosine of the vector mapped into the frozen MiniLM's, over the
+    target titles in the accurate mode and the titles and indicators in the fast mode.
     """
     assert mapper.keywords is not None
     goals = [g for g in range(1, 18) if predicted[g - 1]]

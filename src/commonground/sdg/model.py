@@ -151,6 +151,24 @@ def _half(t: TargetIndex) -> TargetIndex:
                        t.goals.tolist(), t.langs.tolist())
 
 
+def _load_target_maps(arrays: Any, meta: tuple[list[Any], list[Any], list[Any]],
+                      reports: dict[str, Any], widths: dict[str, int]) -> dict[str, TargetMap]:
+    """The saved target maps (none in a model saved before target round 2), sharing one
+    frozen index; ValueError when a map does not fit its mode's vectors or the index."""
+    modes = [m for m in MODES if f"{m}_map_projection" in arrays]
+    if not modes:
+        return {}
+    index = TargetIndex(arrays["map_vectors"].astype(np.float32), *meta)
+    maps = {}
+    for m in modes:
+        projection = arrays[f"{m}_map_projection"].astype(np.float32)
+        if projection.shape != (widths[m], index.vectors.shape[1]):
+            raise ValueError(f"the {m} mode's target map is {projection.shape}, not "
+                             f"({widths[m]}, {index.vectors.shape[1]})")
+        maps[m] = TargetMap(projection, index, reports.get(m, {}))
+    return maps
+
+
 def decide(p: FloatArray, thresholds: FloatArray,
            top_k: int | NDArray[np.int64]) -> NDArray[np.bool_]:
     """p >= the goal's threshold, and among the row's ``top_k`` highest probabilities."""
@@ -469,18 +487,23 @@ class SdgMapper:
         --target-maps-only`` adds the maps to a saved model."""
         from commonground.sdg.fitting import fold_of
 
+        bank = self.banks_.get("accurate", (np.zeros((0, 0), np.float32), None))[0]
+        if "accurate" not in self.targets_ or self.static is None or (
+                accurate and len(bank) != len(texts)):
+            raise ModelError("the target maps need a fitted mapper: its target vectors, the "
+                             "fast mode's static table and, for the accurate mode, its bank "
+                             "of every training row; fit the mapper or load a complete model "
+                             "first")
         if len(frozen) != len(texts):
             raise InvalidInput(f"frozen holds {len(frozen)} vectors for {len(texts)} texts; "
                                "give the frozen MiniLM vector of every training text")
-        ids = self.targets_["accurate"].ids if self.targets_ else None
-        if ids is None or not np.array_equal(frozen_targets.ids, ids):
+        if not np.array_equal(frozen_targets.ids, self.targets_["accurate"].ids):
             raise InvalidInput("frozen_targets must hold the model's target texts, in its "
                                "order (commonground.sdg.train.target_texts)")
-        if self.static is None or (accurate and len(self.banks_.get(
-                "accurate", ((), None))[0]) != len(texts)):
-            raise ModelError("the target maps need the fast mode's static table and, for the "
-                             "accurate mode, its bank of every training row; fit the mapper "
-                             "or load a complete model first")
+        if np.shape(frozen)[1] != frozen_targets.vectors.shape[1]:
+            raise InvalidInput(f"frozen vectors are {np.shape(frozen)[1]}-dimensional and "
+                               f"frozen_targets {frozen_targets.vectors.shape[1]}-dimensional; "
+                               "embed both with the same frozen MiniLM")
         fold = fold_of(len(texts), self.folds, self.seed, groups)
         frozen = np.asarray(frozen, np.float32)
         index = _half(frozen_targets)
@@ -629,9 +652,13 @@ class SdgMapper:
                                    "fast_vectors": self.targets_["fast"].vectors.astype(np.float16),
                                    "ids": t.ids.astype(str), "goals": t.goals,
                                    "langs": t.langs.astype(str)}
-        for mode, tmap in self.target_maps_.items():  # one frozen index serves both maps
-            vectors[f"{mode}_map_projection"] = tmap.projection.astype(np.float32)
-            vectors["map_vectors"] = tmap.index.vectors.astype(np.float16)
+        if self.target_maps_:
+            # fit_target_maps gives every map the one frozen index: stored once
+            index = next(iter(self.target_maps_.values())).index
+            assert all(t.index is index for t in self.target_maps_.values())
+            vectors["map_vectors"] = index.vectors.astype(np.float16)
+            for mode, tmap in self.target_maps_.items():
+                vectors[f"{mode}_map_projection"] = tmap.projection.astype(np.float32)
         np.savez_compressed(folder / "targets.npz", **vectors)
         if isinstance(self.static, StaticEmbedder):
             self.static.save(folder / "static.npz")
@@ -650,7 +677,8 @@ class SdgMapper:
             "config": {"chunk_words": self.chunk_words, "embedder": getattr(
                 self.embedder, "name", type(self.embedder).__name__),
                 "fast_embedder": getattr(self.static, "name", type(self.static).__name__),
-                "embedder_precision": self.precision},
+                "embedder_precision": self.precision, "folds": self.folds,
+                "seed": self.seed},
             "target_ranking": {"rows": TARGET_ROWS, "maps": {
                 mode: tmap.report for mode, tmap in self.target_maps_.items()}},
         })
@@ -690,11 +718,11 @@ class SdgMapper:
                 meta = (t["ids"].tolist(), t["goals"].tolist(), t["langs"].tolist())
                 targets = {"accurate": TargetIndex(t["vectors"].astype(np.float32), *meta),
                            "fast": TargetIndex(t["fast_vectors"].astype(np.float32), *meta)}
-                reports = card.get("target_ranking", {}).get("maps", {})
-                target_maps = {m: TargetMap(t[f"{m}_map_projection"].astype(np.float32),
-                                            TargetIndex(t["map_vectors"].astype(np.float32),
-                                                        *meta), reports.get(m, {}))
-                               for m in MODES if f"{m}_map_projection" in t}
+                # each mode's map takes its vectors (the bank's, the static targets') width
+                target_maps = _load_target_maps(
+                    t, meta, card.get("target_ranking", {}).get("maps", {}),
+                    {"accurate": banks["accurate"][0].shape[1],
+                     "fast": targets["fast"].vectors.shape[1]})
             if static is None:
                 static = StaticEmbedder.load(folder / "static.npz")
             tuned = None
@@ -709,7 +737,11 @@ class SdgMapper:
         mapper = cls(mode, embedder=embedder, static=static, keywords=keywords,
                      targets=targets["accurate"], chunk_words=int(card["config"]["chunk_words"]),
                      precision=precision or str(card["config"].get("embedder_precision",
-                                                                   "fp32")))
+                                                                   "fp32")),
+                     # the fit's folds (a target map fitted later uses them; 5 and 0 before
+                     # the card recorded them)
+                     folds=int(card["config"].get("folds", 5)),
+                     seed=int(card["config"].get("seed", 0)))
         mapper.heads_ = heads
         mapper._tuned = tuned
         mapper.targets_ = targets

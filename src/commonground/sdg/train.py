@@ -116,6 +116,10 @@ class TrainingSet:
     #: per row, the part of the relabels it belongs to ("paragraph" / "short"; "" for none)
     label_part: list[str] = field(default_factory=list)
 
+    def written(self) -> NDArray[np.bool_]:
+        """Per row, whether it is a project-written paragraph (``data/sdg_paragraphs``)."""
+        return np.array([s.startswith("written:") for s in self.source], dtype=bool)
+
     def writer_groups(self) -> list[str]:
         """Per row, the writer (register file) of a written paragraph, ``""`` otherwise."""
         return [s.removeprefix("written:") if s.startswith("written:") else ""
@@ -138,9 +142,8 @@ class TrainingSet:
     def paragraph_rule_rows(self) -> NDArray[np.int8]:
         """(n, 17) ``SdgMapper.fit(rule_rows=)`` for the written paragraphs
         (``benchmark_shaped_sets``); other rows are in no set."""
-        written = np.array([s.startswith("written:") for s in self.source])
         out: NDArray[np.int8] = benchmark_shaped_sets(self.labels, self.near_focus)
-        out[~written] = 0
+        out[~self.written()] = 0
         return out
 
 
