@@ -467,7 +467,7 @@ class SdgMapper:
         # targets are ranked in the frozen space too, where fine-tuning did not blur them
         # and the static table is not so narrow
         self.fit_target_maps(texts, embeddings, self.targets_["accurate"], grp,
-                             accurate=tuned is not None)
+                             accurate=tuned is not None, static=vectors["fast"])
         if tuned is not None:
             # from now on the accurate mode embeds with the fine-tuned encoder
             self.targets_["accurate"] = _half(_target_index(tuned.targets, tt))
@@ -478,12 +478,14 @@ class SdgMapper:
 
     def fit_target_maps(self, texts: Sequence[str], frozen: FloatArray,
                         frozen_targets: TargetIndex, groups: NDArray[Any] | None = None, *,
-                        accurate: bool = False) -> dict[str, TargetMap]:
+                        accurate: bool = False, static: FloatArray | None = None,
+                        ) -> dict[str, TargetMap]:
         """Fit ``target_maps_`` on the training rows ``texts`` (in the fit's order, on its
         folds): ridge maps onto ``frozen``, the wheel's MiniLM vectors of the same rows,
         from the fast mode's static vectors, and with ``accurate`` (a fine-tuned encoder)
         from the accurate mode's bank of fine-tuned vectors. ``frozen_targets``: the target
-        texts' frozen vectors. ``fit`` calls it; ``scripts/train_sdg_mapper.py
+        texts' frozen vectors; ``static``: the texts' static vectors where the caller has
+        them (``fit`` does). ``fit`` calls it; ``scripts/train_sdg_mapper.py
         --target-maps-only`` adds the maps to a saved model."""
         from commonground.sdg.fitting import fold_of
 
@@ -507,7 +509,10 @@ class SdgMapper:
         fold = fold_of(len(texts), self.folds, self.seed, groups)
         frozen = np.asarray(frozen, np.float32)
         index = _half(frozen_targets)
-        static = self.static.encode(texts).astype(np.float16).astype(np.float32)
+        if static is None:
+            static = self.static.encode(texts)
+        # at the half precision the fast mode's training vectors are rounded to
+        static = np.asarray(static).astype(np.float16).astype(np.float32)
         self.target_maps_ = {"fast": fit_target_map(static, frozen, fold, index)}
         if accurate:
             self.target_maps_["accurate"] = fit_target_map(self.banks_["accurate"][0], frozen,
