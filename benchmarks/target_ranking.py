@@ -16,6 +16,8 @@ trains on them. Two measures per mode:
   whose written target is among the answer's targets, and whose first target is the
   written one (strict) or any target it addresses (``also`` counted).
 
+``vectors`` is the mapper's ranking without the targets' character n-grams, which join it
+for Spanish, French and Portuguese text (target round 5), paired against the shipped one.
 ``--rows titles all`` also ranks by the mode's own target index without the target map,
 by the targets' titles or by titles and indicators (``TargetIndex.best_targets``), each
 paired against the shipped ranking (the difference in reciprocal rank, its standard error):
@@ -41,8 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "data" / "sdg_target_paragraphs"
 RESULTS = ROOT / "benchmarks" / "results" / "target_ranking.json"
 TARGET_ID = re.compile(r"^(1[0-7]|[1-9])\.([0-9]{1,2}|[a-z])$")
-#: a chunk vector and a goal to the goal's targets, best first, with scores
-Ranker = Callable[[np.ndarray, int], list[tuple[str, float]]]
+#: a chunk vector, a goal and the chunk's text to the goal's targets, best first, with scores
+Ranker = Callable[[np.ndarray, int, str], list[tuple[str, float]]]
 REGISTERS = ("city_report", "policy_statement", "ngo_project", "devbank_summary",
              "news_article", "council_minutes", "evaluation_report", "company_report")
 FIELDS = ("id", "target", "goal", "also", "lang", "register", "text")
@@ -84,12 +86,33 @@ def load_paragraphs(folder: Path = FOLDER) -> list[dict[str, Any]]:
 def within_goal_ranks(rank: Ranker, vectors: np.ndarray, paragraphs: list[dict[str, Any]],
                       ) -> np.ndarray:
     """The rank (1 = first) of each paragraph's target among its goal's targets, as ``rank``
-    (a vector and a goal to the goal's targets, best first) orders them."""
+    (a vector, a goal and the text to the goal's targets, best first) orders them."""
     ranks = np.zeros(len(paragraphs), dtype=np.int64)
     for k, (v, p) in enumerate(zip(vectors, paragraphs, strict=True)):
-        order = [t for t, _ in rank(v, int(p["goal"]))]
+        order = [t for t, _ in rank(v, int(p["goal"]), p["text"])]
         ranks[k] = order.index(p["target"]) + 1
     return ranks
+
+
+def answer_ranking(mapper: Any, texts: list[str]) -> Ranker:
+    """``mapper.rank_targets`` as its answers call it for each of ``texts``: with the text's
+    character n-grams where its language guess is Spanish, French or Portuguese."""
+    from commonground.sdg.lexical import APPLIES_TO, lexical_targets
+    from commonground.sdg.text import guess_language
+
+    words = {t: lexical_targets().vector(t) for t in texts if guess_language(t) in APPLIES_TO}
+
+    def rank(v: np.ndarray, goal: int, text: str) -> list[tuple[str, float]]:
+        ranking: list[tuple[str, float]] = mapper.rank_targets(v, goal, None, words.get(text))
+        return ranking
+
+    return rank
+
+
+def _index_ranking(index: Any, rows: str, v: np.ndarray, goal: int, text: str,
+                   ) -> list[tuple[str, float]]:
+    ranking: list[tuple[str, float]] = index.best_targets(v, goal, rows=rows)
+    return ranking
 
 
 def summary(ranks: np.ndarray) -> dict[str, float]:
@@ -117,6 +140,7 @@ def run(mode: str, paragraphs: list[dict[str, Any]], rows: list[str]) -> dict[st
     ``rows`` ('titles', 'all': ``TargetIndex.best_targets`` on the mode's own vectors, no
     target map) paired against it."""
     from commonground.sdg import load_mapper
+    from commonground.sdg.text import guess_language
 
     mapper = load_mapper(mode=mode)
     texts = [p["text"] for p in paragraphs]
@@ -126,11 +150,21 @@ def run(mode: str, paragraphs: list[dict[str, Any]], rows: list[str]) -> dict[st
     index = mapper.target_index()
     out: dict[str, Any] = {"end_to_end": end_to_end(mapper.map_many(texts, evidence=False),
                                                     paragraphs)}
-    rankers: dict[str, Ranker] = {"shipped": mapper.rank_targets}
+    guesses = [guess_language(t) for t in texts]
+    shipped = answer_ranking(mapper, texts)
+
+    def vectors_alone(v: np.ndarray, goal: int, text: str) -> list[tuple[str, float]]:
+        return mapper.rank_targets(v, goal)
+
+    # 'vectors': the mapper's ranking without the targets' n-grams (before target round 5)
+    rankers: dict[str, Ranker] = {"shipped": shipped, "vectors": vectors_alone}
     for r in rows:
-        rankers[r] = functools.partial(index.best_targets, rows=r)
+        rankers[r] = functools.partial(_index_ranking, index, r)
     ranks = {name: within_goal_ranks(rank, vectors, paragraphs) for name, rank in rankers.items()}
     langs = sorted({p["lang"] for p in paragraphs})
+    out["language_guess"] = {lang: round(float(np.mean([
+        g == lang for g, p in zip(guesses, paragraphs, strict=True) if p["lang"] == lang]))
+        * 100, 2) for lang in langs}
     for name, rk in ranks.items():
         out[f"within_goal_{name}"] = {"all": summary(rk), **{
             lang: summary(rk[[p["lang"] == lang for p in paragraphs]]) for lang in langs}}
@@ -162,7 +196,8 @@ def main() -> None:
     for mode in args.mode:
         res = result["modes"][mode] = run(mode, paragraphs, args.rows)
         print(f"{mode}: end to end {res['end_to_end']}")
-        for name in ("shipped", *args.rows):
+        print(f"  language guessed right, % by language: {res['language_guess']}")
+        for name in ("shipped", "vectors", *args.rows):
             print(f"  within the goal, {name}: " + "; ".join(
                 f"{k} {v['top1']}/{v['top3']}/{v['mrr']}"
                 for k, v in res[f"within_goal_{name}"].items()) + "  (top-1 %/top-3 %/MRR)")

@@ -230,6 +230,38 @@ def test_shipped_modes_rank_targets_as_the_target_rounds_chose(
             (t, round(score, 4)) for t, score in m.rank_targets(vec, 6)[:2]]
 
 
+def test_spanish_french_and_portuguese_answers_rank_targets_with_their_words(
+        mapper: SdgMapper, fast_mapper: SdgMapper) -> None:
+    """Target round 5: the mean of the mode's cosines and the character n-gram cosine to
+    the official texts, only where the answer's language is es, fr or pt."""
+    from commonground.sdg.lexical import lexical_targets
+
+    lex = lexical_targets()
+    spanish = ("El municipio llevó agua potable segura y asequible a todos los hogares del "
+               "barrio: cada vivienda tiene ahora su propia conexión a la red.")
+    english = "Every household in the district now has piped drinking water at home."
+    for m in (mapper, fast_mapper):
+        assert m.static is not None
+        encode = m.embedder.encode if m.mode == "accurate" else m.static.encode
+        v = encode([spanish])[0]
+        words = lex.vector(spanish)
+        alone = dict(m.rank_targets(v, 6))
+        ranked = m.rank_targets(v, 6, None, words)
+        ids = [t for t, _ in ranked]
+        lexical = dict(zip(ids, lex.target_scores(words, 6, ids), strict=True))
+        for tid, score in ranked:
+            assert score == pytest.approx((2 * alone[tid] + lexical[tid]) / 3)
+        answer = m.map(spanish)
+        assert answer.language == "es" and 6 in answer.predicted_goals()
+        assert [(t.target, t.score) for t in answer.targets][:2] == [
+            (t, round(score, 4)) for t, score in ranked[:2]]
+        assert answer.targets[0].target == "6.1"
+        # English answers are ranked by the vectors alone
+        e = encode([english])[0]
+        assert [(t.target, t.score) for t in m.map(english).targets] == [
+            (t, round(score, 4)) for t, score in m.rank_targets(e, 6)[:2]]
+
+
 def test_model_card_records_data_licences_and_metrics(mapper: SdgMapper) -> None:
     card = mapper.model_card
     assert {"official_texts", "sdgo", "osdg", "aurora"} <= set(card["training_data"])

@@ -70,11 +70,12 @@ def test_ranks_follow_the_ranker_and_all_rows_let_an_indicator_speak() -> None:
     rows = [_row(target="6.2")]
     # titles only: 6.1's title (cosine 0.7) before 6.2's (0)
     assert [t for t, _ in index.best_targets(query[0], 6)] == ["6.1", "6.2"]
-    assert bench.within_goal_ranks(index.best_targets, query, rows).tolist() == [2]
+    titles = functools.partial(bench._index_ranking, index, "titles")
+    assert bench.within_goal_ranks(titles, query, rows).tolist() == [2]
     # titles and indicators: 6.2's indicator (0.99) speaks for 6.2
     ranked = index.best_targets(query[0], 6, rows="all")
     assert [t for t, _ in ranked] == ["6.2", "6.1"] and ranked[0][1] == pytest.approx(0.988)
-    with_all = functools.partial(index.best_targets, rows="all")
+    with_all = functools.partial(bench._index_ranking, index, "all")
     assert bench.within_goal_ranks(with_all, query, rows).tolist() == [1]
 
 
@@ -109,20 +110,26 @@ def test_the_shipped_paragraphs_cover_every_target_twice_in_two_languages() -> N
     assert all(60 <= len(r["text"].split()) <= 150 for r in rows)
 
 
-def test_the_shipped_modes_rank_english_targets_above_a_floor() -> None:
-    """Behaviour, not wiring: the target rounds' gains on the English paragraphs (accurate
-    87.0 % top-1, fast 72.8 % in docs/benchmarks.md; 69.8 % and 47.9 % before them)."""
+@pytest.mark.parametrize(("languages", "floors"), [
+    (("en",), {"accurate": 80.0, "fast": 65.0}),
+    (("es", "fr", "pt"), {"accurate": 44.0, "fast": 28.0})])
+def test_the_shipped_modes_rank_targets_above_a_floor(languages: tuple[str, ...],
+                                                     floors: dict[str, float]) -> None:
+    """Behaviour, not wiring: the target rounds' gains, as the answers rank (docs/benchmarks.md).
+    English: accurate 87.0 % top-1, fast 72.8 % (69.8 % and 47.9 % before rounds 1-4).
+    Spanish, French, Portuguese: about 50 % and 35 % with the targets' n-grams (round 5),
+    38 % and 16 % without them."""
     from commonground.sdg import load_mapper
 
     bench = _bench()
-    english = [r for r in bench.load_paragraphs(ROOT / "data" / "sdg_target_paragraphs")
-               if r["lang"] == "en"]
-    texts = [r["text"] for r in english]
-    for mode, floor in (("accurate", 80.0), ("fast", 65.0)):
+    chosen = [r for r in bench.load_paragraphs(ROOT / "data" / "sdg_target_paragraphs")
+              if r["lang"] in languages]
+    texts = [r["text"] for r in chosen]
+    for mode, floor in floors.items():
         mapper = load_mapper(mode=mode)
         assert mapper.static is not None
         vectors = (mapper.embedder.encode(texts) if mode == "accurate"
                    else mapper.static.encode(texts))
-        top1 = bench.summary(bench.within_goal_ranks(mapper.rank_targets, vectors,
-                                                     english))["top1"]
-        assert top1 >= floor, (mode, top1)
+        ranking = bench.answer_ranking(mapper, texts)
+        top1 = bench.summary(bench.within_goal_ranks(ranking, vectors, chosen))["top1"]
+        assert top1 >= floor, (mode, languages, top1)

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commonground.sdg.keywords import Match
+from commonground.sdg.lexical import APPLIES_TO, NGramVector, lexical_targets
 from commonground.sdg.text import Chunk
 
 if TYPE_CHECKING:
@@ -26,19 +27,24 @@ def _clip(sentence: str) -> str:
 def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32],
             chunk_emb: NDArray[np.float32], predicted: NDArray[np.bool_],
             evidence: bool = True, chunk_projected: NDArray[np.float32] | None = None,
+            language: str | None = None,
             ) -> tuple[dict[int, list[str]], list[tuple[str, float]]]:
     """Per positive goal, the sentences that drove it; the likeliest targets with scores.
 
     ``evidence=False`` skips the sentences (each goal gets ``[]``) and keeps the targets:
     keyword matching per sentence is most of the fast mode's time per text.
     ``chunk_projected``: the chunk vectors through the mode's target map, when it has one.
+    ``language``: the document's ``guess_language``; for Spanish, French and Portuguese the
+    targets' character n-grams join the ranking (``lexical.APPLIES_TO``).
 
     Evidence: within the goal's best chunks, the sentences with the most keyword or
     Aurora-query hits for that goal; when no keyword fired (the embedding alone decided),
     the opening sentence of the goal's best chunk. Targets: cosine of the goal's best chunk
     to its official targets (``SdgMapper.rank_targets``): the mean of the cosine in the
     mode's own space and the cosine of the vector mapped into the frozen MiniLM's, over the
-    target titles in the accurate mode and the titles and indicators in the fast mode.
+    target titles in the accurate mode and the titles and indicators in the fast mode, and
+    in Spanish, French and Portuguese text the cosine of the chunk's character n-grams to
+    the official texts.
     """
     assert mapper.keywords is not None
     goals = [g for g in range(1, 18) if predicted[g - 1]]
@@ -46,12 +52,17 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     targets: dict[str, float] = {}
     # keyword matches per (chunk, sentence), shared by the goals that look at the sentence
     matched: dict[tuple[int, int], list[Match]] = {}
+    words: dict[int, NGramVector] = {}  # per best chunk, its n-grams (lexical)
+    lexical = language in APPLIES_TO
     for g in goals:
         order = np.argsort(-chunk_p[:, g - 1], kind="stable")[:2]
         found[g] = _evidence(mapper, chunks, order, g, matched) if evidence else []
         best = order[0]
         projected = None if chunk_projected is None else chunk_projected[best]
-        for tid, sim in mapper.rank_targets(chunk_emb[best], g, projected)[:TARGETS_PER_GOAL]:
+        if lexical and best not in words:
+            words[best] = lexical_targets().vector(chunks[best].text)
+        for tid, sim in mapper.rank_targets(chunk_emb[best], g, projected,
+                                            words.get(best))[:TARGETS_PER_GOAL]:
             targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))
     ranked = sorted(targets.items(), key=lambda kv: -kv[1])[:MAX_TARGETS]
     return found, ranked

@@ -35,9 +35,10 @@ from scipy import sparse
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.blas import one_blas_thread
 from commonground.sdg.embed import Embedder, MiniLMEmbedder
-from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features
+from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features, ranked
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.keywords import KeywordIndex, tokens
+from commonground.sdg.lexical import NGramVector, lexical_targets
 from commonground.sdg.mapping import SdgMapping
 from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.targetmap import TargetMap, fit_target_map
@@ -250,16 +251,26 @@ class SdgMapper:
         return self.targets_[mode or self.mode]
 
     def rank_targets(self, emb: FloatArray, goal: int, projected: FloatArray | None = None,
-                     ) -> list[tuple[str, float]]:
+                     words: NGramVector | None = None) -> list[tuple[str, float]]:
         """A goal's targets ranked for one chunk vector of this mode, as the answers list
         them, by the mode's TARGET_ROWS: where the mode has a target map, the mean of the
         cosine in its own space and the cosine of the mapped vector in the frozen MiniLM's
-        (target rounds 2-4). ``projected``: the mapped vector, where a batch has it."""
+        (target rounds 2-4). ``projected``: the mapped vector, where a batch has it.
+        ``words``: the chunk's character n-grams (``lexical_targets().vector``), given for
+        Spanish, French and Portuguese text, whose cosine to the official texts joins the
+        mean (target round 5)."""
         rows, own = TARGET_ROWS[self.mode], self.targets_[self.mode]
         tmap = self.target_maps_.get(self.mode)
         if tmap is not None:
-            return tmap.best_targets(emb, goal, rows, beside=own, projected=projected)
-        return own.best_targets(emb, goal, rows)
+            ids, scores = tmap.target_scores(emb, goal, rows, beside=own, projected=projected)
+            spaces = 2
+        else:
+            ids, scores = own.target_scores(emb, goal, rows)
+            spaces = 1
+        if words is not None:
+            scores = (spaces * scores + lexical_targets().target_scores(words, goal, ids)) / (
+                spaces + 1)
+        return ranked(ids, scores)
 
     def with_mode(self, mode: str) -> SdgMapper:
         """A shallow copy of this trained mapper that runs in another mode."""
@@ -603,19 +614,21 @@ class SdgMapper:
         with one_blas_thread():
             # every chunk mapped in one product, not one per goal (the fast mode's targets)
             projected = None if tmap is None else tmap.project(emb)
+            languages = [guess_language(text) for text in texts]
             explained = [explain(self, cs, p[a:b], emb[a:b], predicted, evidence,
-                                 None if projected is None else projected[a:b])
-                         for cs, a, b, predicted in zip(all_chunks, starts[:-1], starts[1:],
-                                                        decisions, strict=True)]
-        for text, doc_p, predicted, (goals, targets) in zip(texts, doc_ps, decisions,
-                                                             explained, strict=True):
+                                 None if projected is None else projected[a:b], language)
+                         for cs, a, b, predicted, language in zip(
+                             all_chunks, starts[:-1], starts[1:], decisions, languages,
+                             strict=True)]
+        for language, doc_p, predicted, (goals, targets) in zip(languages, doc_ps, decisions,
+                                                                 explained, strict=True):
             # validated in one call: 18 model constructors per text cost more than mapping
             out.append(SdgMapping.model_validate({
                 "goals": [{"goal": g, "probability": round(float(doc_p[g - 1]), 6),
                            "predicted": bool(predicted[g - 1]), "evidence": goals.get(g, [])}
                           for g in GOALS],
                 "targets": [{"target": t, "score": s} for t, s in targets],
-                "mode": self.mode, "language": guess_language(text),
+                "mode": self.mode, "language": language,
             }))
         return out
 

@@ -55,22 +55,28 @@ class TargetMap:
         space."""
         return _unit(emb @ self.projection)
 
-    def best_targets(self, emb: FloatArray, goal: int, rows: str = "titles",
-                     beside: TargetIndex | None = None, projected: FloatArray | None = None,
-                     ) -> list[tuple[str, float]]:
-        """``TargetIndex.best_targets`` for a vector of the mapped space, in the frozen one;
+    def target_scores(self, emb: FloatArray, goal: int, rows: str = "titles",
+                      beside: TargetIndex | None = None, projected: FloatArray | None = None,
+                      ) -> tuple[list[str], NDArray[np.float64]]:
+        """``TargetIndex.target_scores`` for a vector of the mapped space, in the frozen one;
         with ``beside`` (the same texts in the mapped space), the mean of the two spaces'
         cosines (target rounds 3 and 4: each space ranks some targets better).
         ``projected``: ``project(emb)`` where a batch has computed it already."""
         frozen = self.project(emb) if projected is None else projected
         ids, mapped = self.index.target_scores(frozen, goal, rows)
         if beside is None:
-            return ranked(ids, mapped)
+            return ids, mapped
         own_ids, own = beside.target_scores(emb, goal, rows)
         if own_ids != ids:
             raise ModelError("the target map's index and the mode's own hold other targets; "
                              "retrain the model with scripts/train_sdg_mapper.py")
-        return ranked(ids, (mapped + own) / 2)
+        return ids, (mapped + own) / 2
+
+    def best_targets(self, emb: FloatArray, goal: int, rows: str = "titles",
+                     beside: TargetIndex | None = None, projected: FloatArray | None = None,
+                     ) -> list[tuple[str, float]]:
+        """``target_scores``' targets, best first."""
+        return ranked(*self.target_scores(emb, goal, rows, beside, projected))
 
 
 def fit_target_map(tuned: FloatArray, frozen: FloatArray, fold: NDArray[Any],

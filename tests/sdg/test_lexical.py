@@ -1,0 +1,81 @@
+"""The targets' character n-grams (target round 5): the weighting, the ranking, the gate."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from commonground.errors import ModelError
+from commonground.sdg.framework import framework
+from commonground.sdg.lexical import (
+    LANGUAGES,
+    LexicalTargets,
+    char_ngrams,
+    fold,
+    lexical_targets,
+    word_ngrams,
+)
+
+SPANISH_WATER = ("La ciudad llevó agua potable segura a los barrios del sur: cada hogar tiene "
+                 "ahora una conexión domiciliaria y el precio del agua es asequible.")
+
+
+def test_fold_lowers_and_drops_accents_like_decomposing_the_whole_text() -> None:
+    for text in ("Saneamiento básico", "ÇA Ÿ ŒUVRE ﬁ", "e\u0301cole", "Ação água", "Мир", "中文"):
+        whole = unicodedata.normalize("NFKD", text.lower())
+        assert fold(text) == "".join(c for c in whole if not unicodedata.combining(c))
+    assert fold("Água potável") == "agua potavel"
+
+
+def test_ngrams_are_padded_within_words_and_short_words_count_once() -> None:
+    assert word_ngrams("de") == [" de", "de ", " de "]  # 4 characters: 3-grams, then whole
+    assert word_ngrams("a") == [" a "]
+    assert word_ngrams("agua") == [" ag", "agu", "gua", "ua ", " agu", "agua", "gua ",
+                                   " agua", "agua "]
+    assert char_ngrams("de de")[" de "] == 2
+
+
+def test_vectors_are_the_usual_character_tfidf() -> None:
+    """The same figures as scikit-learn's char_wb TF-IDF (sublinear, smoothed IDF, unit
+    rows, accents stripped), which the module does without importing scikit-learn."""
+    lex = lexical_targets()
+    fw = framework()
+    texts = [titles[lang] for t in fw.targets
+             for titles in (t.title, *(i.title for i in t.indicators))
+             for lang in LANGUAGES if titles.get(lang, "").strip()]
+    ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), strip_accents="unicode",
+                          sublinear_tf=True)
+    rows = ref.fit_transform(texts)
+    # words are looked up as written: a spacing accent ('´') or a no-break space must
+    # split them as folding the whole text would
+    queries = [SPANISH_WATER, "Réduire de moitié la part des eaux usées non traitées.",
+               "d´accord: L\u2019ÉCOLE\u00a0rurale ﬁnancée", "zzzz", ""]
+    ours = (lex.vectors(queries) @ lex.rows.T).toarray()
+    theirs = (ref.transform(queries) @ rows.T).toarray()
+    np.testing.assert_allclose(ours, theirs, atol=1e-12)
+    assert lex.rows.shape[0] == len(texts) and not ours[3:].any()
+
+
+def test_a_spanish_text_about_drinking_water_finds_target_6_1_by_its_words() -> None:
+    lex = lexical_targets()
+    ids = [t.id for t in framework().goal(6).targets]
+    scores = lex.target_scores(lex.vector(SPANISH_WATER), 6, ids)
+    assert ids[int(np.argmax(scores))] == "6.1"
+    # the caller's order is kept, whatever it is
+    np.testing.assert_array_equal(lex.target_scores(lex.vector(SPANISH_WATER), 6, ids[::-1]),
+                                  scores[::-1])
+    # the sparse row is the vector's
+    cols, vals = lex.vector(SPANISH_WATER)
+    row = lex.vectors([SPANISH_WATER])
+    np.testing.assert_array_equal(row.indices, cols)
+    np.testing.assert_array_equal(row.data, vals)
+    with pytest.raises(ModelError, match=r"6\.z of goal 6 .*retrain"):
+        lex.target_scores(lex.vector(SPANISH_WATER), 6, ["6.1", "6.z"])
+
+
+def test_a_framework_without_the_languages_is_refused() -> None:
+    with pytest.raises(ModelError, match="no target titles in xx"):
+        LexicalTargets(framework(), languages=("xx",))
