@@ -18,6 +18,18 @@ SDG_PRECISIONS = ("fp32", "int8")
 PREFIX = "COMMONGROUND_"
 
 
+def check_precision(value: str | None, what: str, *, unset_ok: bool = False) -> str | None:
+    """``value`` if it is one of SDG_PRECISIONS, or unset (None or '') where ``unset_ok``
+    (the model's own precision); otherwise InvalidInput naming ``what`` and the choices."""
+    if unset_ok and not value:
+        return value
+    if value not in SDG_PRECISIONS:
+        unset = ", or leave it unset for the model's own" if unset_ok else ""
+        raise InvalidInput(f"{what} {value!r} is unknown; use "
+                           f"{' or '.join(repr(p) for p in SDG_PRECISIONS)}{unset}")
+    return value
+
+
 def _default_database_url() -> str:
     # imported here: the SDG encoder imports this module on machines without it (the GPU
     # image that runs scripts/finetune_minilm.py train)
@@ -108,9 +120,5 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         raise InvalidInput(
             f"{PREFIX}SDG_MODE={settings.sdg_mode!r} is unknown; use 'accurate' or 'fast'"
         )
-    if settings.sdg_precision not in ("", *SDG_PRECISIONS):
-        raise InvalidInput(
-            f"{PREFIX}SDG_PRECISION={settings.sdg_precision!r} is unknown; use 'fp32' or "
-            "'int8', or leave it empty for the model's own"
-        )
+    check_precision(settings.sdg_precision, f"{PREFIX}SDG_PRECISION", unset_ok=True)
     return settings

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from commonground.errors import ModelError
+from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.embed import (
     INT8_WEIGHT_MAX,
     MiniLMEmbedder,
@@ -128,7 +128,7 @@ def test_encoder_threads_sleep_between_batches(fp32: MiniLMEmbedder) -> None:
 
 
 def test_bad_precision_is_refused() -> None:
-    with pytest.raises(ModelError, match="precision"):
+    with pytest.raises(InvalidInput, match="embedder precision 'fp8' is unknown; use 'fp32' or"):
         MiniLMEmbedder(precision="fp8")
 
 

@@ -11,7 +11,7 @@ import typer
 from commonground.cli.common import JSON_OPTION, err, print_json, progress, settings
 from commonground.errors import InvalidInput
 from commonground.sdg.mapping import SdgMapping
-from commonground.settings import SDG_PRECISIONS
+from commonground.settings import check_precision
 
 sdg_app = typer.Typer(help="The SDG framework and mapper: map texts and corpora onto the goals.",
                       no_args_is_help=True)
@@ -34,9 +34,7 @@ def _check_mode(mode: str | None) -> str | None:
 
 
 def _check_precision(precision: str | None) -> str | None:
-    if precision is not None and precision not in SDG_PRECISIONS:
-        raise InvalidInput(f"--precision {precision!r} is unknown; use 'fp32' or 'int8'")
-    return precision
+    return check_precision(precision, "--precision", unset_ok=True)
 
 
 def _looks_binary(data: bytes) -> bool:

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commonground.errors import ModelError
-from commonground.settings import SDG_PRECISIONS
+from commonground.settings import check_precision
 
 FloatArray = NDArray[np.float32]
 
@@ -137,8 +137,7 @@ class MiniLMEmbedder:
             self.name = "all-MiniLM-L6-v2, fine-tuned"
         self._feeds = _graph_weights(w)
         self._session: object | None = None
-        if precision not in SDG_PRECISIONS:
-            raise ModelError(f"unknown embedder precision {precision!r}; use 'int8' or 'fp32'")
+        check_precision(precision, "embedder precision")
         #: int8 encodes one text per call (see ``encode``); such small products split badly
         #: over threads, so each call runs on one thread and this many texts run at once
         #: (1.36x the texts/s of two-thread calls on the 2-core machine, identical vectors)

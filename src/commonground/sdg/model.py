@@ -46,7 +46,7 @@ from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_
 from commonground.sdg.trees import FIELDS as TREE_FIELDS
 from commonground.sdg.trees import OnnxTrees, TreeEnsemble
 from commonground.sdg.tuned import TunedEncoder
-from commonground.settings import SDG_PRECISIONS
+from commonground.settings import check_precision
 
 FloatArray = NDArray[np.float32]
 MODES = ("accurate", "fast")
@@ -711,8 +711,7 @@ class SdgMapper:
         """A saved model; ``static`` replaces the saved static table (tests' stubs);
         ``precision`` ('fp32' or 'int8') runs the accurate mode's MiniLM at another precision
         than the one the model was trained with (docs/benchmarks.md: int8's cost and gain)."""
-        if precision is not None and precision not in SDG_PRECISIONS:
-            raise InvalidInput(f"MiniLM precision {precision!r} is unknown; use 'fp32' or 'int8'")
+        check_precision(precision, "MiniLM precision", unset_ok=True)
         folder = Path(path)
         needed = ("heads.npz", "targets.npz", "keywords.json.gz", "model_card.json",
                   *(() if static is not None else ("static.npz",)))

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commonground.errors import InvalidInput
-from commonground.settings import SDG_PRECISIONS
+from commonground.settings import check_precision
 
 FloatArray = NDArray[np.float32]
 #: the arrays of ``tuned.npz`` and their widths (None: the row count of the training set)
@@ -72,9 +72,7 @@ class TunedEncoder:
         """
         from safetensors.numpy import load_file
 
-        if precision not in SDG_PRECISIONS:
-            raise InvalidInput(f"MiniLM precision {precision!r} is unknown; use one of "
-                               f"{', '.join(SDG_PRECISIONS)}")
+        check_precision(precision, "MiniLM precision")
         folder = Path(folder)
         missing = [n for n in ("tuned.npz", "encoder.safetensors", "report.json")
                    if not (folder / n).is_file()]
