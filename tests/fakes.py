@@ -14,6 +14,7 @@ import cloudpickle
 
 from commonground.errors import InvalidInput
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
+from commonground.sdg.text import guess_language
 
 # Dask worker processes cannot import the test folder: send these classes to them by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -48,7 +49,8 @@ class FakeMapper:
             if hit:
                 targets.append(TargetScore(target=f"{g}.1", score=round(p - 0.1, 4)))
                 targets.append(TargetScore(target=f"{g}.2", score=round(p - 0.4, 4)))
-        return SdgMapping(goals=goals, targets=targets, mode=self.mode, language="en")
+        return SdgMapping(goals=goals, targets=targets, mode=self.mode,
+                          language=guess_language(text))
 
     def map_many(self, texts: list[str], batch_size: int = 64, *,
                  evidence: bool = True) -> list[SdgMapping]:

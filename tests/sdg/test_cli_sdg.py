@@ -63,7 +63,14 @@ def test_map_prints_goals_titles_evidence_and_targets(capsys: pytest.CaptureFixt
     assert rc == 0
     assert "SDG  6" in out and "Clean water and sanitation" in out
     assert "Sustainable cities and communities" in out and "“water”" in out
-    assert "top targets: 11.1 (" in out
+    # each target on its line, with its official text
+    assert "top targets:\n" in out
+    assert "  11.1 " in out and "adequate, safe and affordable housing" in out
+    # the official titles in the text's language
+    rc, out, _ = run(capsys, "sdg", "map", "El agua (water) de la ciudad y el saneamiento de "
+                     "los barrios para todos")
+    assert rc == 0 and "language es" in out
+    assert "Agua Limpia y Saneamiento" in out and "agua potable" in out  # 6; 6.1's title
     assert "each goal has its own threshold" in out  # why 8% may be proposed and 40% not
     rc, out, _ = run(capsys, "sdg", "map", "Nothing in particular here")
     assert rc == 0 and "no goal predicted; the likeliest is" in out

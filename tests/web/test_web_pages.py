@@ -151,7 +151,10 @@ def test_stated_and_suggested_sdgs_are_distinguished(client: TestClient) -> None
     assert 'data-goal="2"' in stated and 'data-goal="12"' in stated
     assert 'data-goal="11"' not in stated
     assert 'data-goal="11"' in suggested and "83%" in suggested
-    assert "target 11.7 (61%)" in suggested
+    # the target links to its place on its goal's page, with its official text on hover
+    assert ('target <a href="/sdgs/11#target-11.7" title="By 2030, provide universal access '
+            'to safe, inclusive and accessible, green and public spaces') in suggested
+    assert "11.7</a> (61%)" in suggested
     assert "<details>" in suggested and "gardens on vacant city lots" in suggested
     goal = framework().goal(11)
     assert f"background-color: {goal.colour}; color: {goal.text_colour};" in suggested
@@ -229,7 +232,8 @@ def test_mapper_page_form_and_result(client: TestClient) -> None:
     proposed = r.text[r.text.index('id="mapping-heading"'):r.text.index("Probability of every")]
     assert 'data-goal="13"' in proposed and 'data-goal="11"' in proposed
     assert 'data-goal="6"' not in proposed
-    assert "90%" in proposed and "13.1 (70%)" in proposed
+    assert "90%" in proposed and '#target-13.1" title="Strengthen resilience' in proposed
+    assert "13.1</a> (70%)" in proposed
     assert "Mode: fast" in r.text
     assert "Each goal has its own threshold" in r.text
     assert "Climate adaptation in the city</textarea>" in r.text  # the text stays to edit

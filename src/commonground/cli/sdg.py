@@ -98,6 +98,15 @@ def _goal_label(goal: int, lang: str = "en") -> str:
     return framework().goal(goal).label(lang)
 
 
+def _target_text(target: str, lang: str = "en", width: int = 100) -> str:
+    """The official target text in ``lang`` (English where the framework lacks it), cut
+    to ``width`` characters."""
+    from commonground.sdg.framework import framework
+
+    text = " ".join(framework().target(target).text(lang).split())
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
 #: why a goal at 15% can be proposed while one at 40% is not (see docs/sdg-mapper.md)
 THRESHOLD_NOTE = ("each goal has its own threshold, chosen by cross-validation: a proposed "
                   "goal may show a lower probability than one not proposed")
@@ -105,20 +114,23 @@ THRESHOLD_NOTE = ("each goal has its own threshold, chosen by cross-validation: 
 
 def _print_mapping(mapping: SdgMapping) -> None:
     predicted = sorted((g for g in mapping.goals if g.predicted), key=lambda g: -g.probability)
+    # the official titles in the text's own language where the framework has it
+    lang = mapping.language or "en"
     typer.echo(f"SDG mapping ({mapping.mode} mode"
                + (f", language {mapping.language}" if mapping.language else "") + ")")
     if not predicted:
         best = max(mapping.goals, key=lambda g: g.probability)
         typer.echo(f"no goal predicted; the likeliest is {best.goal} "
-                   f"{_goal_label(best.goal)} ({best.probability:.2f})")
+                   f"{_goal_label(best.goal, lang)} ({best.probability:.2f})")
     for g in predicted:
-        typer.echo(f"  SDG {g.goal:>2}  {g.probability:5.2f}  {_goal_label(g.goal)}")
+        typer.echo(f"  SDG {g.goal:>2}  {g.probability:5.2f}  {_goal_label(g.goal, lang)}")
         for e in g.evidence[:3]:
             snippet = " ".join(e.split())
             typer.echo(f"            “{snippet[:160]}{'…' if len(snippet) > 160 else ''}”")
     if mapping.targets:
-        shown = sorted(mapping.targets, key=lambda t: -t.score)[:5]
-        typer.echo("top targets: " + ", ".join(f"{t.target} ({t.score:.2f})" for t in shown))
+        typer.echo("top targets:")
+        for t in sorted(mapping.targets, key=lambda t: -t.score)[:5]:
+            typer.echo(f"  {t.target:<5} {t.score:5.2f}  {_target_text(t.target, lang)}")
     typer.echo(THRESHOLD_NOTE)
 
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from commonground import catalog
 from commonground.catalog import SECTORS
 from commonground.catalog.countries import country_name
-from commonground.errors import InvalidInput
+from commonground.errors import InvalidInput, NotFound
 from commonground.sdg.framework import Framework
 from commonground.settings import Settings
 from commonground.store import Store
@@ -99,7 +99,18 @@ def make_templates() -> Environment:
     env.filters["country"] = country_name
     env.filters["langattr"] = lang_attr
     env.filters["percent"] = lambda p: f"{round(100 * float(p))}%"
+    env.filters["target_text"] = target_text
     return env
+
+
+def target_text(tid: str) -> str:
+    """A target's official English text, or '' for an id the framework lacks."""
+    from commonground.sdg.framework import framework
+
+    try:
+        return framework().target(tid).text("en")
+    except NotFound:
+        return ""
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
