@@ -28,9 +28,12 @@ def app(settings: Settings, filled_store: Store) -> FastAPI:
     application = create_app(settings, store=filled_store)
 
     def loader() -> object:
-        def load(mode: str | None) -> Mapper:
+        def load(mode: str | None, precision: str | None = None) -> Mapper:
+            application.state.precisions_asked.append(precision)
             return FakeMapper(mode)
         return load
+
+    application.state.precisions_asked = []
 
     application.dependency_overrides[get_mapper_loader] = loader
     return application

@@ -187,12 +187,37 @@ def test_sdg_map_uses_the_mapper(client: TestClient) -> None:
     assert body["mode"] == "accurate"
     fast = client.post("/api/v1/sdg/map", json={"text": "water", "mode": "fast"}).json()
     assert fast["mode"] == "fast"
+    # the accurate mode's MiniLM precision per request; absent: the server's settings
+    client.post("/api/v1/sdg/map", json={"text": "water", "precision": "int8"})
+    assert client.app.state.precisions_asked == [None, None, "int8"]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("payload", [{}, {"text": ""}, {"text": "   "},
-                                     {"text": "x", "mode": "slow"}, {"text": 5}])
+                                     {"text": "x", "mode": "slow"}, {"text": 5},
+                                     {"text": "x", "precision": "fp16"}])
 def test_sdg_map_rejects_bad_bodies(client: TestClient, payload: dict[str, Any]) -> None:
     assert_error(client.post("/api/v1/sdg/map", json=payload), 422, "invalid_input")
+
+
+def test_the_app_loads_the_mapper_for_the_asked_mode_and_precision(
+        settings: Settings, filled_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import commonground.sdg
+
+    from fakes import FakeMapper
+
+    asked: list[tuple[str | None, str | None]] = []
+
+    def load_mapper(settings: Settings, mode: str | None = None,
+                    precision: str | None = None) -> FakeMapper:
+        asked.append((mode, precision))
+        return FakeMapper(mode or "accurate")
+
+    monkeypatch.setattr(commonground.sdg, "load_mapper", load_mapper)
+    with TestClient(create_app(settings, store=filled_store)) as c:
+        for body in ({"text": "water"}, {"text": "water", "mode": "accurate",
+                                         "precision": "int8"}):
+            assert c.post("/api/v1/sdg/map", json=body).status_code == 200
+    assert asked == [(None, None), ("accurate", "int8")]
 
 
 def test_health(client: TestClient) -> None:

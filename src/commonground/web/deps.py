@@ -20,7 +20,8 @@ class Mapper(Protocol):
     def map(self, text: str) -> SdgMapping: ...
 
 
-MapperLoader = Callable[[str | None], Mapper]
+#: (mode, MiniLM precision) to a mapper; None for either: the server's settings
+MapperLoader = Callable[[str | None, str | None], Mapper]
 
 
 @dataclass
@@ -31,12 +32,13 @@ class WebState:
     store: Store
     framework: Callable[[], Framework]
 
-    def mapper(self, mode: str | None) -> Mapper:
-        """The SDG mapper for ``mode`` (the settings' default if None); the sdg package
-        loads it on first use and keeps it."""
+    def mapper(self, mode: str | None, precision: str | None = None) -> Mapper:
+        """The SDG mapper for ``mode`` and the accurate mode's MiniLM ``precision`` (the
+        settings' defaults where None); the sdg package loads each on first use and keeps
+        it."""
         from commonground.sdg import load_mapper
 
-        return load_mapper(self.settings, mode=mode)
+        return load_mapper(self.settings, mode=mode, precision=precision)
 
 
 def get_state(request: Request) -> WebState:
@@ -57,5 +59,6 @@ def get_framework(request: Request) -> Framework:
 
 
 def get_mapper_loader(request: Request) -> MapperLoader:
-    """A function from mode to mapper; override this dependency to use a stand-in mapper."""
+    """A function from mode and precision to mapper; override this dependency to use a
+    stand-in mapper."""
     return get_state(request).mapper

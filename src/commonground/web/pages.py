@@ -240,7 +240,7 @@ def map_result_page(request: Request, fw: Annotated[Framework, Depends(get_frame
                     mode: Annotated[str, Form()] = "") -> Response:
     if mode not in ("", "accurate", "fast"):
         raise InvalidInput(f"mode {mode!r} is unknown; choose accurate or fast")
-    view = mapping_view(map_text(loader, text, mode or None), fw)
+    view = mapping_view(map_text(loader, text, mode or None, None), fw)
     return render(request, "map.html", title="SDG mapping", text=text, mode=mode, view=view,
                   limit=MAP_FORM_LIMIT)
 

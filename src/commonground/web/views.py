@@ -175,12 +175,13 @@ def goal_detail(store: Store, fw: Framework, number: int, lang: str = "en", *,
 # --- the mapper ---------------------------------------------------------------------------
 
 
-def map_text(loader: MapperLoader, text: str, mode: str | None = None) -> SdgMapping:
+def map_text(loader: MapperLoader, text: str, mode: str | None = None,
+             precision: str | None = None) -> SdgMapping:
     """The mapper's answer for ``text``; blank text is refused before any model loads."""
     if not text.strip():
         raise InvalidInput("text is blank; send the words to map onto the SDGs",
                            detail={"text": text})
-    return loader(mode).map(text)
+    return loader(mode, precision).map(text)
 
 
 @dataclass
