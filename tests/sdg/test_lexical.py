@@ -79,3 +79,17 @@ def test_a_spanish_text_about_drinking_water_finds_target_6_1_by_its_words() -> 
 def test_a_framework_without_the_languages_is_refused() -> None:
     with pytest.raises(ModelError, match="no target titles in xx"):
         LexicalTargets(framework(), languages=("xx",))
+
+
+def test_the_word_cache_is_bounded_and_a_restart_changes_no_vector(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import commonground.sdg.lexical as lexical
+
+    lex = LexicalTargets(framework())
+    before = lex.vector(SPANISH_WATER)
+    monkeypatch.setattr(lexical, "_WORD_CACHE", len(lex._words) + 3)
+    lex.vector("palabrasnuevas otrasmas y unamas todavia")  # five new words: one restart
+    assert len(lex._words) <= lexical._WORD_CACHE
+    after = lex.vector(SPANISH_WATER)
+    np.testing.assert_array_equal(before[0], after[0])
+    np.testing.assert_array_equal(before[1], after[1])

@@ -151,8 +151,9 @@ class LexicalTargets:
     def vector(self, text: str) -> NGramVector:
         """The columns and unit-length weights of ``text``'s n-grams that the official
         texts have (none for a text without one): what ``target_scores`` takes."""
-        cache = self._words
-        parts = [cache[w] if w in cache else self._word_columns(w) for w in text.split()]
+        cache = self._words  # get, not `in` then []: another thread may clear it between
+        parts = [c if (c := cache.get(w)) is not None else self._word_columns(w)
+                 for w in text.split()]
         if not parts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         cols, counts = np.unique(np.concatenate(parts), return_counts=True)
