@@ -154,3 +154,13 @@ def test_benchmark_json_with_the_shipped_model(capsys: pytest.CaptureFixture[str
     assert {"accuracy", "precision", "recall", "f1"} <= set(report["per_sdg"]["11"])
     rc, out, _ = run(capsys, "sdg", "benchmark", "--mode", "fast")
     assert rc == 0 and out.strip()
+
+
+def test_a_target_the_framework_lacks_prints_without_a_text() -> None:
+    """A model of one's own (COMMONGROUND_SDG_MODEL) may name a target id the package's
+    framework lacks: its line shows the id and score, not an error after the mapping."""
+    from commonground.cli.sdg import _target_text
+
+    assert _target_text("6.1", "es").startswith("De aqu")  # (the framework spells í as i + ´)
+    assert _target_text("6.1", "pt").startswith("By 2030")  # no Portuguese: English
+    assert _target_text("99.9") == "" and len(_target_text("11.7", width=40)) == 40

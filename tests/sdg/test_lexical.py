@@ -93,3 +93,14 @@ def test_the_word_cache_is_bounded_and_a_restart_changes_no_vector(
     after = lex.vector(SPANISH_WATER)
     np.testing.assert_array_equal(before[0], after[0])
     np.testing.assert_array_equal(before[1], after[1])
+
+
+def test_a_run_longer_than_a_word_is_left_out() -> None:
+    """A URL or an encoded blob is not a word: skipped, so it costs neither time nor cache."""
+    lex = LexicalTargets(framework())
+    blob = "agua" * 5_000  # 20,000 characters without a space
+    cols, vals = lex.vector(f"{blob} agua potable")
+    ref_cols, ref_vals = lex.vector("agua potable")
+    np.testing.assert_array_equal(cols, ref_cols)
+    np.testing.assert_allclose(vals, ref_vals)
+    assert blob not in lex._words and len(lex.vector(blob)[0]) == 0

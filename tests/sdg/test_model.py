@@ -184,6 +184,10 @@ def test_load_mapper_is_cached_per_mode() -> None:
     assert load_mapper() is load_mapper(mode="accurate")
     assert load_mapper(mode="fast") is not load_mapper()
     assert load_mapper(mode="fast").mode == "fast"
+    # one entry per model actually run: the model's own precision is the model as it is,
+    # and the fast mode runs no MiniLM (an API client asking either loads no copy)
+    assert load_mapper(precision="fp32") is load_mapper()
+    assert load_mapper(mode="fast", precision="int8") is load_mapper(mode="fast")
 
 
 def test_int8_precision_is_an_option_beside_the_models_own(mapper: SdgMapper) -> None:
@@ -234,32 +238,54 @@ def test_spanish_french_and_portuguese_answers_rank_targets_with_their_words(
         mapper: SdgMapper, fast_mapper: SdgMapper) -> None:
     """Target round 5: the mean of the mode's cosines and the character n-gram cosine to
     the official texts, only where the answer's language is es, fr or pt."""
+    from commonground.sdg.explain import MAX_TARGETS, TARGETS_PER_GOAL
     from commonground.sdg.lexical import lexical_targets
 
     lex = lexical_targets()
-    spanish = ("El municipio llevó agua potable segura y asequible a todos los hogares del "
-               "barrio: cada vivienda tiene ahora su propia conexión a la red.")
-    english = "Every household in the district now has piped drinking water at home."
+    texts = {
+        "es": "El municipio llevó agua potable segura y asequible a todos los hogares del "
+              "barrio: cada vivienda tiene ahora su propia conexión a la red.",
+        "fr": "La commune a raccordé chaque logement du quartier au réseau d'eau potable, "
+              "sûre et à un prix abordable pour tous les ménages.",
+        "pt": "A prefeitura levou água potável segura e acessível a todas as casas do "
+              "bairro: cada moradia tem agora a sua própria ligação à rede.",
+        "en": "Every household in the district now has piped drinking water at home."}
     for m in (mapper, fast_mapper):
         assert m.static is not None
         encode = m.embedder.encode if m.mode == "accurate" else m.static.encode
-        v = encode([spanish])[0]
-        words = lex.vector(spanish)
-        alone = dict(m.rank_targets(v, 6))
-        ranked = m.rank_targets(v, 6, None, words)
-        ids = [t for t, _ in ranked]
-        lexical = dict(zip(ids, lex.target_scores(words, 6, ids), strict=True))
-        for tid, score in ranked:
-            assert score == pytest.approx((2 * alone[tid] + lexical[tid]) / 3)
-        answer = m.map(spanish)
-        assert answer.language == "es" and 6 in answer.predicted_goals()
-        assert [(t.target, t.score) for t in answer.targets][:2] == [
-            (t, round(score, 4)) for t, score in ranked[:2]]
-        assert answer.targets[0].target == "6.1"
-        # English answers are ranked by the vectors alone
-        e = encode([english])[0]
-        assert [(t.target, t.score) for t in m.map(english).targets] == [
-            (t, round(score, 4)) for t, score in m.rank_targets(e, 6)[:2]]
+        for lang, text in texts.items():
+            v = encode([text])[0]
+            words = lex.vector(text) if lang != "en" else None
+            alone = dict(m.rank_targets(v, 6))
+            ranked = m.rank_targets(v, 6, None, words)
+            if words is None:
+                assert dict(ranked) == alone
+            else:  # the mean of the mode's two cosines and the n-gram one
+                ids = [t for t, _ in ranked]
+                lexical = dict(zip(ids, lex.target_scores(words, 6, ids), strict=True))
+                for tid, score in ranked:
+                    assert score == pytest.approx((2 * alone[tid] + lexical[tid]) / 3)
+            # the answer lists, per predicted goal, its best targets by that rule
+            answer = m.map(text)
+            assert answer.language == lang and answer.targets, (m.mode, lang)
+            # (the fast mode, weak on Portuguese, reads this text as SDG 7)
+            assert 6 in answer.predicted_goals() or (m.mode, lang) == ("fast", "pt")
+            best: dict[str, float] = {}
+            for g in answer.predicted_goals():
+                for tid, score in m.rank_targets(v, g, None, words)[:TARGETS_PER_GOAL]:
+                    best[tid] = max(best.get(tid, 0.0), round(max(0.0, min(1.0, score)), 4))
+            expected = sorted(best.items(), key=lambda kv: -kv[1])[:MAX_TARGETS]
+            assert [(t.target, t.score) for t in answer.targets] == expected, (m.mode, lang)
+            # behaviour on these texts (the Portuguese one gets 6.b first with or without
+            # n-grams; the fast mode puts French 6.a a hair above 6.1)
+            water = [t.target for t in answer.targets if t.target.startswith("6.")]
+            if lang != "pt":
+                assert "6.1" in water, (m.mode, lang)
+            if lang != "pt" and m.mode == "accurate":
+                assert water[0] == "6.1", (m.mode, lang)
+    # a text without any n-gram of the official texts is ranked by its vectors alone
+    v = mapper.embedder.encode(["zzzz qqqq"])[0]
+    assert mapper.rank_targets(v, 6, None, lex.vector("zzzz qqqq")) == mapper.rank_targets(v, 6)
 
 
 def test_model_card_records_data_licences_and_metrics(mapper: SdgMapper) -> None:

@@ -234,6 +234,9 @@ def test_mapper_page_form_and_result(client: TestClient) -> None:
     assert 'data-goal="6"' not in proposed
     assert "90%" in proposed and '#target-13.1" title="Strengthen resilience' in proposed
     assert "13.1</a> (70%)" in proposed
+    # a Spanish text: the hover text in Spanish
+    es = client.post("/sdg/map", data={"text": "La adaptación al clima (climate) de la ciudad"})
+    assert 'title="Fortalecer la resiliencia y la capacidad de adaptaci' in es.text
     assert "Mode: fast" in r.text
     assert "Each goal has its own threshold" in r.text
     assert "Climate adaptation in the city</textarea>" in r.text  # the text stays to edit
@@ -281,3 +284,10 @@ def test_every_demo_initiative_page_renders(settings: Settings, store: Store) ->
             assert rec.city.name in r.text
         for goal in range(1, 18):
             check_accessible(c.get(f"/sdgs/{goal}").text)
+
+
+def test_target_hover_text_falls_back_to_english_or_nothing() -> None:
+    from commonground.web.pages import target_text
+
+    assert target_text("6.1", "pt").startswith("By 2030")  # no Portuguese titles
+    assert target_text("99.9") == ""  # an id the framework lacks (a model of one's own)

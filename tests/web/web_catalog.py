@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from commonground.catalog import InitiativeRecord, Outcome, SdgLink, Source
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
+from commonground.sdg.text import guess_language
 
 from factories import make_initiative
 
@@ -27,7 +28,8 @@ class FakeMapper:
                            evidence=[text[:40]] if self.KEYWORDS.get(g, "\0") in low else [])
                  for g in range(1, 18)]
         targets = [TargetScore(target="13.1", score=0.7)] if "climate" in low else []
-        return SdgMapping(goals=goals, targets=targets, mode=self.mode, language="en")
+        return SdgMapping(goals=goals, targets=targets, mode=self.mode,
+                          language=guess_language(text))
 
 
 def ahmedabad() -> InitiativeRecord:

@@ -1,7 +1,8 @@
 """The sdg domain: the SDG framework and the SDG mapper.
 
 Importing this package is cheap; the mapper (numpy, onnxruntime, scikit-learn state) loads
-on the first :func:`load_mapper` call and is cached per (model folder, mode).
+on the first :func:`load_mapper` call and is cached per (model folder, mode, MiniLM
+precision).
 """
 
 from __future__ import annotations
@@ -23,6 +24,18 @@ _cache: dict[tuple[str, str, str], SdgMapper] = {}
 _lock = threading.Lock()
 
 
+def _own_precision(folder: Path) -> str:
+    """The MiniLM precision the model in ``folder`` was trained with (its card's), 'fp32'
+    when the card does not say or cannot be read (``SdgMapper.load`` reports that)."""
+    import json
+
+    try:
+        card = json.loads((folder / "model_card.json").read_text(encoding="utf-8"))
+        return str(card["config"].get("embedder_precision", "fp32"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "fp32"
+
+
 def load_mapper(settings: Settings | None = None, mode: str | None = None,
                 precision: str | None = None) -> SdgMapper:
     """The trained SDG mapper in ``mode`` ('accurate' or 'fast'), cached per (folder, mode,
@@ -42,7 +55,15 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None,
     precision = precision or (settings.sdg_precision if settings is not None else "")
     configured = settings.sdg_model if settings is not None else ""
     folder = Path(configured) if configured else SHIPPED_MODEL
+    # one cache entry per model actually run: the fast mode runs no MiniLM, and asking for
+    # the precision the model was trained with is asking for the model as it is (an API
+    # client sending either must not load another copy)
+    if mode == "fast" or (precision and precision == _own_precision(folder)):
+        precision = ""
     key = (str(folder.resolve()), mode, precision)
+    cached = _cache.get(key)  # without the lock: a loaded model never waits for a load
+    if cached is not None:
+        return cached
     with _lock:
         if key in _cache:
             return _cache[key]

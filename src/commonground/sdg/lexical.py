@@ -15,7 +15,6 @@ first use.
 
 from __future__ import annotations
 
-import functools
 import math
 import threading
 import unicodedata
@@ -35,6 +34,11 @@ LANGUAGES = ("en", "es", "fr", "it", "ca", "ro")
 APPLIES_TO = frozenset({"es", "fr", "pt"})
 #: character n-gram lengths, counted within each word padded by a space on either side
 SIZES = (3, 4, 5)
+#: a longer run without a space is not a word (a URL, a hash, an encoded blob): left out,
+#: so that one such run cannot cost seconds and megabytes (no official text has one)
+MAX_WORD = 64
+#: distinct characters whose folding is kept; the table restarts beyond it
+_FOLD_CACHE = 4096
 
 
 class _Folding(dict[int, str]):
@@ -43,6 +47,8 @@ class _Folding(dict[int, str]):
     the whole text at once."""
 
     def __missing__(self, code: int) -> str:
+        if len(self) >= _FOLD_CACHE:
+            self.clear()  # a bound on memory over text of many scripts
         parts = unicodedata.normalize("NFKD", chr(code))
         out = self[code] = "".join(c for c in parts if not unicodedata.combining(c))
         return out
@@ -109,11 +115,14 @@ class LexicalTargets:
         if not texts:
             raise ModelError("the SDG framework has no target titles in "
                              f"{', '.join(languages)}; reinstall commonground")
+        self.languages = tuple(languages)
         grams_of: dict[str, list[str]] = {}
         df: Counter[str] = Counter()
         for text in texts:
             seen: set[str] = set()
             for word in text.split():
+                if len(word) > MAX_WORD:
+                    continue
                 if word not in grams_of:
                     grams_of[word] = _raw_word_ngrams(word)
                 seen.update(grams_of[word])
@@ -128,7 +137,7 @@ class LexicalTargets:
             for word, grams in grams_of.items()}
         self._scratch = threading.local()  # a dense buffer per thread (target_scores)
         # rows grouped by target, in the framework's order (the loop above keeps it)
-        self.rows = self._matrix(texts)
+        rows = self._matrix(texts)
         owners = np.array(owner, dtype=object)
         # per goal: its rows (a CSR block: a product with a dense vector is 10x faster than
         # with a sparse one), where each target's rows start, and each target's position
@@ -138,8 +147,13 @@ class LexicalTargets:
             where = np.flatnonzero(np.isin(owners, ids))
             block = slice(int(where[0]), int(where[-1]) + 1)
             starts = np.flatnonzero(np.r_[True, owners[block][1:] != owners[block][:-1]])
-            self._goal[goal.number] = (self.rows[block].tocsr(), starts,
+            self._goal[goal.number] = (rows[block].tocsr(), starts,
                                        {str(t): k for k, t in enumerate(owners[block][starts])})
+
+    @property
+    def rows(self) -> sparse.csr_matrix:
+        """Every row's vector, in the framework's order (the goals' blocks, stacked)."""
+        return sparse.vstack([self._goal[g][0] for g in sorted(self._goal)], format="csr")
 
     def _word_columns(self, word: str) -> NDArray[np.int64]:
         if len(self._words) >= _WORD_CACHE:
@@ -153,7 +167,7 @@ class LexicalTargets:
         texts have (none for a text without one): what ``target_scores`` takes."""
         cache = self._words  # get, not `in` then []: another thread may clear it between
         parts = [c if (c := cache.get(w)) is not None else self._word_columns(w)
-                 for w in text.split()]
+                 for w in text.split() if len(w) <= MAX_WORD]
         if not parts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         cols, counts = np.unique(np.concatenate(parts), return_counts=True)
@@ -189,12 +203,21 @@ class LexicalTargets:
         try:
             return best[[position[t] for t in ids]]
         except KeyError as err:
-            raise ModelError(f"target {err.args[0]} of goal {goal} is not in the package's "
-                             "SDG framework; retrain the model with "
-                             "scripts/train_sdg_mapper.py") from None
+            raise ModelError(f"target {err.args[0]} of goal {goal} has no official text in "
+                             f"{', '.join(self.languages)} in the package's SDG framework, "
+                             "which the model's targets come from; reinstall commonground, "
+                             "or retrain the model with scripts/train_sdg_mapper.py") from None
 
 
-@functools.cache
+_built: list[LexicalTargets] = []
+_build_lock = threading.Lock()
+
+
 def lexical_targets() -> LexicalTargets:
-    """The n-gram index of the package's framework (built once per process)."""
-    return LexicalTargets(framework())
+    """The n-gram index of the package's framework, built once per process (the first
+    Spanish, French or Portuguese answers of a web server's threads wait for one build)."""
+    if not _built:
+        with _build_lock:
+            if not _built:
+                _built.append(LexicalTargets(framework()))
+    return _built[0]

@@ -258,7 +258,7 @@ class SdgMapper:
         (target rounds 2-4). ``projected``: the mapped vector, where a batch has it.
         ``words``: the chunk's character n-grams (``lexical_targets().vector``), given for
         Spanish, French and Portuguese text, whose cosine to the official texts joins the
-        mean (target round 5)."""
+        mean (target round 5) when the chunk has any n-gram of theirs."""
         rows, own = TARGET_ROWS[self.mode], self.targets_[self.mode]
         tmap = self.target_maps_.get(self.mode)
         if tmap is not None:
@@ -267,7 +267,7 @@ class SdgMapper:
         else:
             ids, scores = own.target_scores(emb, goal, rows)
             spaces = 1
-        if words is not None:
+        if words is not None and len(words[0]):  # a text with no n-gram of theirs: no cosine
             scores = (spaces * scores + lexical_targets().target_scores(words, goal, ids)) / (
                 spaces + 1)
         return ranked(ids, scores)

@@ -103,12 +103,13 @@ def make_templates() -> Environment:
     return env
 
 
-def target_text(tid: str) -> str:
-    """A target's official English text, or '' for an id the framework lacks."""
+def target_text(tid: str, lang: str = "en") -> str:
+    """A target's official text in ``lang`` (English where the framework lacks it), or ''
+    for an id the framework lacks."""
     from commonground.sdg.framework import framework
 
     try:
-        return framework().target(tid).text("en")
+        return framework().target(tid).text(lang)
     except NotFound:
         return ""
 
