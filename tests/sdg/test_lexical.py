@@ -104,3 +104,10 @@ def test_a_run_longer_than_a_word_is_left_out() -> None:
     np.testing.assert_array_equal(cols, ref_cols)
     np.testing.assert_allclose(vals, ref_vals)
     assert blob not in lex._words and len(lex.vector(blob)[0]) == 0
+
+
+def test_the_languages_are_the_target_index_ones() -> None:
+    """Round 5 fixed the target index's six languages; the two lists must not drift apart."""
+    from commonground.sdg.train import TARGET_LANGUAGES
+
+    assert LANGUAGES == TARGET_LANGUAGES
