@@ -287,7 +287,9 @@ def test_every_demo_initiative_page_renders(settings: Settings, store: Store) ->
 
 
 def test_target_hover_text_falls_back_to_english_or_nothing() -> None:
-    from commonground.web.pages import target_text
+    from commonground.web.pages import make_templates
 
-    assert target_text("6.1", "pt").startswith("By 2030")  # no Portuguese titles
-    assert target_text("99.9") == ""  # an id the framework lacks (a model of one's own)
+    hover = make_templates().filters["target_text"]
+    assert hover("6.1", "pt").startswith("By 2030")  # no Portuguese titles
+    assert hover("99.9") == ""  # an id the framework lacks (a model of one's own)
+    assert framework().target_text(" 6.1 ", "es").startswith("De aqu")

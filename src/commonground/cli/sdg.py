@@ -101,13 +101,9 @@ def _goal_label(goal: int, lang: str = "en") -> str:
 def _target_text(target: str, lang: str = "en", width: int = 100) -> str:
     """The official target text in ``lang`` (English where the framework lacks it), cut
     to ``width`` characters; '' for an id the framework lacks (a model of one's own)."""
-    from commonground.errors import NotFound
     from commonground.sdg.framework import framework
 
-    try:
-        text = " ".join(framework().target(target).text(lang).split())
-    except NotFound:
-        return ""
+    text = " ".join(framework().target_text(target, lang).split())
     return text if len(text) <= width else text[:width - 1].rstrip() + "…"
 
 

@@ -161,6 +161,13 @@ class Framework:
             )
         return found
 
+    def target_text(self, tid: str, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The official text of target ``tid`` in ``lang`` (English where that language
+        lacks it), or '' for an id this framework lacks (a model of one's own may name
+        one): for labels next to a model's answer, where a missing title must not fail."""
+        found = self._targets.get(str(tid).strip())
+        return found.text(lang) if found is not None else ""
+
     def indicator(self, iid: str) -> Indicator:
         found = self._indicators.get(str(iid).strip())
         if found is None:

@@ -18,8 +18,8 @@ from markupsafe import Markup
 from commonground import catalog
 from commonground.catalog import SECTORS
 from commonground.catalog.countries import country_name
-from commonground.errors import InvalidInput, NotFound
-from commonground.sdg.framework import Framework
+from commonground.errors import InvalidInput
+from commonground.sdg.framework import Framework, framework
 from commonground.settings import Settings
 from commonground.store import Store
 from commonground.web.api import pick_goal
@@ -99,19 +99,8 @@ def make_templates() -> Environment:
     env.filters["country"] = country_name
     env.filters["langattr"] = lang_attr
     env.filters["percent"] = lambda p: f"{round(100 * float(p))}%"
-    env.filters["target_text"] = target_text
+    env.filters["target_text"] = lambda tid, lang="en": framework().target_text(tid, lang)
     return env
-
-
-def target_text(tid: str, lang: str = "en") -> str:
-    """A target's official text in ``lang`` (English where the framework lacks it), or ''
-    for an id the framework lacks."""
-    from commonground.sdg.framework import framework
-
-    try:
-        return framework().target(tid).text(lang)
-    except NotFound:
-        return ""
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
