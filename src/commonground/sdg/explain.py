@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commonground.sdg.keywords import Match
-from commonground.sdg.lexical import APPLIES_TO, NGramVector, lexical_targets
+from commonground.sdg.lexical import NGramVector, ngrams_for
 from commonground.sdg.text import Chunk
 
 if TYPE_CHECKING:
@@ -52,15 +52,14 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     targets: dict[str, float] = {}
     # keyword matches per (chunk, sentence), shared by the goals that look at the sentence
     matched: dict[tuple[int, int], list[Match]] = {}
-    words: dict[int, NGramVector] = {}  # per best chunk, its n-grams (lexical)
-    lexical = language in APPLIES_TO
+    words: dict[int, NGramVector | None] = {}  # per best chunk, its n-grams (lexical)
     for g in goals:
         order = np.argsort(-chunk_p[:, g - 1], kind="stable")[:2]
         found[g] = _evidence(mapper, chunks, order, g, matched) if evidence else []
         best = order[0]
         projected = None if chunk_projected is None else chunk_projected[best]
-        if lexical and best not in words:
-            words[best] = lexical_targets().vector(chunks[best].text)
+        if best not in words:
+            words[best] = ngrams_for(chunks[best].text, language)
         for tid, sim in mapper.rank_targets(chunk_emb[best], g, projected,
                                             words.get(best))[:TARGETS_PER_GOAL]:
             targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))

@@ -137,7 +137,7 @@ class LexicalTargets:
             for word, grams in grams_of.items()}
         self._scratch = threading.local()  # a dense buffer per thread (target_scores)
         # rows grouped by target, in the framework's order (the loop above keeps it)
-        rows = self._matrix(texts)
+        rows = self.vectors(texts)
         owners = np.array(owner, dtype=object)
         # per goal: its rows (a CSR block: a product with a dense vector is 10x faster than
         # with a sparse one), where each target's rows start, and each target's position
@@ -175,16 +175,13 @@ class LexicalTargets:
         norm = float(np.linalg.norm(vals)) or 1.0
         return cols, vals / norm
 
-    def _matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
+    def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """``vector`` of each of ``texts``, as the rows of a sparse matrix."""
         weights = [self.vector(t) for t in texts]
         indptr = np.cumsum([0, *(len(cols) for cols, _ in weights)])
         cols = np.concatenate([c for c, _ in weights]) if weights else np.zeros(0, np.int64)
         vals = np.concatenate([v for _, v in weights]) if weights else np.zeros(0)
         return sparse.csr_matrix((vals, cols, indptr), shape=(len(texts), len(self.columns)))
-
-    def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """``vector`` of each of ``texts``, as the rows of a sparse matrix."""
-        return self._matrix(texts)
 
     def target_scores(self, vector: NGramVector, goal: int, ids: Sequence[str],
                       ) -> NDArray[np.float64]:
@@ -207,6 +204,12 @@ class LexicalTargets:
                              f"{', '.join(self.languages)} in the package's SDG framework, "
                              "which the model's targets come from; reinstall commonground, "
                              "or retrain the model with scripts/train_sdg_mapper.py") from None
+
+
+def ngrams_for(text: str, language: str | None) -> NGramVector | None:
+    """The n-grams the answers rank ``text``'s targets with when its language guess is
+    ``language``: None outside APPLIES_TO (English, or unclear)."""
+    return lexical_targets().vector(text) if language in APPLIES_TO else None
 
 
 _built: list[LexicalTargets] = []
