@@ -125,6 +125,12 @@ def test_spanish_chunks_are_blended_with_their_multilingual_reading(
                                atol=1e-6)
     np.testing.assert_array_equal(vec[1], plain.embedder.encode([ENGLISH])[0])
     assert not flags.any()
+    # the public view of the same vectors, as answers use them; the fast mode's are static
+    np.testing.assert_array_equal(with_bridge.vectors([SPANISH, ENGLISH]), vec)
+    np.testing.assert_array_equal(plain.vectors([SPANISH]), own)
+    assert plain.static is not None
+    np.testing.assert_array_equal(with_bridge.with_mode("fast").vectors([SPANISH]),
+                                  plain.static.encode([SPANISH]))
 
 
 def test_the_fast_mode_does_not_use_the_bridge(

@@ -252,12 +252,7 @@ def test_spanish_french_and_portuguese_answers_rank_targets_with_their_words(
         for lang, text in texts.items():
             # the answer's chunk vector: in the accurate mode Spanish, French and Portuguese
             # ones are blended with their multilingual reading (the language bridge)
-            if m.mode == "fast":
-                v = m.static.encode([text])[0]
-            elif m.bridge_ is not None:
-                v = m._bridged_vectors([text], m.bridge_)[0][0]
-            else:
-                v = m.embedder.encode([text])[0]
+            v = m.vectors([text])[0]
             words = lex.vector(text) if lang != "en" else None
             alone = dict(m.rank_targets(v, 6))
             ranked = m.rank_targets(v, 6, None, words)

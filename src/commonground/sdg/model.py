@@ -578,6 +578,17 @@ class SdgMapper:
             f = self._features(self.mode, flat, emb)
             return all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors, unbridged
 
+    def vectors(self, texts: Sequence[str]) -> FloatArray:
+        """The mode's vectors of ``texts`` (chunks) as predictions compute them: the static
+        table's in the fast mode; in the accurate mode the encoder's, Spanish, French and
+        Portuguese ones blended by the language bridge where the model has one."""
+        if self.mode == "fast":
+            assert self.static is not None
+            return self.static.encode(texts)
+        if self.bridge_ is None:
+            return self.embedder.encode(texts)
+        return self._bridged_vectors(texts, self.bridge_)[0]
+
     def _bridged_vectors(self, texts: Sequence[str], bridge: LanguageBridge,
                          ) -> tuple[FloatArray, NDArray[np.bool_]]:
         """The accurate mode's chunk vectors, Spanish, French and Portuguese ones blended
