@@ -4,6 +4,7 @@ and carried into the accurate encoder's space (language round 1)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -216,3 +217,25 @@ def test_multilingual_vectors_do_not_depend_on_threads_or_batches() -> None:
         env={"OMP_NUM_THREADS": threads, "PATH": "/usr/bin:/bin"}).stdout.strip()
         for threads in ("1", "2")}
     assert len(set(digests.values())) == 1 and all(digests.values())
+
+
+def test_training_script_fits_the_bridge_on_english_paragraphs_only(
+        bridged: tuple[SdgMapper, SdgMapper, E5Stub], tmp_path: Path) -> None:
+    from conftest import load_script
+
+    _, plain, stub = bridged
+    folder = tmp_path / "paragraphs"
+    folder.mkdir()
+    rows = [{"id": f"p{i}", "text": f"Paragraph {i} about water wells and sanitation in town {i}.",
+             "sdgs": [6], "kind": "direct", "focus": 6, "lang": "en"} for i in range(12)]
+    rows.append({"id": "s1", "text": SPANISH, "sdgs": [6], "kind": "direct", "focus": 6,
+                 "lang": "es"})
+    (folder / "mixed.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n",
+                                        encoding="utf-8")
+    script = load_script("scripts/train_sdg_mapper.py")
+    mapper = plain.with_mode("accurate")
+    script.add_language_bridge(mapper, folder)
+    assert mapper.bridge_ is not None and mapper.bridge_.report["rows"] == 12
+    assert SPANISH not in stub.seen and len(stub.seen) == 12
+    with pytest.raises(SystemExit, match="--paragraphs"):
+        script.add_language_bridge(mapper, None)
