@@ -239,3 +239,35 @@ def test_training_script_fits_the_bridge_on_english_paragraphs_only(
     assert SPANISH not in stub.seen and len(stub.seen) == 12
     with pytest.raises(SystemExit, match="--paragraphs"):
         script.add_language_bridge(mapper, None)
+
+
+def test_the_rounds_benchmark_scores_ranks_and_balanced_accuracy_by_hand() -> None:
+    from commonground.sdg.mapping import GoalScore, SdgMapping
+
+    from conftest import load_script
+
+    bench = load_script("benchmarks/language_bridge.py")
+
+    def answer(probs: dict[int, float], predicted: set[int]) -> SdgMapping:
+        return SdgMapping(goals=[GoalScore(goal=g, probability=probs.get(g, 0.01),
+                                           predicted=g in predicted) for g in range(1, 18)])
+
+    paragraphs = [{"id": "a", "goal": 6, "also": []}, {"id": "b", "goal": 11, "also": ["3.6"]}]
+    before = [answer({7: 0.9, 6: 0.5}, {7}), answer({11: 0.8}, {11})]
+    after = [answer({6: 0.9, 7: 0.5}, {6}), answer({11: 0.8, 3: 0.6}, {11, 3})]
+    rr, fig = bench.figures(before, paragraphs)
+    np.testing.assert_allclose(rr, [0.5, 1.0])  # goal 6 ranked second, then first
+    assert fig["predicted"] == 50.0 and fig["first"] == 50.0 and fig["goals_per_text"] == 1.0
+    # goals with both a positive and a negative paragraph: 6 (a+, b-), 11 (b+, a-), 3 (b+, a-);
+    # before: 6 misses a (0.5), 11 right (1.0), 3 misses b (0.5)
+    assert fig["balanced"] == pytest.approx(100 * (0.5 + 1.0 + 0.5) / 3, abs=0.01)
+    res = bench.compare(before, after, paragraphs)
+    assert res["rr_gain"] == 0.25 and res["better"] == 1 and res["worse"] == 0
+    assert res["with"]["balanced"] == 100.0 and res["with"]["predicted"] == 100.0
+    assert res["se"] == 0.25 and not res["pass"]  # a gain of 0.25 is not above 2 SE (0.5)
+    # three paragraphs gaining 0.5 and one unchanged: 0.375 > 2 SE (0.25), balanced higher
+    more = bench.compare(before + before[:1] * 2, after + after[:1] * 2,
+                         paragraphs + paragraphs[:1] * 2)
+    assert more["rr_gain"] == 0.375 and more["se"] == 0.125 and more["pass"]
+    worse = bench.compare(after, before, paragraphs)
+    assert worse["rr_gain"] == -0.25 and not worse["pass"]
