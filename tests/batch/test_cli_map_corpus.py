@@ -108,6 +108,24 @@ def test_map_corpus_precision_reaches_the_loaded_model(
     assert ModelSpec(mode="accurate", precision="int8").key.endswith(":accurate:int8")
 
 
+def test_map_corpus_passes_the_multilingual_setting_to_the_loaded_model(
+        capsys: pytest.CaptureFixture[str], corpus: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+
+    def loader(settings: object = None, mode: str | None = None) -> FakeMapper:
+        seen.append(settings.sdg_multilingual)  # type: ignore[attr-defined]
+        return FakeMapper(mode or "fast")
+
+    monkeypatch.setattr(commonground.sdg, "load_mapper", loader)
+    rc, _, err = run(capsys, *args(corpus, tmp_path / "o.jsonl", "--mode", "accurate"))
+    assert rc == 0, err
+    monkeypatch.setenv("COMMONGROUND_SDG_MULTILINGUAL", "0")
+    rc, _, err = run(capsys, *args(corpus, tmp_path / "p.jsonl", "--mode", "accurate"))
+    assert rc == 0, err
+    assert seen == [True, False]
+
+
 @pytest.mark.slow
 def test_two_local_workers_match_one_process_with_the_shipped_model(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -271,3 +271,25 @@ def test_the_rounds_benchmark_scores_ranks_and_balanced_accuracy_by_hand() -> No
     assert more["rr_gain"] == 0.375 and more["se"] == 0.125 and more["pass"]
     worse = bench.compare(after, before, paragraphs)
     assert worse["rr_gain"] == -0.25 and not worse["pass"]
+
+
+def test_the_bridge_can_be_turned_off_by_setting_and_for_a_corpus_run() -> None:
+    from commonground.batch import ModelSpec
+    from commonground.settings import load_settings
+
+    off = load_settings({"COMMONGROUND_SDG_MULTILINGUAL": "0"})
+    assert off.sdg_multilingual is False and load_settings({}).sdg_multilingual is True
+    with_bridge, without = load_mapper(), load_mapper(off)
+    assert with_bridge.bridge_ is not None and without.bridge_ is None
+    assert without is load_mapper(off) and without is not with_bridge  # each cached once
+    assert load_mapper(off, mode="fast") is load_mapper(mode="fast")  # no bridge to drop
+    # without it a Spanish chunk is read by the encoder alone, English ones alike
+    np.testing.assert_array_equal(without.vectors([WATER_ES]),
+                                  with_bridge.embedder.encode([WATER_ES]))
+    assert without.map(WATER_EN) == with_bridge.map(WATER_EN)
+    # a corpus run without it must not resume one with it
+    assert ModelSpec(mode="accurate").key == "sdg-mapper:shipped:accurate"
+    assert ModelSpec(mode="accurate", multilingual=False).key.endswith(":accurate:no-bridge")
+    assert ModelSpec(multilingual=False).key == ModelSpec().key  # the fast mode
+    mapper = ModelSpec(mode="accurate", multilingual=False).load()
+    assert getattr(mapper, "bridge_", "missing") is None

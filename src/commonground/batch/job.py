@@ -36,17 +36,23 @@ class MapperSource(Protocol):
 @dataclass(frozen=True)
 class ModelSpec:
     """The shipped SDG mapper (or the model folder ``model``) in ``mode``; ``precision``:
-    the accurate mode's MiniLM precision (empty: the model's own)."""
+    the accurate mode's MiniLM precision (empty: the model's own); ``multilingual``: its
+    language bridge."""
 
     model: str = ""
     mode: str = "fast"
     precision: str = ""
+    #: the accurate mode's language bridge (COMMONGROUND_SDG_MULTILINGUAL)
+    multilingual: bool = True
 
     @property
     def key(self) -> str:
         # unchanged without a precision, so runs started before it existed still resume
         base = f"sdg-mapper:{self.model or 'shipped'}:{self.mode}"
-        return f"{base}:{self.precision}" if self.precision else base
+        if self.precision:
+            base = f"{base}:{self.precision}"
+        # a run without the bridge must not resume one with it (their answers differ)
+        return base if self.multilingual or self.mode == "fast" else f"{base}:no-bridge"
 
     def load(self) -> BatchMapper:
         import commonground.sdg as sdg
@@ -55,7 +61,8 @@ class ModelSpec:
         if self.mode not in {"accurate", "fast"}:
             raise InvalidInput(f"mode {self.mode!r} is unknown; use 'accurate' or 'fast'")
         settings = load_settings({}, sdg_model=self.model, sdg_mode=self.mode,
-                                 sdg_precision=self.precision)
+                                 sdg_precision=self.precision,
+                                 sdg_multilingual=self.multilingual)
         try:
             mapper: BatchMapper = sdg.load_mapper(settings, mode=self.mode)
         except ModelError:

@@ -222,7 +222,8 @@ def map_corpus_cmd(
         raise InvalidInput("give either --workers N or --scheduler ADDRESS, not both")
     config = settings()
     source = batch.ModelSpec(model=config.sdg_model, mode=mode,
-                             precision=precision or config.sdg_precision)
+                             precision=precision or config.sdg_precision,
+                             multilingual=config.sdg_multilingual)
     total = batch.count_rows(input_path) if input_path.is_file() else None
     done = 0
 

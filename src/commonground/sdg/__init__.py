@@ -20,7 +20,7 @@ __all__ = ["SHIPPED_MODEL", "load_mapper"]
 #: the trained mapper shipped inside the package (scripts/train_sdg_mapper.py writes it)
 SHIPPED_MODEL = Path(__file__).parent / "models" / "sdg_mapper"
 
-_cache: dict[tuple[str, str, str], SdgMapper] = {}
+_cache: dict[tuple[str, str, str, bool], SdgMapper] = {}
 _lock = threading.Lock()
 
 
@@ -39,11 +39,12 @@ def _own_precision(folder: Path) -> str:
 def load_mapper(settings: Settings | None = None, mode: str | None = None,
                 precision: str | None = None) -> SdgMapper:
     """The trained SDG mapper in ``mode`` ('accurate' or 'fast'), cached per (folder, mode,
-    precision).
+    precision, language bridge).
 
     The folder is ``settings.sdg_model`` when set, else the model shipped in the package;
     the mode defaults to ``settings.sdg_mode``, the accurate mode's MiniLM precision to
-    ``settings.sdg_precision`` (empty: the model's own). Raises ModelError (with the fix)
+    ``settings.sdg_precision`` (empty: the model's own); ``settings.sdg_multilingual`` off
+    drops the accurate mode's language bridge. Raises ModelError (with the fix)
     when the model is missing or corrupt, InvalidInput for an unknown mode or precision.
     """
     from commonground.errors import InvalidInput, ModelError
@@ -53,6 +54,8 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None,
         raise InvalidInput(f"SDG mapper mode {mode!r} is unknown; use 'accurate' or 'fast'")
     # an unknown precision is refused by SdgMapper.load, so it never reaches the cache
     precision = precision or (settings.sdg_precision if settings is not None else "")
+    # the fast mode has no language bridge: one cache entry whatever the setting
+    bridge = mode == "fast" or settings is None or settings.sdg_multilingual
     configured = settings.sdg_model if settings is not None else ""
     folder = Path(configured) if configured else SHIPPED_MODEL
     # one cache entry per model actually run: the fast mode runs no MiniLM, and asking for
@@ -60,7 +63,7 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None,
     # client sending either must not load another copy)
     if mode == "fast" or (precision and precision == _own_precision(folder)):
         precision = ""
-    key = (str(folder.resolve()), mode, precision)
+    key = (str(folder.resolve()), mode, precision, bridge)
     cached = _cache.get(key)  # without the lock: a loaded model never waits for a load
     if cached is not None:
         return cached
@@ -77,9 +80,12 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None,
         from commonground.sdg.model import SdgMapper
 
         # one loaded model serves both modes; share it between the two cache entries
-        other = (key[0], "fast" if mode == "accurate" else "accurate", precision)
+        other = (key[0], "fast" if mode == "accurate" else "accurate", precision, True)
         mapper = (_cache[other].with_mode(mode) if other in _cache
                   else SdgMapper.load(folder, mode=mode, precision=precision or None))
+        if not bridge:  # COMMONGROUND_SDG_MULTILINGUAL=0: a copy without it
+            mapper = mapper.with_mode(mode)
+            mapper.bridge_ = None
         _cache[key] = mapper
         return mapper
 
