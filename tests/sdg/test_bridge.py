@@ -20,6 +20,8 @@ from commonground.sdg.bridge import PENALTIES, LanguageBridge, MultilingualE5
 from commonground.sdg.model import UNBRIDGED_NOTE, SdgMapper
 from sdg_small import HashEmbedder, small_mapper, small_training_set
 
+from conftest import load_script
+
 SPANISH = ("El programa municipal amplía la red de agua potable y saneamiento a los barrios "
            "periféricos de la ciudad.")
 ENGLISH = "The municipal programme extends drinking water and sanitation to the city."
@@ -221,8 +223,6 @@ def test_multilingual_vectors_do_not_depend_on_threads_or_batches() -> None:
 
 def test_training_script_fits_the_bridge_on_english_paragraphs_only(
         bridged: tuple[SdgMapper, SdgMapper, E5Stub], tmp_path: Path) -> None:
-    from conftest import load_script
-
     _, plain, stub = bridged
     folder = tmp_path / "paragraphs"
     folder.mkdir()
@@ -243,8 +243,6 @@ def test_training_script_fits_the_bridge_on_english_paragraphs_only(
 
 def test_the_rounds_benchmark_scores_ranks_and_balanced_accuracy_by_hand() -> None:
     from commonground.sdg.mapping import GoalScore, SdgMapping
-
-    from conftest import load_script
 
     bench = load_script("benchmarks/language_bridge.py")
 
