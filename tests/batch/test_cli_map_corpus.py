@@ -84,13 +84,13 @@ def test_map_corpus_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[st
     assert not parts_dir(out).exists()
 
 
-def test_map_corpus_precision_reaches_the_loaded_model(
+def test_map_corpus_precision_and_multilingual_settings_reach_the_loaded_model(
         capsys: pytest.CaptureFixture[str], corpus: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
+    seen: list[tuple[str, bool]] = []
 
     def loader(settings: object = None, mode: str | None = None) -> FakeMapper:
-        seen.append(settings.sdg_precision)  # type: ignore[attr-defined]
+        seen.append((settings.sdg_precision, settings.sdg_multilingual))  # type: ignore[attr-defined]
         return FakeMapper(mode or "fast")
 
     monkeypatch.setattr(commonground.sdg, "load_mapper", loader)
@@ -100,30 +100,15 @@ def test_map_corpus_precision_reaches_the_loaded_model(
     monkeypatch.setenv("COMMONGROUND_SDG_PRECISION", "int8")
     rc, _, err = run(capsys, *args(corpus, tmp_path / "p.jsonl", "--mode", "accurate"))
     assert rc == 0, err
-    assert seen == ["int8", "int8"]
+    monkeypatch.setenv("COMMONGROUND_SDG_MULTILINGUAL", "0")
+    rc, _, err = run(capsys, *args(corpus, tmp_path / "q.jsonl", "--mode", "accurate"))
+    assert rc == 0, err
+    assert seen == [("int8", True), ("int8", True), ("int8", False)]
     # a run's resume key names the precision only when one is asked for
     from commonground.batch import ModelSpec
 
     assert ModelSpec().key == "sdg-mapper:shipped:fast"  # runs started before still resume
     assert ModelSpec(mode="accurate", precision="int8").key.endswith(":accurate:int8")
-
-
-def test_map_corpus_passes_the_multilingual_setting_to_the_loaded_model(
-        capsys: pytest.CaptureFixture[str], corpus: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[bool] = []
-
-    def loader(settings: object = None, mode: str | None = None) -> FakeMapper:
-        seen.append(settings.sdg_multilingual)  # type: ignore[attr-defined]
-        return FakeMapper(mode or "fast")
-
-    monkeypatch.setattr(commonground.sdg, "load_mapper", loader)
-    rc, _, err = run(capsys, *args(corpus, tmp_path / "o.jsonl", "--mode", "accurate"))
-    assert rc == 0, err
-    monkeypatch.setenv("COMMONGROUND_SDG_MULTILINGUAL", "0")
-    rc, _, err = run(capsys, *args(corpus, tmp_path / "p.jsonl", "--mode", "accurate"))
-    assert rc == 0, err
-    assert seen == [True, False]
 
 
 @pytest.mark.slow
