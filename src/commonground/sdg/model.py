@@ -569,12 +569,9 @@ class SdgMapper:
         head = self._need_fitted()
         all_chunks = [chunks(t, max_words=self.chunk_words) for t in texts]
         flat = [c.text for cs in all_chunks for c in cs]
-        unbridged = np.zeros(len(flat), dtype=bool)
         # results must not depend on the BLAS thread count (a Dask worker has one)
         with one_blas_thread():
-            emb = None
-            if self.mode == "accurate" and self.bridge_ is not None:
-                emb, unbridged = self._bridged_vectors(flat, self.bridge_)
+            emb, unbridged = self._vectors(flat)
             f = self._features(self.mode, flat, emb)
             return all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors, unbridged
 
@@ -582,22 +579,20 @@ class SdgMapper:
         """The mode's vectors of ``texts`` (chunks) as predictions compute them: the static
         table's in the fast mode; in the accurate mode the encoder's, Spanish, French and
         Portuguese ones blended by the language bridge where the model has one."""
+        return self._vectors(texts)[0]
+
+    def _vectors(self, texts: Sequence[str]) -> tuple[FloatArray, NDArray[np.bool_]]:
+        """``vectors``, and which of them needed the bridge but were read without it: where
+        the multilingual encoder cannot load they stay the encoder's own and are flagged
+        (the answers say so, and a warning is issued once)."""
+        flags = np.zeros(len(texts), dtype=bool)
         if self.mode == "fast":
             assert self.static is not None
-            return self.static.encode(texts)
-        if self.bridge_ is None:
-            return self.embedder.encode(texts)
-        return self._bridged_vectors(texts, self.bridge_)[0]
-
-    def _bridged_vectors(self, texts: Sequence[str], bridge: LanguageBridge,
-                         ) -> tuple[FloatArray, NDArray[np.bool_]]:
-        """The accurate mode's chunk vectors, Spanish, French and Portuguese ones blended
-        with their multilingual-e5 reading; where that encoder cannot load, they stay the
-        encoder's own and are flagged (the answers say so, and a warning is issued once)."""
+            return self.static.encode(texts), flags
         vec = self.embedder.encode(texts)
-        flags = np.zeros(len(texts), dtype=bool)
-        idx = [i for i, t in enumerate(texts) if needs_bridge(t)]
-        if not idx:
+        bridge = self.bridge_
+        idx = [] if bridge is None else [i for i, t in enumerate(texts) if needs_bridge(t)]
+        if bridge is None or not idx:
             return vec, flags
         try:
             e5 = multilingual_encoder().encode([texts[i] for i in idx])
