@@ -48,11 +48,10 @@ Sets = list[tuple[np.ndarray, np.ndarray]]
 
 
 def balanced(pred: np.ndarray, sets: Sets) -> float:
-    """Mean over goals with a positive of (share of positives accepted + share of
-    negatives rejected) / 2, in percent."""
-    per_goal = [50 * pred[pos, g].mean() + 50 * (~pred[neg, g]).mean()
-                for g, (pos, neg) in enumerate(sets) if len(pos)]
-    return float(np.mean(per_goal))
+    """Class-balanced accuracy in percent, mean over the goals with positives and negatives."""
+    from commonground.sdg.fitting import balanced_accuracy
+
+    return float(np.mean([a for a in balanced_accuracy(pred, sets) if a is not None]))
 
 
 def score(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.ndarray,

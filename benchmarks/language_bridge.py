@@ -30,11 +30,14 @@ from typing import Any
 
 import numpy as np
 
+from commonground.sdg.fitting import balanced_accuracy
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from target_ranking import (  # type: ignore[import-not-found]  # noqa: E402  # one loader
     FOLDER,
     load_paragraphs,
+    paired_summary,
 )
 
 RESULTS = ROOT / "benchmarks" / "results" / "language_bridge.json"
@@ -57,24 +60,24 @@ def figures(answers: list[Any], paragraphs: list[dict[str, Any]]) -> tuple[np.nd
             got[row, g - 1] = True
         for g in {p["goal"], *(int(t.split(".")[0]) for t in p["also"])}:
             truth[row, g - 1] = True
-    balanced = [(got[truth[:, g], g].mean() + (~got[~truth[:, g], g]).mean()) / 2
-                for g in range(17) if truth[:, g].any() and (~truth[:, g]).any()]
+    balanced = [a for a in balanced_accuracy(got, [
+        (np.flatnonzero(truth[:, g]), np.flatnonzero(~truth[:, g])) for g in range(17)])
+        if a is not None]
     r = np.array(rr)
     return r, {"predicted": round(float(np.mean(predicted)) * 100, 2),
                "first": round(float(np.mean(r == 1)) * 100, 2), "mrr": round(float(r.mean()), 4),
                "goals_per_text": round(float(np.mean(n_goals)), 2),
-               "balanced": round(float(np.mean(balanced)) * 100, 2)}
+               "balanced": round(float(np.mean(balanced)), 2)}
 
 
 def compare(without: list[Any], with_: list[Any], paragraphs: list[dict[str, Any]]
             ) -> dict[str, Any]:
     r0, f0 = figures(without, paragraphs)
     r1, f1 = figures(with_, paragraphs)
-    d = r1 - r0
-    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
-    return {"without": f0, "with": f1, "rr_gain": round(float(d.mean()), 4),
-            "se": round(se, 4), "better": int((d > 0).sum()), "worse": int((d < 0).sum()),
-            "pass": bool(d.mean() > 2 * se and f1["balanced"] >= f0["balanced"])}
+    d = paired_summary(r1 - r0)
+    return {"without": f0, "with": f1, "rr_gain": d["mean"], "se": d["se"],
+            "better": d["better"], "worse": d["worse"],
+            "pass": bool(d["mean"] > 2 * d["se"] and f1["balanced"] >= f0["balanced"])}
 
 
 def main() -> None:

@@ -50,6 +50,14 @@ REGISTERS = ("city_report", "policy_statement", "ngo_project", "devbank_summary"
 FIELDS = ("id", "target", "goal", "also", "lang", "register", "text")
 
 
+def paired_summary(diff: np.ndarray, digits: int = 4) -> dict[str, Any]:
+    """A paired difference (candidate minus shipped, per paragraph): its mean, standard
+    error, and how many paragraphs gain and lose."""
+    se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+    return {"mean": round(float(diff.mean()), digits), "se": round(se, digits),
+            "better": int((diff > 0).sum()), "worse": int((diff < 0).sum())}
+
+
 def load_paragraphs(folder: Path = FOLDER) -> list[dict[str, Any]]:
     """Every paragraph of the folder's ``*.jsonl`` files, checked; raises ValueError naming
     the file, the line and the fix."""
@@ -171,10 +179,7 @@ def run(mode: str, paragraphs: list[dict[str, Any]], rows: list[str]) -> dict[st
             lang: summary(rk[[p["lang"] == lang for p in paragraphs]]) for lang in langs}}
         if name != "shipped":
             diff = 1 / rk - 1 / ranks["shipped"]
-            out[f"paired_rr_{name}_minus_shipped"] = {
-                "mean": round(float(diff.mean()), 4),
-                "se": round(float(diff.std(ddof=1) / np.sqrt(len(diff))), 4),
-                "better": int((diff > 0).sum()), "worse": int((diff < 0).sum())}
+            out[f"paired_rr_{name}_minus_shipped"] = paired_summary(diff)
     return out
 
 

@@ -54,21 +54,19 @@ def accuracy(rows: list[dict[str, Any]], pred: np.ndarray,
     the share of positives accepted and of negatives rejected, the accuracy a half-positive
     set (like the benchmark's) would give; else plain accuracy on the 70-81 % positive sets.
     """
+    from commonground.sdg.fitting import balanced_accuracy
     from commonground.sdg.train import paragraph_sets
 
     sets = paragraph_sets(rows)
     sets[[not keep(r) for r in rows]] = 0
-    per_goal: list[float | None] = []
-    for g in range(1, 18):
-        pos = np.flatnonzero(sets[:, g - 1] == 1)
-        neg = np.flatnonzero(sets[:, g - 1] == -1)
-        hits, rejections = float(pred[pos, g - 1].sum()), float((~pred[neg, g - 1]).sum())
-        if len(pos) + len(neg) == 0:
-            per_goal.append(None)
-        elif balanced and len(pos) and len(neg):
-            per_goal.append(50 * hits / len(pos) + 50 * rejections / len(neg))
-        else:
-            per_goal.append(100 * (hits + rejections) / (len(pos) + len(neg)))
+    goal_sets = [(np.flatnonzero(sets[:, g] == 1), np.flatnonzero(sets[:, g] == -1))
+                 for g in range(17)]
+    per_goal: list[float | None] = (balanced_accuracy(pred, goal_sets) if balanced
+                                    else [None] * 17)
+    for g, (pos, neg) in enumerate(goal_sets):
+        if per_goal[g] is None and len(pos) + len(neg):  # plain accuracy
+            per_goal[g] = 100 * float(pred[pos, g].sum() + (~pred[neg, g]).sum()) / (
+                len(pos) + len(neg))
     present = [a for a in per_goal if a is not None]
     return float(np.mean(present)), per_goal
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from commonground.sdg.fitting import pair_features
 
@@ -78,3 +79,20 @@ def test_choose_rule_balances_positives_and_negatives() -> None:
     sets_eq = [(np.array([0, 1, 6]), np.arange(9, 12))] + [(empty, empty)] * 16
     thr, _, acc = choose_rule(p, sets_eq, top_k=1)
     assert 0.4 < thr[0] <= 0.9 and abs(acc[0] - 5 / 6) < 1e-6  # 2 hits + 3 rejections of 6
+
+
+def test_balanced_accuracy_scores_decisions_and_skips_one_sided_goals() -> None:
+    """The benchmarks' class-balanced accuracy: per goal, half the share of positives
+    accepted plus half the share of negatives rejected; None without both kinds of row."""
+    from commonground.sdg.fitting import balanced_accuracy
+
+    pred = np.zeros((6, 17), dtype=bool)
+    pred[[0, 1, 4], 0] = True  # goal 1: positives 0-2 (two accepted), negatives 3-5 (one)
+    pred[:, 1] = True  # goal 2: everything accepted
+    empty = np.array([], dtype=np.intp)
+    sets = ([(np.arange(3), np.arange(3, 6)), (np.arange(2), np.arange(2, 6)),
+             (np.arange(3), empty)] + [(empty, empty)] * 14)
+    got = balanced_accuracy(pred, sets)
+    assert got[0] == pytest.approx(50 * 2 / 3 + 50 * 2 / 3)
+    assert got[1] == 50.0  # all positives, no negative rejected
+    assert got[2] is None and got[3:] == [None] * 14

@@ -178,8 +178,12 @@ def pair_features(z: FloatArray, retrieval: FloatArray | None, kw: FloatArray,
 PARAGRAPH_WORDS = 30
 
 
+#: per goal, (positive row indices, negative row indices)
+GoalSets = list[tuple[NDArray[np.intp], NDArray[np.intp]]]
+
+
 def hard_negative_sets(y: NDArray[Any], rows: NDArray[np.bool_], topical: FloatArray,
-                       ) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+                       ) -> GoalSets:
     """Per goal: (positive rows, as many hardest negative rows) among ``rows``."""
     out = []
     for g in range(17):
@@ -190,8 +194,17 @@ def hard_negative_sets(y: NDArray[Any], rows: NDArray[np.bool_], topical: FloatA
     return out
 
 
-def choose_rule(p: FloatArray, sets: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
-                top_k: int | None) -> tuple[FloatArray, int, FloatArray]:
+def balanced_accuracy(pred: NDArray[np.bool_], sets: GoalSets) -> list[float | None]:
+    """Per goal, in percent: the mean of the share of its positive rows ``pred`` accepts and
+    of its negative rows it rejects (``sets``: per goal, positive and negative row indices);
+    None for a goal without a positive or without a negative. The figure ``choose_rule``
+    maximises, for scoring decisions already made."""
+    return [50 * float(pred[pos, g].mean()) + 50 * float((~pred[neg, g]).mean())
+            if len(pos) and len(neg) else None for g, (pos, neg) in enumerate(sets)]
+
+
+def choose_rule(p: FloatArray, sets: GoalSets, top_k: int | None,
+                ) -> tuple[FloatArray, int, FloatArray]:
     """Thresholds per goal and the top-k cap that maximise the mean class-balanced accuracy.
 
     Per goal, the mean of the share of ``pos`` accepted and the share of ``neg`` rejected:
