@@ -110,6 +110,17 @@ def test_the_shipped_paragraphs_cover_every_target_twice_in_two_languages() -> N
     assert all(60 <= len(r["text"].split()) <= 150 for r in rows)
 
 
+
+def test_the_language_paragraphs_cover_every_target_once_per_language() -> None:
+    """data/sdg_language_paragraphs: the fresh set of language round 4."""
+    rows = _bench().load_paragraphs(ROOT / "data" / "sdg_language_paragraphs")
+    targets = {t.id for t in framework().targets}
+    for lang in ("es", "fr", "pt"):
+        mine = Counter(r["target"] for r in rows if r["lang"] == lang)
+        assert set(mine) == targets and set(mine.values()) == {1}, lang
+    assert len(rows) == 3 * len(targets) == 507
+    assert all(60 <= len(r["text"].split()) <= 150 for r in rows)
+
 @pytest.mark.parametrize(("languages", "floors"), [
     (("en",), {"accurate": 80.0, "fast": 65.0}),
     (("es", "fr", "pt"), {"accurate": 44.0, "fast": 28.0})])
