@@ -46,6 +46,7 @@ from commonground.sdg.train import (
     keyword_systems,
     load_training_set,
     target_texts,
+    word_bridge_texts,
     written_paragraphs,
 )
 from commonground.sdg.tuned import TunedEncoder
@@ -391,17 +392,22 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
     return mapper
 
 
-def add_language_bridge(mapper: SdgMapper, paragraphs: Path | None) -> SdgMapper:
-    """Fit the accurate mode's language bridge (language round 1, docs/benchmarks.md) on the
-    English written paragraphs: minutes, nearly all of it multilingual-e5 reading them."""
+def add_language_bridge(mapper: SdgMapper, paragraphs: Path | None, data: Path) -> SdgMapper:
+    """Fit both modes' language bridges (language rounds 1 and 4, docs/benchmarks.md) on the
+    written paragraphs: about 14 minutes, nearly all of it multilingual-e5 reading the
+    English paragraphs and the word bridge's 36,000 words."""
     if paragraphs is None:
-        raise SystemExit("the language bridge is fitted on the English written paragraphs; "
+        raise SystemExit("the language bridges are fitted on the written paragraphs; "
                          "pass --paragraphs data/sdg_paragraphs")
     texts = [r["text"] for r in written_paragraphs(paragraphs, ("en",))]
     bridge = mapper.fit_language_bridge(texts)
     print(f"language bridge: {bridge.report['rows']} English paragraphs, penalty "
           f"{bridge.report['penalty']}, held-out cosine {bridge.report['held_out_cosine']}",
           file=sys.stderr, flush=True)
+    words = mapper.fit_word_bridge(*word_bridge_texts(data, paragraphs))
+    print(f"word bridge: {words.report['kept']} of {words.report['words']} words kept, "
+          f"penalty {words.report['map']['penalty']}, held-out cosine "
+          f"{words.report['map']['held_out_cosine']}", file=sys.stderr, flush=True)
     return mapper
 
 
@@ -586,16 +592,18 @@ def main(argv: list[str] | None = None) -> None:
                     help="only cross-validate the configuration with these fold seeds (the "
                          "adoption rule uses 1 2 3); prints both proxies, saves nothing")
     ap.add_argument("--bridge-only", type=Path, metavar="MODEL",
-                    help="only fit the language bridge into MODEL (language round 1, "
-                         "docs/benchmarks.md; nothing else changes)")
+                    help="only fit the language bridges into MODEL (language rounds 1 and "
+                         "4, docs/benchmarks.md; nothing else changes)")
     ap.add_argument("--target-maps-only", type=Path, metavar="MODEL",
                     help="only fit the target maps into MODEL, a model of the shipped "
                          "configuration (target rounds 2-4, docs/benchmarks.md)")
     args = ap.parse_args(argv)
     if args.bridge_only:
-        mapper = add_language_bridge(SdgMapper.load(args.bridge_only), args.paragraphs)
+        mapper = add_language_bridge(SdgMapper.load(args.bridge_only), args.paragraphs,
+                                     args.data)
         mapper.save(args.bridge_only)
-        print(json.dumps(mapper.bridge_.report if mapper.bridge_ else None))
+        print(json.dumps({"language_bridge": mapper.bridge_ and mapper.bridge_.report,
+                          "word_bridge": mapper.word_bridge_ and mapper.word_bridge_.report}))
         return
     if args.target_maps_only:
         mapper = add_target_maps(args.target_maps_only, args.data, args.cache)
@@ -637,7 +645,7 @@ def main(argv: list[str] | None = None) -> None:
     mapper.model_card = model_card(mapper, ts, args.data, selection,
                                    None if tuned is None else TunedEncoder.load(tuned).report)
     if args.paragraphs is not None:
-        add_language_bridge(mapper, args.paragraphs)
+        add_language_bridge(mapper, args.paragraphs, args.data)
     if args.benchmark:
         add_benchmark(mapper)
     folder = mapper.save(args.out)

@@ -79,7 +79,8 @@ class Settings:
         default=True,
         metadata={"help": "Read Spanish, French and Portuguese text with the multilingual "
                           "encoder too in the accurate SDG mode (more accurate; about six "
-                          "times the CPU for such text); 0 reads it with MiniLM alone."},
+                          "times the CPU for such text) and with its distilled word vectors "
+                          "in the fast mode; 0 reads it with MiniLM alone in both."},
     )
     auto_map_sdgs: bool = field(
         default=True,

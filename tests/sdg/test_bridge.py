@@ -4,7 +4,6 @@ and carried into the accurate encoder's space (language round 1)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -222,26 +221,6 @@ def test_multilingual_vectors_do_not_depend_on_threads_or_batches() -> None:
     assert len(set(digests.values())) == 1 and all(digests.values())
 
 
-def test_training_script_fits_the_bridge_on_english_paragraphs_only(
-        bridged: tuple[SdgMapper, SdgMapper, E5Stub], tmp_path: Path) -> None:
-    _, plain, stub = bridged
-    folder = tmp_path / "paragraphs"
-    folder.mkdir()
-    rows = [{"id": f"p{i}", "text": f"Paragraph {i} about water wells and sanitation in town {i}.",
-             "sdgs": [6], "kind": "direct", "focus": 6, "lang": "en"} for i in range(12)]
-    rows.append({"id": "s1", "text": SPANISH, "sdgs": [6], "kind": "direct", "focus": 6,
-                 "lang": "es"})
-    (folder / "mixed.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n",
-                                        encoding="utf-8")
-    script = load_script("scripts/train_sdg_mapper.py")
-    mapper = plain.with_mode("accurate")
-    script.add_language_bridge(mapper, folder)
-    assert mapper.bridge_ is not None and mapper.bridge_.report["rows"] == 12
-    assert SPANISH not in stub.seen and len(stub.seen) == 12
-    with pytest.raises(SystemExit, match="--paragraphs"):
-        script.add_language_bridge(mapper, None)
-
-
 def test_the_rounds_benchmark_scores_ranks_and_balanced_accuracy_by_hand() -> None:
     from commonground.sdg.mapping import GoalScore, SdgMapping
 
@@ -281,7 +260,7 @@ def test_the_bridge_can_be_turned_off_by_setting_and_for_a_corpus_run() -> None:
     with_bridge, without = load_mapper(), load_mapper(off)
     assert with_bridge.bridge_ is not None and without.bridge_ is None
     assert without is load_mapper(off) and without is not with_bridge  # each cached once
-    assert load_mapper(off, mode="fast") is load_mapper(mode="fast")  # no bridge to drop
+    assert load_mapper(off, mode="fast").word_bridge_ is None  # the fast mode's is dropped too
     # without it a Spanish chunk is read by the encoder alone, English ones alike
     np.testing.assert_array_equal(without.vectors([WATER_ES]),
                                   with_bridge.embedder.encode([WATER_ES]))
@@ -289,6 +268,6 @@ def test_the_bridge_can_be_turned_off_by_setting_and_for_a_corpus_run() -> None:
     # a corpus run without it must not resume one with it
     assert ModelSpec(mode="accurate").key == "sdg-mapper:shipped:accurate"
     assert ModelSpec(mode="accurate", multilingual=False).key.endswith(":accurate:no-bridge")
-    assert ModelSpec(multilingual=False).key == ModelSpec().key  # the fast mode
+    assert ModelSpec(multilingual=False).key == "sdg-mapper:shipped:fast:no-bridge"
     mapper = ModelSpec(mode="accurate", multilingual=False).load()
     assert getattr(mapper, "bridge_", "missing") is None

@@ -51,8 +51,8 @@ class ModelSpec:
         base = f"sdg-mapper:{self.model or 'shipped'}:{self.mode}"
         if self.precision:
             base = f"{base}:{self.precision}"
-        # a run without the bridge must not resume one with it (their answers differ)
-        return base if self.multilingual or self.mode == "fast" else f"{base}:no-bridge"
+        # a run without the bridges must not resume one with them (their answers differ)
+        return base if self.multilingual else f"{base}:no-bridge"
 
     def load(self) -> BatchMapper:
         import commonground.sdg as sdg

@@ -44,8 +44,9 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None,
     The folder is ``settings.sdg_model`` when set, else the model shipped in the package;
     the mode defaults to ``settings.sdg_mode``, the accurate mode's MiniLM precision to
     ``settings.sdg_precision`` (empty: the model's own); ``settings.sdg_multilingual`` off
-    drops the accurate mode's language bridge. Raises ModelError (with the fix)
-    when the model is missing or corrupt, InvalidInput for an unknown mode or precision.
+    drops the language bridges (the accurate mode's and the fast mode's). Raises ModelError
+    (with the fix) when the model is missing or corrupt, InvalidInput for an unknown mode or
+    precision.
     """
     from commonground.errors import InvalidInput, ModelError
 
@@ -54,8 +55,7 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None,
         raise InvalidInput(f"SDG mapper mode {mode!r} is unknown; use 'accurate' or 'fast'")
     # an unknown precision is refused by SdgMapper.load, so it never reaches the cache
     precision = precision or (settings.sdg_precision if settings is not None else "")
-    # the fast mode has no language bridge: one cache entry whatever the setting
-    bridge = mode == "fast" or settings is None or settings.sdg_multilingual
+    bridge = settings is None or settings.sdg_multilingual
     configured = settings.sdg_model if settings is not None else ""
     folder = Path(configured) if configured else SHIPPED_MODEL
     # one cache entry per model actually run: the fast mode runs no MiniLM, and asking for
@@ -83,9 +83,9 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None,
         other = (key[0], "fast" if mode == "accurate" else "accurate", precision, True)
         mapper = (_cache[other].with_mode(mode) if other in _cache
                   else SdgMapper.load(folder, mode=mode, precision=precision or None))
-        if not bridge:  # COMMONGROUND_SDG_MULTILINGUAL=0: a copy without it
+        if not bridge:  # COMMONGROUND_SDG_MULTILINGUAL=0: a copy without either bridge
             mapper = mapper.with_mode(mode)
-            mapper.bridge_ = None
+            mapper.bridge_ = mapper.word_bridge_ = None
         _cache[key] = mapper
         return mapper
 

