@@ -192,6 +192,10 @@ def test_training_script_fits_both_bridges(
     # the official titles of the package framework and of the data folder, not German
     assert "asequible" in wb.words and "sauberes" not in stub.seen
     assert wb.report["words"] > 5000  # the framework's titles in six languages
+    # built without French paragraphs it has no French mean: French chunks keep their own
+    assert mapper.static is not None and sorted(wb.means) == ["es"]
+    np.testing.assert_array_equal(mapper.vectors([FRENCH]), mapper.static.encode([FRENCH]))
+    assert not np.array_equal(mapper.vectors([SPANISH]), mapper.static.encode([SPANISH]))
     with pytest.raises(SystemExit, match="--paragraphs"):
         script.add_language_bridge(mapper, None, data)
 

@@ -40,7 +40,7 @@ from commonground.sdg.embed import Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features, ranked
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.keywords import KeywordIndex, tokens
-from commonground.sdg.lexical import APPLIES_TO, NGramVector, lexical_targets
+from commonground.sdg.lexical import NGramVector, lexical_targets
 from commonground.sdg.mapping import SdgMapping
 from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.targetmap import TargetMap, fit_target_map
@@ -609,14 +609,15 @@ class SdgMapper:
         if self.mode == "fast":
             assert self.static is not None
             static = self.static.encode(texts)
-            if self.word_bridge_ is None:
+            words = self.word_bridge_
+            if words is None:
                 return static, flags
+            # the languages it has a mean for (es, fr, pt when built from the written paragraphs)
             langs = [guess_language(t) for t in texts]
-            idx = [i for i, lang in enumerate(langs) if lang in APPLIES_TO]
+            idx = [i for i, lang in enumerate(langs) if lang in words.means]
             if idx:
                 static = np.array(static, dtype=np.float32)
-                static[idx] = self.word_bridge_.carry([texts[i] for i in idx],
-                                                      [str(langs[i]) for i in idx])
+                static[idx] = words.carry([texts[i] for i in idx], [str(langs[i]) for i in idx])
             return static, flags
         vec = self.embedder.encode(texts)
         bridge = self.bridge_
