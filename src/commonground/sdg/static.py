@@ -30,6 +30,33 @@ DIM = 128
 SIF_A = 1e-3
 
 
+def unit_row_sums(ids: Sequence[Sequence[int]], table: FloatArray) -> FloatArray:
+    """Per text, the unit-length sum of the ``table`` rows its ``ids`` name (a zero vector
+    for a text without any): one sparse-dense product for the batch."""
+    lengths = np.array([len(i) for i in ids], dtype=np.int64)
+    flat = np.fromiter((t for row in ids for t in row), dtype=np.int64,
+                       count=int(lengths.sum()))
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    counts = sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), flat, indptr),
+                               shape=(len(ids), len(table)))
+    out = np.asarray(counts @ table, dtype=np.float32)
+    norm = np.linalg.norm(out, axis=1, keepdims=True)
+    result: FloatArray = out / np.maximum(norm, 1e-12)
+    return result
+
+
+def distil(raw: NDArray[Any], p: NDArray[Any], dim: int, sif_a: float,
+           ) -> tuple[NDArray[Any], float]:
+    """A static table from ``raw`` vectors (one row per piece or word) and their corpus
+    frequencies ``p``: centred, projected onto the leading ``dim`` principal components,
+    each row scaled by ``sif_a / (sif_a + p)``; and the share of variance kept. In
+    ``raw``'s precision; the caller chooses what to store."""
+    centred = raw - raw.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    table = (centred @ vt[:dim].T) * (sif_a / (sif_a + p))[:, None]
+    return table, float((s[:dim] ** 2).sum() / (s ** 2).sum())
+
+
 def _piece_ids(tok: Any, texts: Sequence[str]) -> list[list[int]]:
     # drop [CLS] and [SEP]: they are in every text and carry no topic; "fast": no offsets
     return [e.ids[1:-1] for e in tok.encode_batch_fast(list(texts))]
@@ -46,17 +73,7 @@ class StaticEmbedder:
         self._tok = tokenizer if tokenizer is not None else minilm_tokenizer()
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
-        ids = _piece_ids(self._tok, texts)
-        lengths = np.array([len(i) for i in ids], dtype=np.int64)
-        flat = np.fromiter((t for row in ids for t in row), dtype=np.int64,
-                           count=int(lengths.sum()))
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        counts = sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), flat, indptr),
-                                   shape=(len(texts), len(self.table)))
-        out = np.asarray(counts @ self.table, dtype=np.float32)
-        norm = np.linalg.norm(out, axis=1, keepdims=True)
-        result: FloatArray = out / np.maximum(norm, 1e-12)
-        return result
+        return unit_row_sums(_piece_ids(self._tok, texts), self.table)
 
     # ---- building and persistence ---------------------------------------------------------
 
@@ -74,12 +91,9 @@ class StaticEmbedder:
             ids = np.stack([np.full(len(piece), cls_id), piece, np.full(len(piece), sep_id)],
                            axis=1).astype(np.int64)
             raw[piece] = minilm.hidden_states(ids, np.ones(ids.shape, np.float32)).mean(axis=1)
-        centred = raw - raw.mean(axis=0)
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        table = centred @ vt[:dim].T
         pieces = np.fromiter((t for row in _piece_ids(tok, corpus) for t in row), dtype=np.int64)
         p = np.bincount(pieces, minlength=size) / max(1, len(pieces))
-        return cls((table * (sif_a / (sif_a + p))[:, None]).astype(np.float32), tok)
+        return cls(distil(raw, p, dim, sif_a)[0].astype(np.float32), tok)
 
     def save(self, path: Path) -> None:
         # half precision halves the file; the vectors are only compared by cosine

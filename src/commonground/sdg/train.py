@@ -184,7 +184,6 @@ def official_texts(data: Path, languages: tuple[str, ...]) -> list[dict[str, str
     return [r for r in rows if r["text"].strip()]
 
 
-
 def word_bridge_texts(data: Path, paragraphs: Path,
                       ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The fast mode's word bridge's texts, as (text, language): its vocabulary (the
@@ -201,6 +200,7 @@ def word_bridge_texts(data: Path, paragraphs: Path,
     official = [(r["text"], r["lang"]) for r in official_texts(data, TARGET_LANGUAGES)]
     written = [(r["text"], r["lang"]) for r in written_paragraphs(paragraphs)]
     return titles + official + written, written
+
 
 #: the kinds of written paragraph (docs: data/sdg_paragraphs/README.md)
 PARAGRAPH_KINDS = ("direct", "near", "none")

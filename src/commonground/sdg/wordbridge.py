@@ -27,12 +27,11 @@ from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.bridge import LanguageBridge
 from commonground.sdg.lexical import APPLIES_TO
-from commonground.sdg.linmap import unit
+from commonground.sdg.static import distil, unit_row_sums
 
 FloatArray = NDArray[np.float32]
 #: a word: a run of at least two letters (digits, underscores and single letters are not)
@@ -55,14 +54,7 @@ def words(text: str) -> list[str]:
 
 def _sum_rows(index: dict[str, int], table: FloatArray, texts: Sequence[str]) -> FloatArray:
     """Unit sums of each text's known words' rows (zero vectors where none is known)."""
-    ids = [[index[w] for w in words(t) if w in index] for t in texts]
-    lengths = np.array([len(i) for i in ids], dtype=np.int64)
-    flat = np.fromiter((i for row in ids for i in row), dtype=np.int64, count=int(lengths.sum()))
-    counts = sparse.csr_matrix(
-        (np.ones(len(flat), dtype=np.float32), flat, np.concatenate([[0], np.cumsum(lengths)])),
-        shape=(len(texts), len(table)))
-    out: FloatArray = unit(np.asarray(counts @ table, dtype=np.float32))
-    return out
+    return unit_row_sums([[index[w] for w in words(t) if w in index] for t in texts], table)
 
 
 @dataclass
@@ -121,13 +113,11 @@ class WordBridge:
         vocab = sorted(counts)
         raw = np.concatenate([encoder.encode(vocab[i:i + batch])
                               for i in range(0, len(vocab), batch)]).astype(np.float64)
-        centred = raw - raw.mean(axis=0)
-        _, s, vt = np.linalg.svd(centred, full_matrices=False)
         total = sum(counts.values())
-        p = np.array([counts[w] / total for w in vocab])
+        distilled, variance = distil(raw, np.array([counts[w] / total for w in vocab]), dim,
+                                     sif_a)
         # at the precision it is saved in, so that the means and the map fit what is loaded
-        table = ((centred @ vt[:dim].T) * (sif_a / (sif_a + p))[:, None]).astype(
-            np.float16).astype(np.float32)
+        table = distilled.astype(np.float16).astype(np.float32)
         index = {w: i for i, w in enumerate(vocab)}
         means = {lang: _sum_rows(index, table, [t for t, lg in paragraphs if lg == lang]
                                  ).mean(axis=0) for lang in ("en", *langs)}
@@ -136,7 +126,7 @@ class WordBridge:
         keep = sorted(foreign)
         rows = np.array([index[w] for w in keep], dtype=np.int64)
         report = {"words": len(vocab), "kept": len(keep), "dim": table.shape[1], "sif_a": sif_a,
-                  "variance_kept": round(float((s[:dim] ** 2).sum() / (s ** 2).sum()), 4),
+                  "variance_kept": round(variance, 4),
                   "paragraphs": {lg: sum(1 for _, x in paragraphs if x == lg)
                                  for lg in ("en", *langs)},
                   "map": bridge.report}
