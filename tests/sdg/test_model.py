@@ -310,6 +310,13 @@ def test_language_guess() -> None:
     assert guess_language(TRANSPORT_FR) == "fr"
     assert guess_language(HEALTH_PT) == "pt"
     assert guess_language("12345") is None
+    # function words counted case-blind; a tie goes to the first language (en, es, fr, pt)
+    assert guess_language("De LA de la") == "es"
+    assert guess_language("Le dans de la au") == "fr"
+    # only the first 5,000 characters are read, so a long French tail does not count
+    head = WATER_EN * (5000 // len(WATER_EN) + 1)
+    assert guess_language(head + TRANSPORT_FR * 50) == "en"
+    assert guess_language(TRANSPORT_FR * 50) == "fr"
 
 
 def test_fit_returns_self_and_learns_the_topics() -> None:

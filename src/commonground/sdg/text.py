@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from commonground.errors import InvalidInput
 
@@ -22,6 +22,12 @@ _STOPWORDS: dict[str, frozenset[str]] = {
         "fr": "le la les des de du et en que pour avec une un est sur au aux dans",
         "pt": "o a os as de do da dos das e em que para com uma um é no na ao pelo",
     }.items()
+}
+_LANGUAGES = tuple(_STOPWORDS)
+#: each function word's languages (indexes into _LANGUAGES): one lookup per word of the text
+_LANGUAGES_OF: dict[str, tuple[int, ...]] = {
+    word: tuple(i for i, lang in enumerate(_LANGUAGES) if word in _STOPWORDS[lang])
+    for word in frozenset().union(*_STOPWORDS.values())
 }
 
 
@@ -101,12 +107,21 @@ def chunks(text: str, *, max_words: int = 160) -> list[Chunk]:
 
 def guess_language(text: str) -> str | None:
     """'en', 'es', 'fr' or 'pt' from function-word counts; None when unclear."""
-    words = [w.lower() for w in _WORD.findall(text[:5000])]
+    # answers guess a document and each of its chunks, which for a snippet are the same
+    # words: the bounded cache makes the second guess free
+    return _guess(text[:5000])
+
+
+@lru_cache(maxsize=4096)
+def _guess(head: str) -> str | None:
+    words = _WORD.findall(head)
     if not words:
         return None
-    seen = Counter(words)
-    counts = {lang: sum(seen[w] for w in stop if w in seen) for lang, stop in _STOPWORDS.items()}
-    best = max(counts, key=lambda k: counts[k])
+    counts = [0] * len(_LANGUAGES)
+    for word in map(str.lower, words):
+        for i in _LANGUAGES_OF.get(word, ()):
+            counts[i] += 1
+    best = max(range(len(_LANGUAGES)), key=counts.__getitem__)  # the first on a tie
     if counts[best] < max(2, 0.05 * len(words)):
         return None
-    return best
+    return _LANGUAGES[best]
