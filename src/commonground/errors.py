@@ -63,3 +63,10 @@ class ModelError(CommongroundError):
     code = "model_error"
     http_status = 503
     exit_code = 6
+
+
+class Interrupted(CommongroundError):
+    """The user stopped a long run (Ctrl-C); the message says what was kept and how to resume."""
+
+    code = "interrupted"
+    exit_code = 130

@@ -95,11 +95,64 @@ def test_map_refuses_empty_binary_and_missing_input(capsys: pytest.CaptureFixtur
     for args, message in cases:
         rc, out, err = run(capsys, "sdg", "map", *args)
         assert rc == 2 and out == "" and err.count("\n") == 1 and message in err, (args, err)
+    (tmp_path / "folder").mkdir()
+    for args, message in [((str(tmp_path / "folder"),), "is a folder"),
+                          (("My Report 2024.pdf",), "file 'My Report 2024.pdf' does not exist"),
+                          (("notes/water.rst",), "file 'notes/water.rst' does not exist"),
+                          (("/dev/null",), "null is empty")]:
+        rc, out, err = run(capsys, "sdg", "map", *args)
+        assert rc == 2 and out == "" and message in err, (args, err)
     for data, message in [(b"", "standard input is empty"),
                           (b"\x00\x01\x02binary", "standard input looks like binary")]:
         stdin(monkeypatch, data)
         rc, _, err = run(capsys, "sdg", "map", "-")
         assert rc == 2 and message in err
+
+
+@pytest.mark.usefixtures("fake_model")
+def test_map_reads_a_pipe_and_maps_sentences_that_name_files(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import os
+
+    r, w = os.pipe()  # what `commonground sdg map <(command)` passes: /dev/fd/N
+    os.write(w, b"Clean water for every city district")
+    os.close(w)
+    try:
+        rc, out, _ = run(capsys, "sdg", "map", f"/dev/fd/{r}", "--json")
+    finally:
+        os.close(r)
+    assert rc == 0 and json.loads(out)["goals"][5]["predicted"] is True
+    # a sentence that merely mentions a file is text
+    rc, out, _ = run(capsys, "sdg", "map", "The water plan for every district is in plan.pdf "
+                     "on the city's site", "--json")
+    assert rc == 0 and json.loads(out)["goals"][5]["predicted"] is True
+
+
+def test_usage_errors_print_usage_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    cases = [(("sdg", "map", "--bogus", "x"), "No such option: --bogus"),
+             (("sdg", "map-corpus", "c.csv"), "Missing option '--text-column'"),
+             (("sdg", "map-corpus", "c.csv", "--text-column", "t", "--out", "o.csv",
+               "--batch-size", "abc"), "Invalid value for '--batch-size'"),
+             (("frobnicate",), "No such command 'frobnicate'")]
+    for args, message in cases:
+        rc, out, err = run(capsys, *args)
+        assert rc == 2 and out == "" and message in err and "Traceback" not in err, (args, err)
+        assert "Usage: commonground" in err
+    # flags take no value, and the help does not suggest one
+    rc, out, _ = run(capsys, "sdg", "map", "--help")
+    assert rc == 0 and "--json " in out and "<bool>" not in out
+
+
+def test_ctrl_c_says_interrupted(capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import commonground.cli.sdg as cli_sdg
+
+    def interrupt(source: str | None) -> tuple[str, str]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_sdg, "read_input", interrupt)
+    rc, out, err = run(capsys, "sdg", "map", "water")
+    assert (rc, out, err) == (130, "", "interrupted\n")
 
 
 def test_map_with_a_broken_model_says_what_to_do(capsys: pytest.CaptureFixture[str],
@@ -109,6 +162,26 @@ def test_map_with_a_broken_model_says_what_to_do(capsys: pytest.CaptureFixture[s
     rc, out, err = run(capsys, "sdg", "map", "Clean water")
     assert rc == 6 and out == "" and err.count("\n") == 1
     assert str(tmp_path) in err and "COMMONGROUND_SDG_MODEL" in err
+    assert "--no-map" not in err  # import's way around a broken model, not map's
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["heads.npz", "keywords.json.gz", "encoder.safetensors",
+                                  "model_card.json"])
+def test_a_damaged_model_file_is_a_model_error(name: str, capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    _shipped_model()
+    folder = tmp_path / "model"
+    shutil.copytree(commonground.sdg.SHIPPED_MODEL, folder)
+    data = (folder / name).read_bytes()
+    (folder / name).write_bytes(data[:len(data) // 2])  # a download or copy cut short
+    monkeypatch.setenv("COMMONGROUND_SDG_MODEL", str(folder))
+    rc, out, err = run(capsys, "sdg", "map", "Clean water")
+    assert rc == 6 and out == "" and err.count("\n") == 1
+    assert f"{folder}: the model files are corrupt" in err and "retrain" in err
 
 
 def test_goals_in_english_and_spanish(capsys: pytest.CaptureFixture[str]) -> None:
@@ -120,6 +193,8 @@ def test_goals_in_english_and_spanish(capsys: pytest.CaptureFixture[str]) -> Non
     rc, out, _ = run(capsys, "sdg", "goals", "--lang", "es")
     assert rc == 0 and len(out.splitlines()) == 17
     assert "Ciudades y comunidades sostenibles" in out.splitlines()[10]
+    rc, out, err = run(capsys, "sdg", "goals", "--lang", "pt")  # not in the official texts
+    assert rc == 2 and out == "" and "language 'pt' has no SDG texts; use one of" in err
 
 
 def _shipped_model() -> None:

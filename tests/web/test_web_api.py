@@ -199,6 +199,17 @@ def test_sdg_map_rejects_bad_bodies(client: TestClient, payload: dict[str, Any])
     assert_error(client.post("/api/v1/sdg/map", json=payload), 422, "invalid_input")
 
 
+def test_a_too_long_text_is_refused_without_echoing_it(client: TestClient) -> None:
+    r = client.post("/api/v1/sdg/map", json={"text": "word " * 400_001})
+    err = assert_error(r, 422, "invalid_input")
+    assert "at most 2000000 characters" in err["message"]
+    assert "(2,000,007 characters)" in err["message"]  # named, not repeated
+    assert len(r.content) < 5_000
+    # a short offending value comes back as it was sent
+    err = assert_error(client.post("/api/v1/sdg/map", json={"text": 5}), 422, "invalid_input")
+    assert "(got 5)" in err["message"]
+
+
 def test_the_app_loads_the_mapper_for_the_asked_mode_and_precision(
         settings: Settings, filled_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     import commonground.sdg

@@ -10,8 +10,13 @@ import logging
 import sys
 
 import typer
+from typer._click.exceptions import ClickException
 
-from commonground.errors import CommongroundError
+from commonground.errors import CommongroundError, Interrupted
+
+#: usage errors (unknown option, missing or malformed value): typer bundles its own copy of
+#: click, whose exceptions are not click's own
+USAGE_ERRORS = ClickException
 
 app = typer.Typer(
     name="commonground",
@@ -19,6 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help: the rich panels label every flag "<bool>", as if it took a value
+    rich_markup_mode=None,
 )
 
 
@@ -34,9 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _register()
     try:
-        rc = app(args=argv, standalone_mode=False)
+        rc = app(args=argv, prog_name="commonground", standalone_mode=False)
     except CommongroundError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        typer.echo(exc.message if isinstance(exc, Interrupted) else f"error: {exc.message}",
+                   err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
@@ -44,12 +52,11 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
+        typer.echo("aborted", err=True)
         sys.exit(1)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except USAGE_ERRORS as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    if rc == 130:  # typer turns Ctrl-C into exit code 130 before it reaches the except above
+        typer.echo("interrupted", err=True)
     sys.exit(rc if isinstance(rc, int) else 0)

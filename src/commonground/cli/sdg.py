@@ -9,12 +9,12 @@ from typing import Any
 import typer
 
 from commonground.cli.common import JSON_OPTION, err, print_json, progress, settings
-from commonground.errors import InvalidInput
+from commonground.errors import Interrupted, InvalidInput
 from commonground.sdg.mapping import SdgMapping
 from commonground.settings import check_precision
 
 sdg_app = typer.Typer(help="The SDG framework and mapper: map texts and corpora onto the goals.",
-                      no_args_is_help=True)
+                      no_args_is_help=True, rich_markup_mode=None)
 
 MODE_OPTION = typer.Option(None, "--mode",
                            help="accurate (default; COMMONGROUND_SDG_MODE) or fast.")
@@ -25,6 +25,8 @@ PRECISION_OPTION = typer.Option(
          "its accuracy is in docs/benchmarks.md).")
 #: document types read through commonground.ingest; everything else is read as UTF-8 text
 DOCUMENT_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".xhtml"}
+#: plain-text file names: a missing one is reported, not mapped as words
+TEXT_SUFFIXES = {".txt", ".md", ".rst", ".csv", ".json", ".jsonl", ".text"}
 
 
 def _check_mode(mode: str | None) -> str | None:
@@ -57,11 +59,20 @@ def _decode(data: bytes, where: str) -> str:
     return text
 
 
-def _is_file(path: Path) -> bool:
+def _exists(path: Path) -> bool:
     try:
-        return path.is_file()
+        return path.exists()
     except OSError:  # e.g. a long sentence is "File name too long" (ENAMETOOLONG)
         return False
+
+
+def _looks_like_path(source: str) -> bool:
+    """A missing file rather than text: a short argument ending in a document's extension
+    ("My Report 2024.pdf"), or one word with a folder separator ("notes/water.rst")."""
+    words = source.split()
+    if Path(source).suffix.lower() in DOCUMENT_SUFFIXES | TEXT_SUFFIXES and len(words) <= 5:
+        return True
+    return len(words) == 1 and "/" in source
 
 
 def read_input(source: str | None) -> tuple[str, str]:
@@ -71,20 +82,22 @@ def read_input(source: str | None) -> tuple[str, str]:
             raise InvalidInput("nothing to map; give a text, a file path, or '-' to read stdin")
         return _decode(sys.stdin.buffer.read(), "standard input"), "stdin"
     path = Path(source)
-    is_file = "\n" not in source and _is_file(path)
-    if not is_file:
-        if (path.suffix.lower() in DOCUMENT_SUFFIXES | {".txt", ".md"}
-                and " " not in source.strip()):
-            raise InvalidInput(f"file {source!r} does not exist; check the path "
-                               "(or quote a sentence to map it as text)")
+    if "\n" in source or not _exists(path):
         if not source.strip():
             raise InvalidInput("the text is empty; give some text to map")
+        if "\n" not in source and _looks_like_path(source.strip()):
+            raise InvalidInput(f"file {source!r} does not exist; check the path (to map these "
+                               "words as text, pipe them in: echo '...' | commonground sdg "
+                               "map -)")
         return source, "argument"
-    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+    if path.is_dir():
+        raise InvalidInput(f"{source!r} is a folder; give a file inside it, a text, or '-' "
+                           "for stdin (map-corpus maps many texts at once)")
+    if path.is_file() and path.suffix.lower() in DOCUMENT_SUFFIXES:
         from commonground.ingest.readers import read_document
 
         return read_document(path, settings()).text, path.name
-    try:
+    try:  # a file, or a pipe or device such as <(command) or /dev/stdin
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"{path.name} cannot be read ({exc.strerror or exc}); "
@@ -139,7 +152,7 @@ def _print_mapping(mapping: SdgMapping) -> None:
 @sdg_app.command("map")
 def map_cmd(
     source: str | None = typer.Argument(
-        None, metavar="[TEXT | FILE | -]",
+        None, metavar="TEXT | FILE | -",
         help="Text to map, a file (.txt, .md, .pdf, .docx, .html) or '-' for stdin."),
     mode: str | None = MODE_OPTION,
     precision: str | None = PRECISION_OPTION,
@@ -150,7 +163,7 @@ def map_cmd(
 
     _check_precision(precision)
     text, _ = read_input(source)
-    mapper = load_mapper(settings(), mode=_check_mode(mode), precision=precision)
+    mapper = load_mapper(settings(), mode=_check_mode(mode), precision=precision, hint="")
     mapping = mapper.map(text)
     if json_out:
         print_json(mapping)
@@ -160,13 +173,15 @@ def map_cmd(
 
 @sdg_app.command("goals")
 def goals_cmd(
-    lang: str = typer.Option("en", "--lang", help="Language of the titles, e.g. es, fr, zh."),
+    lang: str = typer.Option("en", "--lang", help="Language of the titles (en, es, fr, zh-Hans, "
+                             "ar, ru and more; an unknown one is refused with the list)."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """List the 17 goals with their titles and official colours."""
     from commonground.sdg.framework import framework
 
     fw = framework()
+    lang = fw.check_language(lang)
     rows = [{"goal": g.number, "label": g.label(lang), "title": g.long(lang),
              "colour": g.colour, "targets": len(g.targets)} for g in fw.goals]
     if json_out:
@@ -184,7 +199,7 @@ def benchmark_cmd(mode: str | None = MODE_OPTION, precision: str | None = PRECIS
     from commonground.sdg.enrich import load_mapper
 
     mapper = load_mapper(settings(), mode=_check_mode(mode),
-                         precision=_check_precision(precision))
+                         precision=_check_precision(precision), hint="")
     report = run_benchmark(mapper)
     if json_out:
         print_json(report)
@@ -249,9 +264,8 @@ def map_corpus_cmd(
             with dask_client(workers=workers, scheduler=scheduler) as client:
                 report = run(DaskExecutor(client))
     except KeyboardInterrupt:
-        err(f"interrupted after {done} rows; the finished batches are kept in "
-            f"{batch.parts_dir(out)}: rerun the same command to resume")
-        raise typer.Exit(130) from None
+        raise Interrupted(f"interrupted after {done} rows; the finished batches are kept in "
+                          f"{batch.parts_dir(out)}: rerun the same command to resume") from None
     if json_out:
         print_json(report)
         return

@@ -33,19 +33,21 @@ class TextMapper(Protocol):
 
 
 def load_mapper(settings: Settings, mode: str | None = None,
-                precision: str | None = None) -> SdgMapper:
-    """The configured SDG mapper; any failure to load it is a ModelError with a next step."""
+                precision: str | None = None, hint: str = NO_MAP_HINT) -> SdgMapper:
+    """The configured SDG mapper; any failure to load it is a ModelError with a next step
+    (``hint``, the way around a broken model for the caller; '' for none)."""
     import commonground.sdg as sdg
 
+    tail = f"; or {hint}" if hint else ""
     try:
         mapper = sdg.load_mapper(settings, mode=mode, precision=precision)
     except ModelError as exc:
-        raise ModelError(f"{exc.message}; or {NO_MAP_HINT}", detail=exc.detail) from exc
+        raise ModelError(f"{exc.message}{tail}", detail=exc.detail) from exc
     except (AttributeError, ImportError, OSError, ValueError) as exc:
         where = settings.sdg_model or "the model shipped in the package"
         raise ModelError(
             f"the SDG mapper could not be loaded from {where} ({type(exc).__name__}: {exc}); "
-            f"reinstall commonground, or {NO_MAP_HINT}"
+            f"reinstall commonground{tail}"
         ) from exc
     return mapper
 

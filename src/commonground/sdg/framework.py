@@ -139,6 +139,19 @@ class Framework:
     def indicators(self) -> list[Indicator]:
         return list(self._indicators.values())
 
+    def check_language(self, lang: str) -> str:
+        """``lang`` if there are texts in it (or in its base language: 'es-ES'), else
+        InvalidInput listing the languages there are."""
+        wanted = lang.strip().replace("_", "-")
+        bases = {code.split("-", 1)[0].lower() for code in self.languages}
+        if wanted.split("-", 1)[0].lower() not in bases:
+            raise InvalidInput(
+                f"language {lang!r} has no SDG texts; use one of "
+                f"{', '.join(sorted(self.languages))}",
+                detail={"lang": lang, "available": sorted(self.languages)},
+            )
+        return wanted
+
     def goal(self, n: int) -> Goal:
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(self.goals):
             raise NotFound(

@@ -24,6 +24,8 @@ import itertools
 import json
 import math
 import warnings
+import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from safetensors import SafetensorError
 from scipy import sparse
 
 from commonground.errors import InvalidInput, ModelError
@@ -54,6 +57,10 @@ from commonground.settings import check_precision
 FloatArray = NDArray[np.float32]
 MODES = ("accurate", "fast")
 FORMAT_VERSION = 3
+#: what reading a damaged model folder raises (truncated npz, gzip or safetensors files,
+#: bad JSON, missing arrays): each becomes a ModelError with the fix
+CORRUPT_MODEL_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
+                        zlib.error, SafetensorError)
 GOALS = tuple(range(1, 18))
 #: the rows that stand for a target when a mode ranks a goal's targets: the accurate mode
 #: its titles (target round 1 kept them), the fast mode its titles and its indicators'
@@ -864,18 +871,20 @@ class SdgMapper:
             if (folder / "wordbridge.npz").is_file():
                 word_bridge = WordBridge.load(folder / "wordbridge.npz",
                                               card.get("word_bridge", {}), static.dim)
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelError(f"{folder}: the model files are corrupt ({exc}); retrain with "
-                             "scripts/train_sdg_mapper.py or reinstall commonground") from exc
-        keywords = KeywordIndex.load(folder / "keywords.json.gz")
+            keywords = KeywordIndex.load(folder / "keywords.json.gz")
+            config = card["config"]
+            chunk_words, folds, seed = (int(config["chunk_words"]), int(config.get("folds", 5)),
+                                        int(config.get("seed", 0)))
+        except CORRUPT_MODEL_ERRORS as exc:
+            raise ModelError(f"{folder}: the model files are corrupt ({type(exc).__name__}: "
+                             f"{exc}); retrain with scripts/train_sdg_mapper.py or reinstall "
+                             "commonground") from exc
         mapper = cls(mode, embedder=embedder, static=static, keywords=keywords,
-                     targets=targets["accurate"], chunk_words=int(card["config"]["chunk_words"]),
-                     precision=precision or str(card["config"].get("embedder_precision",
-                                                                   "fp32")),
+                     targets=targets["accurate"], chunk_words=chunk_words,
+                     precision=precision or str(config.get("embedder_precision", "fp32")),
                      # the fit's folds (a target map fitted later uses them; 5 and 0 before
                      # the card recorded them)
-                     folds=int(card["config"].get("folds", 5)),
-                     seed=int(card["config"].get("seed", 0)))
+                     folds=folds, seed=seed)
         mapper.heads_ = heads
         mapper._tuned = tuned
         mapper.targets_ = targets

@@ -43,13 +43,26 @@ def _respond(request: Request, status: int, code: str, message: str,
     return render_error(request, status, message)
 
 
+#: how much of an offending value an error repeats (a 2 MB text must not come back twice)
+SHOWN_CHARS = 200
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut to SHOWN_CHARS with its full length named."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
+
+
 def _validation_message(errors: list[Any]) -> str:
     parts = []
     for e in errors:
         loc = [str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body")]
         where = ".".join(loc) or "request"
         value = e.get("input")
-        shown = f" (got {value!r})" if value is not None and not isinstance(value, dict) else ""
+        shown = (f" (got {_shown(value)})" if value is not None and not isinstance(value, dict)
+                 else "")
         parts.append(f"{where}: {e.get('msg', 'invalid')}{shown}")
     return "invalid request: " + "; ".join(parts) + "; see /api/v1/openapi.json"
 
@@ -63,7 +76,11 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type", "input")}
                   for e in exc.errors()]
-        return _respond(request, 422, "invalid_input", _validation_message(errors), errors)
+        message = _validation_message(errors)
+        for e in errors:  # the detail keeps a short input as it came, a long one cut
+            if "input" in e and len(repr(e["input"])) > SHOWN_CHARS:
+                e["input"] = _shown(e["input"])
+        return _respond(request, 422, "invalid_input", message, errors)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)

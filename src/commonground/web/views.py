@@ -116,18 +116,6 @@ class GoalDetail(GoalSummary):
     attribution: str
 
 
-def check_language(fw: Framework, lang: str) -> str:
-    """``lang`` if the framework has texts in it (or in its base language), else an error."""
-    wanted = lang.strip().replace("_", "-")
-    bases = {code.split("-", 1)[0].lower() for code in fw.languages}
-    if wanted.split("-", 1)[0].lower() not in bases:
-        raise InvalidInput(
-            f"language {lang!r} has no SDG texts; use one of {', '.join(sorted(fw.languages))}",
-            detail={"lang": lang, "available": sorted(fw.languages)},
-        )
-    return wanted
-
-
 def _goal_summary(goal: Goal, lang: str, counts: dict[str, dict[int, int]]) -> GoalSummary:
     return GoalSummary(
         goal=goal.number, short_title=goal.label(lang), title=goal.long(lang),
@@ -144,7 +132,7 @@ def _counts(store: Store) -> dict[str, dict[int, int]]:
 
 
 def goal_index(store: Store, fw: Framework, lang: str = "en") -> GoalIndex:
-    lang = check_language(fw, lang)
+    lang = fw.check_language(lang)
     counts = _counts(store)
     return GoalIndex(lang=lang, goals=[_goal_summary(g, lang, counts) for g in fw.goals],
                      attribution=fw.attribution)
@@ -152,7 +140,7 @@ def goal_index(store: Store, fw: Framework, lang: str = "en") -> GoalIndex:
 
 def goal_detail(store: Store, fw: Framework, number: int, lang: str = "en", *,
                 limit: int = 200) -> GoalDetail:
-    lang = check_language(fw, lang)
+    lang = fw.check_language(lang)
     goal = fw.goal(number)
     sources: dict[str, list[str]] = {}
     items: dict[str, InitiativeSummary] = {}
