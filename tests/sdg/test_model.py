@@ -111,6 +111,29 @@ def test_chunks_keep_whole_sentences_and_split_short_texts_only_when_asked() -> 
     assert " ".join(c.text for c in several) == one.text
 
 
+def test_a_sentence_longer_than_the_window_is_cut_at_lines_then_words() -> None:
+    lines = [f"item {i} of the list without any full stop" for i in range(40)]  # 9 words each
+    text = "\n".join(lines)
+    got = chunks(text, max_words=40)
+    assert all(len(c.text.split()) <= 40 for c in got) and len(got) == 10
+    assert got[0].sentences == tuple(lines[:4])  # whole lines, packed
+    assert " ".join(c.text for c in got) == " ".join(text.split())  # every word, in order
+    run_on = " ".join(f"w{i}" for i in range(100))  # one line, no stop
+    assert [len(c.text.split()) for c in chunks(run_on, max_words=40)] == [40, 40, 20]
+    # sentences within the window are left as they were
+    short = "One short sentence. Another one here.\n\nA third."
+    assert [s for c in chunks(short * 3, max_words=8) for s in c.sentences] == sentences(
+        short * 3)
+
+
+def test_a_long_list_without_full_stops_keeps_every_goal(mapper: SdgMapper) -> None:
+    # bullet points: one "sentence" of 600 words, which the encoder would cut at 256 pieces
+    water = [f"- {WATER_EN.rstrip('.')} in district {i}" for i in range(12)]
+    school = [f"- {EDUCATION_EN.rstrip('.')} in district {i}" for i in range(12)]
+    result = mapper.map("\n".join(water + school))
+    assert {4, 6} <= set(result.predicted_goals())
+
+
 def test_long_document_is_chunked_and_keeps_its_goals(mapper: SdgMapper) -> None:
     filler = ("The municipal council met on Tuesday and approved the minutes of the previous "
               "session after a short discussion of the agenda. ")

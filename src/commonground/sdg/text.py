@@ -83,17 +83,18 @@ def chunks(text: str, *, max_words: int = 160) -> list[Chunk]:
     """Windows of whole sentences of at most about ``max_words`` words each.
 
     A text shorter than the window is one chunk, so a benchmark-sized snippet is embedded
-    once, exactly as written. A single over-long sentence becomes a chunk of its own (the
-    embedder truncates it).
+    once, exactly as written. A sentence longer than the window (a list without full stops,
+    text without capitals after its stops) is cut at its line breaks, and a line still
+    longer into runs of ``max_words`` words: the encoder reads at most 256 word pieces, so
+    one such sentence as a chunk would lose everything after its first 150 or so words.
     """
     # sentences split only at whitespace, so their words are the text's words
     if len(text.split()) <= max_words:
         return [Chunk(_WS.sub(" ", text).strip(), source=text)]
-    sents = sentences(text)
     out: list[Chunk] = []
     cur: list[str] = []
     n = 0
-    for s in sents:
+    for s in _pieces(text, max_words):
         w = len(s.split())
         if cur and n + w > max_words:
             out.append(Chunk(" ".join(cur), tuple(cur)))
@@ -102,6 +103,22 @@ def chunks(text: str, *, max_words: int = 160) -> list[Chunk]:
         n += w
     if cur:
         out.append(Chunk(" ".join(cur), tuple(cur)))
+    return out
+
+
+def _pieces(text: str, max_words: int) -> list[str]:
+    """``sentences(text)``, each longer than ``max_words`` words cut at its line breaks and
+    then into runs of ``max_words`` words."""
+    out: list[str] = []
+    for raw in _SENTENCE_END.split(text):
+        words = raw.split()
+        if len(words) <= max_words:
+            if words:
+                out.append(" ".join(words))
+            continue
+        for line in raw.splitlines():
+            words = line.split()
+            out.extend(" ".join(words[i:i + max_words]) for i in range(0, len(words), max_words))
     return out
 
 
