@@ -111,6 +111,30 @@ def test_map_corpus_precision_and_multilingual_settings_reach_the_loaded_model(
     assert ModelSpec(mode="accurate", precision="int8").key.endswith(":accurate:int8")
 
 
+def test_a_fast_run_resumes_whatever_the_precision_asked(
+        capsys: pytest.CaptureFixture[str], corpus: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the fast mode runs no MiniLM: a precision changes nothing there, so it must not block
+    out = tmp_path / "out.jsonl"
+    monkeypatch.setattr(commonground.sdg, "load_mapper",
+                        lambda settings=None, mode=None: Interrupting(mode or "fast"))
+    rc, _, err = run(capsys, *args(corpus, out))
+    assert rc == 130 and len(list(parts_dir(out).glob("part-*"))) == 2, err
+    monkeypatch.setattr(commonground.sdg, "load_mapper", fake_load_mapper)
+    monkeypatch.setenv("COMMONGROUND_SDG_PRECISION", "int8")
+    rc, stdout, err = run(capsys, *args(corpus, out, "--precision", "int8", "--json"))
+    assert rc == 0, err
+    assert json.loads(stdout)["resumed_batches"] == 2
+
+    from commonground.batch import ModelSpec
+
+    assert ModelSpec(precision="int8").key == ModelSpec().key == "sdg-mapper:shipped:fast"
+    assert ModelSpec(mode="accurate").key == "sdg-mapper:shipped:accurate"
+    assert ModelSpec(mode="accurate", precision="int8").key == "sdg-mapper:shipped:accurate:int8"
+    no_bridge = ModelSpec(precision="int8", multilingual=False)
+    assert no_bridge.key == "sdg-mapper:shipped:fast:no-bridge"
+
+
 @pytest.mark.slow
 def test_two_local_workers_match_one_process_with_the_shipped_model(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

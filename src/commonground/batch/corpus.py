@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,23 +51,33 @@ def _check_input(path: Path) -> None:
                            "give the path of a CSV, JSONL or Parquet file")
 
 
-def _text(value: object, row: int, column: str, path: Path) -> str:
-    if value is None:
+def _where(line: int | None, row: int) -> str:
+    # Parquet has no lines: name the row as the output's ``row`` column does
+    return f"line {line}" if line is not None else f"row {row} (0-based)"
+
+
+def _is_nan(value: object) -> bool:
+    # pandas writes a missing value as NaN (JSON ``NaN``, a float NaN in Parquet)
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _text(value: object, line: int | None, row: int, column: str, path: Path) -> str:
+    if value is None or _is_nan(value):
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+        return str(value)  # a number is mapped as it is written: 42, 1.5
     raise InvalidInput(
-        f"{path.name}: row {row + 1}: column {column!r} holds a {type(value).__name__}, "
+        f"{path.name}: {_where(line, row)}: column {column!r} holds a {type(value).__name__}, "
         "not text; put the text to map in a string column"
     )
 
 
-def _id(value: object, row: int, column: str, path: Path) -> str:
-    if value is None or value == "":
+def _id(value: object, line: int | None, row: int, column: str, path: Path) -> str:
+    if value is None or value == "" or _is_nan(value):
         raise InvalidInput(
-            f"{path.name}: row {row + 1} has no value in the id column {column!r}; "
+            f"{path.name}: {_where(line, row)} has no value in the id column {column!r}; "
             "fill it, or leave out --id-column to use row numbers"
         )
     return str(value)
@@ -77,29 +88,91 @@ def _missing(path: Path, column: str, available: list[str]) -> InvalidInput:
     return InvalidInput(f"{path.name}: no column {column!r}; the columns are {shown}")
 
 
-def _csv_rows(path: Path, columns: list[str]) -> Iterator[dict[str, object]]:
+def _csv_rows(path: Path, columns: list[str]) -> Iterator[tuple[int | None, dict[str, object]]]:
     # Long documents exceed csv's default 128 KiB field limit.
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    start = 1
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = list(reader.fieldnames or [])
-        for col in columns:
-            if col not in header:
-                raise _missing(path, col, header)
+        # strict: an unterminated quote or a stray one after a quoted field is an error, not
+        # a field that silently swallows the rows after it
+        reader = csv.reader(fh, strict=True)
         try:
-            yield from reader
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(
-                f"{path.name}: not UTF-8 near line {reader.line_num + 1} ({exc.reason}); "
-                "re-save the CSV as UTF-8"
-            ) from None
+            header = next(reader, [])
+            where = _csv_columns(path, header, columns)
+            width = len(header)
+            start = reader.line_num + 1
+            for fields in reader:
+                if fields:  # a blank line is no row, as in csv.DictReader
+                    if len(fields) != width:
+                        raise InvalidInput(
+                            f"{path.name}: line {start} has {len(fields)} fields but the header "
+                            f"has {width}; give every row one field per column, in double "
+                            'quotes where it holds a comma ("a, b")'
+                        )
+                    yield start, {col: fields[i] for col, i in where.items()}
+                start = reader.line_num + 1
+        except UnicodeDecodeError:
+            raise _not_utf8(path) from None
         except csv.Error as exc:
             raise InvalidInput(
-                f"{path.name}: malformed CSV at line {reader.line_num} ({exc}); fix the quoting"
+                f"{path.name}: malformed CSV in the row starting at line {start} ({exc}); "
+                "put a field that holds commas, quotes or line breaks in double quotes and "
+                'double the quotes inside it ("a ""b"" c")'
             ) from None
 
 
-def _jsonl_rows(path: Path, columns: list[str]) -> Iterator[dict[str, object]]:
+def _csv_columns(path: Path, header: list[str], columns: list[str]) -> dict[str, int]:
+    """The position of each wanted column in ``header``; a missing or repeated one is refused."""
+    where: dict[str, int] = {}
+    for col in columns:
+        found = [i for i, name in enumerate(header) if name == col]
+        if not found:
+            raise _missing(path, col, header)
+        if len(found) > 1:
+            # csv.DictReader would silently keep the last one
+            raise InvalidInput(
+                f"{path.name}: the header names {len(found)} columns {col!r} (columns "
+                f"{', '.join(str(i + 1) for i in found)}); rename all but one of them"
+            )
+        where[col] = found[0]
+    return where
+
+
+def _not_utf8(path: Path) -> InvalidInput:
+    """The error for a CSV that is not UTF-8, naming its first bad byte.
+
+    The position is found again from the start of the file: the text reader decodes blocks
+    ahead of the csv reader's line count, so neither knows where decoding failed.
+    """
+    offset = 0
+    line = 1
+    with path.open("rb") as fh:
+        if fh.read(2) == b"\x1f\x8b":
+            return InvalidInput(f"{path.name} is gzip-compressed, not CSV text; decompress it "
+                                "(gunzip) and map the file inside")
+        fh.seek(0)
+        # splitting at b"\n" never cuts a UTF-8 character: no multi-byte one holds that byte
+        for raw in fh:
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line += _line_ends(raw[:exc.start])
+                return InvalidInput(
+                    f"{path.name}: not UTF-8 at byte offset {offset + exc.start} (line {line}: "
+                    f"{exc.reason}); re-save the CSV as UTF-8"
+                )
+            offset += len(raw)
+            line += _line_ends(raw)
+    return InvalidInput(f"{path.name}: not UTF-8; re-save the CSV as UTF-8")
+
+
+def _line_ends(raw: bytes) -> int:
+    # as the text reader counts them: \n, \r\n and a lone \r each end a line
+    return raw.count(b"\n") + raw.replace(b"\r\n", b"").count(b"\r")
+
+
+def _jsonl_rows(path: Path, columns: list[str]
+                ) -> Iterator[tuple[int | None, dict[str, object]]]:
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             if not raw.strip():
@@ -122,10 +195,11 @@ def _jsonl_rows(path: Path, columns: list[str]) -> Iterator[dict[str, object]]:
                         f"{path.name}: line {lineno} has no {col!r} key; its keys are "
                         f"{', '.join(repr(k) for k in sorted(obj)[:20]) or 'none'}"
                     )
-            yield obj
+            yield lineno, obj
 
 
-def _parquet_rows(path: Path, columns: list[str]) -> Iterator[dict[str, object]]:
+def _parquet_rows(path: Path, columns: list[str]
+                  ) -> Iterator[tuple[int | None, dict[str, object]]]:
     import pyarrow.parquet as pq
 
     try:
@@ -138,7 +212,8 @@ def _parquet_rows(path: Path, columns: list[str]) -> Iterator[dict[str, object]]
         if col not in names:
             raise _missing(path, col, list(names))
     for rb in pf.iter_batches(batch_size=1024, columns=columns):
-        yield from rb.to_pylist()
+        for obj in rb.to_pylist():
+            yield None, obj
 
 
 def iter_batches(
@@ -146,8 +221,10 @@ def iter_batches(
 ) -> Iterator[Batch]:
     """Yield the corpus in batches of ``batch_size`` rows (ids, texts) without loading it all.
 
-    Rows without text get ``""``; ids are the id column's values as strings, or the 0-based
-    row number when ``id_column`` is None.
+    Rows without text (null or NaN) get ``""`` and numbers their text; ids are the id
+    column's values as strings, or the 0-based row number when ``id_column`` is None. A row
+    that cannot be read stops the run with an InvalidInput naming its line in the file (its
+    0-based row in a Parquet file).
     """
     if batch_size < 1:
         raise InvalidInput(f"batch size {batch_size} must be at least 1; try 500")
@@ -158,9 +235,9 @@ def iter_batches(
     ids: list[str] = []
     texts: list[str] = []
     start = index = 0
-    for row, obj in enumerate(reader(path, columns)):
-        texts.append(_text(obj.get(text_column), row, text_column, path))
-        ids.append(_id(obj.get(id_column), row, id_column, path) if id_column else str(row))
+    for row, (line, obj) in enumerate(reader(path, columns)):
+        texts.append(_text(obj.get(text_column), line, row, text_column, path))
+        ids.append(_id(obj.get(id_column), line, row, id_column, path) if id_column else str(row))
         if len(texts) == batch_size:
             yield Batch(index=index, start=start, ids=ids, texts=texts)
             index += 1

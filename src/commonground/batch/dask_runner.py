@@ -89,6 +89,11 @@ def dask_client(workers: int | None = None, scheduler: str | None = None,
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout=connect_timeout)  # type: ignore[no-untyped-call]
+        except ValueError as exc:  # distributed's answer to an address it cannot parse
+            raise InvalidInput(
+                f"--scheduler {scheduler!r} is not a Dask scheduler address ({exc}); give it "
+                "as tcp://host:port, e.g. tcp://10.0.0.5:8786"
+            ) from None
         except (OSError, TimeoutError) as exc:
             raise CommongroundError(
                 f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start it with "

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from pydantic import BaseModel, Field
 
 from commonground.batch.corpus import Batch, fingerprint, input_format, iter_batches
-from commonground.batch.parts import Parts, parts_dir
+from commonground.batch.parts import Parts, check_writable, parts_dir
 from commonground.batch.rows import BatchMapper, map_batch, output_format
 from commonground.errors import InvalidInput, ModelError
 
@@ -47,9 +47,10 @@ class ModelSpec:
 
     @property
     def key(self) -> str:
-        # unchanged without a precision, so runs started before it existed still resume
+        # unchanged without a precision, so runs started before it existed still resume; the
+        # fast mode runs no MiniLM, so a precision there changes nothing and must not block one
         base = f"sdg-mapper:{self.model or 'shipped'}:{self.mode}"
-        if self.precision:
+        if self.precision and self.mode == "accurate":
             base = f"{base}:{self.precision}"
         # a run without the bridges must not resume one with them (their answers differ)
         return base if self.multilingual else f"{base}:no-bridge"
@@ -137,9 +138,13 @@ def map_corpus(
                            "give the path of a CSV, JSONL or Parquet file")
     if output.resolve() == input_path.resolve():
         raise InvalidInput(f"--out {output} is the input itself; choose another output path")
+    if output.is_dir():
+        raise InvalidInput(f"--out {output} is a folder; give a file path, such as "
+                           f"{output / ('sdgs.' + fmt)}")
     if output.exists() and not overwrite and not parts_dir(output).exists():
         raise InvalidInput(f"{output} already exists; pass --overwrite to replace it "
                            "or choose another --out")
+    check_writable(output)
     manifest = {
         "input": fingerprint(input_path),
         "options": {"text_column": text_column, "id_column": id_column,

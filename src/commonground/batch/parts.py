@@ -31,6 +31,38 @@ def parts_dir(output: Path) -> Path:
     return output.with_name(output.name + ".parts")
 
 
+def _assembly_tmp(output: Path) -> Path:
+    return output.with_name(f".{output.name}.tmp")
+
+
+def _cannot_write(path: Path, exc: OSError) -> InvalidInput:
+    # the file the system names (the folder, the manifest) is closer to the cause than ours
+    where = exc.filename if isinstance(exc.filename, str) else path
+    return InvalidInput(
+        f"cannot write {where} ({exc.strerror or exc}); free some space or fix the folder's "
+        "permissions and rerun the same command to resume, or choose another --out"
+    )
+
+
+def check_writable(output: Path) -> None:
+    """Make sure ``output`` can be written before any mapping: create its missing folders and
+    write (then remove) the temporary file the output is assembled in."""
+    folder = output.parent
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise InvalidInput(f"--out {output}: {existing} is a file, not a folder; "
+                           "choose another --out")
+    tmp = _assembly_tmp(output)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.open("wb").close()
+        tmp.unlink()
+    except OSError as exc:
+        raise InvalidInput(f"--out {output} cannot be written in {folder} "
+                           f"({exc.strerror or exc}); choose another --out, in a folder you "
+                           "can write to") from None
+
+
 class Parts:
     """The part files of one run of corpus mapping into ``output``."""
 
@@ -82,19 +114,29 @@ class Parts:
         import pyarrow.parquet as pq
 
         manifest = self.folder / MANIFEST
-        if not manifest.is_file():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            _atomic_write(manifest, json.dumps(self.manifest, indent=2, sort_keys=True).encode())
         final = self.path(index)
         tmp = final.with_name(final.name + ".tmp")
-        pq.write_table(table, tmp)
-        os.replace(tmp, final)
+        try:
+            if not manifest.is_file():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                _atomic_write(manifest,
+                              json.dumps(self.manifest, indent=2, sort_keys=True).encode())
+            pq.write_table(table, tmp)
+            os.replace(tmp, final)
+        except OSError as exc:  # pyarrow's write errors are OSErrors too
+            tmp.unlink(missing_ok=True)
+            raise _cannot_write(tmp, exc) from None
 
     def tables(self, n_batches: int) -> Iterator[pa.Table]:
         import pyarrow.parquet as pq
 
         for i in range(n_batches):
-            yield pq.read_table(self.path(i))
+            try:
+                table = pq.read_table(self.path(i))
+            except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+                raise InvalidInput(f"{self.path(i)} cannot be read ({exc}); pass --restart "
+                                   "to map the corpus again") from None
+            yield table
 
     def _observed(self, n_batches: int, observe: Callable[[pa.Table], None] | None
                   ) -> Iterator[pa.Table]:
@@ -109,11 +151,15 @@ class Parts:
         missing = [i for i in range(n_batches) if not self.path(i).is_file()]
         if missing:
             raise RuntimeError(f"batches {missing[:5]} have no part file; rerun to map them")
-        tmp = self.output.with_name(f".{self.output.name}.tmp")
+        tmp = _assembly_tmp(self.output)
+        # the output appears whole or not at all: an existing one stays until the rename
         try:
+            self.output.parent.mkdir(parents=True, exist_ok=True)
             with tmp.open("wb") as fh:
                 rows = write_output(self._observed(n_batches, observe), fh, fmt)
             os.replace(tmp, self.output)
+        except OSError as exc:
+            raise _cannot_write(tmp, exc) from None
         finally:
             tmp.unlink(missing_ok=True)
         if self.folder.exists():

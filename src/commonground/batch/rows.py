@@ -89,14 +89,22 @@ def map_batch(mapper: BatchMapper, batch: Batch) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema())
 
 
+def _decimal(value: float) -> str:
+    """Fixed point, at most ``DECIMALS`` decimals: 0.000059, never repr's 5.9e-05."""
+    text = f"{value:.{DECIMALS}f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
 def _csv_cell(col: str, value: Any) -> str:
     if value is None:
         return ""
     if col == "goals":
         return ";".join(str(g) for g in value)
     if col == "targets":
-        return ";".join(f"{t['target']}:{t['score']!r}" for t in value)
-    return value if isinstance(value, str) else repr(value)
+        return ";".join(f"{t['target']}:{_decimal(t['score'])}" for t in value)
+    if isinstance(value, float):
+        return _decimal(value)
+    return value if isinstance(value, str) else str(value)
 
 
 def write_output(tables: Iterable[pa.Table], fh: IO[bytes], fmt: str) -> int:
