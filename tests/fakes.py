@@ -13,9 +13,8 @@ from typing import ClassVar
 
 import cloudpickle
 
-from commonground.errors import InvalidInput
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
-from commonground.sdg.text import guess_language
+from commonground.sdg.text import check_text, guess_language
 
 # Dask worker processes cannot import the test folder: send these classes to them by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -39,8 +38,7 @@ class FakeMapper:
         self.evidence_asked: list[bool] = []
 
     def map(self, text: str) -> SdgMapping:
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidInput("empty text: give some text to map")
+        check_text(text)  # the real mapper's validation: blank, non-string, wordless
         low = text.lower()
         goals = []
         targets = []

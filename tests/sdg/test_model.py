@@ -183,6 +183,16 @@ def test_empty_or_non_text_input_is_refused(mapper: SdgMapper, bad: object) -> N
         mapper.map(bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("wordless", ["12345", " - ", "...", "12/05/2030 — 45 %"])
+def test_text_without_a_word_is_refused(mapper: SdgMapper, wordless: str) -> None:
+    # it would get the goals' base rates (before: '12345' proposed SDG 1 at 6 %)
+    with pytest.raises(InvalidInput, match="has no words"):
+        mapper.map(wordless)
+    with pytest.raises(InvalidInput, match=r"texts\[1\] has no words"):
+        mapper.map_many([WATER_EN, wordless])
+    assert mapper.map("agua 2030").language is None  # one word of any language is enough
+
+
 def test_non_list_and_bad_items_are_refused(mapper: SdgMapper) -> None:
     with pytest.raises(InvalidInput, match="sequence of strings"):
         mapper.predict_proba("one text, not a list")

@@ -192,7 +192,7 @@ def test_sdg_map_uses_the_mapper(client: TestClient) -> None:
     assert client.app.state.precisions_asked == [None, None, "int8"]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("payload", [{}, {"text": ""}, {"text": "   "},
+@pytest.mark.parametrize("payload", [{}, {"text": ""}, {"text": "   "}, {"text": "12345"},
                                      {"text": "x", "mode": "slow"}, {"text": 5},
                                      {"text": "x", "precision": "fp16"}])
 def test_sdg_map_rejects_bad_bodies(client: TestClient, payload: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from commonground.errors import InvalidInput
 from commonground.sdg.mapping import SdgMapping
+from commonground.sdg.text import has_words
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -76,10 +77,11 @@ def _row(position: int, ident: str, mapping: SdgMapping | None) -> dict[str, Any
 
 
 def map_batch(mapper: BatchMapper, batch: Batch) -> pa.Table:
-    """Map one batch; rows without text get empty probabilities instead of failing the run."""
+    """Map one batch; rows without text (blank, or without a word: '42', '-') get empty
+    probabilities instead of failing the run."""
     import pyarrow as pa
 
-    todo = [i for i, t in enumerate(batch.texts) if t.strip()]
+    todo = [i for i, t in enumerate(batch.texts) if has_words(t)]
     # the output has no evidence column, so the sentences are not looked for
     mapped = mapper.map_many([batch.texts[i] for i in todo], evidence=False) if todo else []
     if len(mapped) != len(todo):

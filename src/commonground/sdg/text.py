@@ -40,7 +40,17 @@ def check_text(text: object, *, where: str = "text") -> str:
         )
     if not text.strip():
         raise InvalidInput(f"{where} is empty; pass a non-blank snippet or document to map")
+    if not has_words(text):
+        shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "…"
+        raise InvalidInput(f"{where} has no words ({shown!r}): numbers and punctuation alone "
+                           "say nothing about the goals; pass the text itself")
     return text
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter of any script: a text without one ('12345', '-')
+    would still get the goals' base rates, which answer nothing."""
+    return _WORD.search(text) is not None
 
 
 def check_texts(texts: object) -> list[str]:

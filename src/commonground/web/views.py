@@ -26,6 +26,7 @@ from commonground.catalog.countries import country_name
 from commonground.errors import InvalidInput
 from commonground.sdg.framework import Framework, Goal
 from commonground.sdg.mapping import GoalScore, SdgMapping, TargetScore
+from commonground.sdg.text import check_text
 from commonground.store import Store
 from commonground.web.deps import MapperLoader
 
@@ -165,10 +166,12 @@ def goal_detail(store: Store, fw: Framework, number: int, lang: str = "en", *,
 
 def map_text(loader: MapperLoader, text: str, mode: str | None = None,
              precision: str | None = None) -> SdgMapping:
-    """The mapper's answer for ``text``; blank text is refused before any model loads."""
+    """The mapper's answer for ``text``; blank or wordless text is refused before any model
+    loads."""
     if not text.strip():
         raise InvalidInput("text is blank; send the words to map onto the SDGs",
                            detail={"text": text})
+    check_text(text)
     return loader(mode, precision).map(text)
 
 
