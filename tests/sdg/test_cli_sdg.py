@@ -99,7 +99,9 @@ def test_map_refuses_empty_binary_and_missing_input(capsys: pytest.CaptureFixtur
     for args, message in [((str(tmp_path / "folder"),), "is a folder"),
                           (("My Report 2024.pdf",), "file 'My Report 2024.pdf' does not exist"),
                           (("notes/water.rst",), "file 'notes/water.rst' does not exist"),
-                          (("/dev/null",), "null is empty")]:
+                          (("/dev/null",), "null is empty"),
+                          # a byte that is not UTF-8 reaches Python as a lone surrogate
+                          (("clean \udcff water",), "not UTF-8 text (byte 0xff at character 6)")]:
         rc, out, err = run(capsys, "sdg", "map", *args)
         assert rc == 2 and out == "" and message in err, (args, err)
     for data, message in [(b"", "standard input is empty"),

@@ -193,6 +193,11 @@ def test_text_without_a_word_is_refused(mapper: SdgMapper, wordless: str) -> Non
     assert mapper.map("agua 2030").language is None  # one word of any language is enough
 
 
+def test_text_with_a_lone_surrogate_is_refused(mapper: SdgMapper) -> None:
+    with pytest.raises(InvalidInput, match="not valid Unicode text"):
+        mapper.map("clean water \ud800 for all")
+
+
 def test_non_list_and_bad_items_are_refused(mapper: SdgMapper) -> None:
     with pytest.raises(InvalidInput, match="sequence of strings"):
         mapper.predict_proba("one text, not a list")

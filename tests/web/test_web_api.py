@@ -210,6 +210,13 @@ def test_a_too_long_text_is_refused_without_echoing_it(client: TestClient) -> No
     assert "(got 5)" in err["message"]
 
 
+def test_a_lone_surrogate_is_a_422_not_a_crash(client: TestClient) -> None:
+    r = client.post("/api/v1/sdg/map", content=b'{"text": "clean water \\ud800 for all"}',
+                    headers={"content-type": "application/json"})
+    err = assert_error(r, 422, "invalid_input")
+    assert "\\ud800" in err["message"]  # shown escaped
+
+
 def test_the_app_loads_the_mapper_for_the_asked_mode_and_precision(
         settings: Settings, filled_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     import commonground.sdg

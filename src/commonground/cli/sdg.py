@@ -75,12 +75,27 @@ def _looks_like_path(source: str) -> bool:
     return len(words) == 1 and "/" in source
 
 
+def _check_argument_bytes(source: str) -> None:
+    """Python keeps an argument's bytes that are not UTF-8 as lone surrogates (0xff as
+    '\\udcff'); name the byte instead of failing later."""
+    if source.isascii():
+        return
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(source[exc.start])
+        byte = f"byte {code - 0xDC00:#04x}" if 0xDC80 <= code <= 0xDCFF else f"{code:#06x}"
+        raise InvalidInput(f"the argument is not UTF-8 text ({byte} at character {exc.start}); "
+                           "use a UTF-8 terminal, or put the text in a UTF-8 file") from None
+
+
 def read_input(source: str | None) -> tuple[str, str]:
     """(text, where it came from) for a TEXT argument, a FILE path or '-' (stdin)."""
     if source is None or source == "-":
         if source is None and sys.stdin.isatty():
             raise InvalidInput("nothing to map; give a text, a file path, or '-' to read stdin")
         return _decode(sys.stdin.buffer.read(), "standard input"), "stdin"
+    _check_argument_bytes(source)
     path = Path(source)
     if "\n" in source or not _exists(path):
         if not source.strip():

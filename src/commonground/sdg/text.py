@@ -40,6 +40,14 @@ def check_text(text: object, *, where: str = "text") -> str:
         )
     if not text.strip():
         raise InvalidInput(f"{where} is empty; pass a non-blank snippet or document to map")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: bytes decoded with errors kept
+            raise InvalidInput(
+                f"{where} is not valid Unicode text (character {exc.start}, "
+                f"{text[exc.start]!r}, is half of a pair); decode the source as UTF-8 and "
+                "pass the text again") from None
     if not has_words(text):
         shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "…"
         raise InvalidInput(f"{where} has no words ({shown!r}): numbers and punctuation alone "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -55,6 +56,15 @@ def _shown(value: Any) -> str:
     return f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
 
 
+def _encodable(value: Any) -> bool:
+    """Whether ``value`` can go into a JSON answer (a lone surrogate cannot; its repr can)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+        return False
+    return True
+
+
 def _validation_message(errors: list[Any]) -> str:
     parts = []
     for e in errors:
@@ -78,7 +88,8 @@ def install_error_handlers(app: FastAPI) -> None:
                   for e in exc.errors()]
         message = _validation_message(errors)
         for e in errors:  # the detail keeps a short input as it came, a long one cut
-            if "input" in e and len(repr(e["input"])) > SHOWN_CHARS:
+            if "input" in e and (len(repr(e["input"])) > SHOWN_CHARS
+                                 or not _encodable(e["input"])):
                 e["input"] = _shown(e["input"])
         return _respond(request, 422, "invalid_input", message, errors)
 
