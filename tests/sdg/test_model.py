@@ -198,6 +198,21 @@ def test_text_with_a_lone_surrogate_is_refused(mapper: SdgMapper) -> None:
         mapper.map("clean water \ud800 for all")
 
 
+def test_no_texts_give_no_rows_and_bad_arguments_are_refused(mapper: SdgMapper) -> None:
+    assert mapper.predict([]).shape == mapper.predict_proba([]).shape == (0, 17)
+    assert mapper.map_many([]) == []
+    for size in (0, -1, 2.5):
+        with pytest.raises(InvalidInput, match="batch_size"):
+            mapper.map_many([WATER_EN], batch_size=size)  # type: ignore[arg-type]
+    vector = mapper.vectors([WATER_EN])[0]
+    for goal in (0, 18, "6", True):
+        with pytest.raises(InvalidInput, match="does not exist"):
+            mapper.rank_targets(vector, goal)  # type: ignore[arg-type]
+    assert mapper.rank_targets(vector, np.int64(6))[0][0].startswith("6.")
+    with pytest.raises(InvalidInput, match="precision 'fp16' is unknown"):
+        load_mapper(mode="fast", precision="fp16")  # the fast mode would have ignored it
+
+
 def test_non_list_and_bad_items_are_refused(mapper: SdgMapper) -> None:
     with pytest.raises(InvalidInput, match="sequence of strings"):
         mapper.predict_proba("one text, not a list")
@@ -336,11 +351,36 @@ def test_model_card_records_data_licences_and_metrics(mapper: SdgMapper) -> None
 def test_evaluate_reports_a_primary_metric(mapper: SdgMapper) -> None:
     y = np.zeros((3, 17), dtype=int)
     y[0, 5] = y[1, 3] = y[2, 12] = 1
-    metrics = mapper.evaluate([WATER_EN, EDUCATION_EN, CLIMATE_EN], y)
+    texts = [WATER_EN, EDUCATION_EN, CLIMATE_EN]
+    metrics = mapper.evaluate(texts, y)
     assert metrics["primary_metric"] == "macro_f1"
-    assert metrics["macro_f1"] == pytest.approx(1.0)
+    pred = mapper.predict(texts)
+    # a goal predicted but not labelled counts against the macro means
+    present = y.astype(bool).any(axis=0) | pred.any(axis=0)
+    assert metrics["per_goal_f1"]["1"] is None or present[0]
+    assert sum(v is not None for v in metrics["per_goal_f1"].values()) == present.sum()
     with pytest.raises(InvalidInput, match="shape"):
         mapper.evaluate([WATER_EN], y)
+    for bad, message in [(y * 0.3, "only 0 and 1; row 0, goal 6 is 0.3"),
+                         (np.full((3, 17), np.nan), "only 0 and 1"),
+                         ([["a"] * 17] * 3, "0/1 array")]:
+        with pytest.raises(InvalidInput, match=message):
+            mapper.evaluate(texts, bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="sequence of strings"):
+        mapper.evaluate(iter(texts), y)  # type: ignore[arg-type]
+
+
+def test_metrics_count_a_false_positive_on_an_unlabelled_goal() -> None:
+    from commonground.sdg.fitting import multilabel_metrics
+
+    y = np.zeros((2, 17), dtype=bool)
+    y[0, 5] = y[1, 3] = True
+    pred = y.copy()
+    pred[1, 1] = True  # goal 2: predicted, never labelled
+    m = multilabel_metrics(y, pred)
+    assert m["per_goal_f1"]["2"] == 0.0 and m["per_goal_f1"]["3"] is None
+    assert m["macro_f1"] == pytest.approx(2 / 3) and m["macro_precision"] == pytest.approx(2 / 3)
+    assert m["micro_f1"] == pytest.approx(0.8)
 
 
 def test_language_guess() -> None:
@@ -355,6 +395,16 @@ def test_language_guess() -> None:
     head = WATER_EN * (5000 // len(WATER_EN) + 1)
     assert guess_language(head + TRANSPORT_FR * 50) == "en"
     assert guess_language(TRANSPORT_FR * 50) == "fr"
+
+
+def test_fit_refuses_labels_it_cannot_learn_from_before_training() -> None:
+    texts, y = small_training_set()
+    no_goal_5 = y.copy()
+    no_goal_5[:, 4] = 0
+    with pytest.raises(InvalidInput, match=r"no positive \(or no negative\) row for goal\(s\) 5"):
+        small_mapper().fit(texts, no_goal_5)
+    with pytest.raises(InvalidInput, match="only 0 and 1"):
+        small_mapper().fit(texts, np.where(y == 1, np.nan, 0))
 
 
 def test_fit_returns_self_and_learns_the_topics() -> None:

@@ -49,11 +49,13 @@ def load_mapper(settings: Settings | None = None, mode: str | None = None,
     precision.
     """
     from commonground.errors import InvalidInput, ModelError
+    from commonground.settings import check_precision
 
     mode = mode or (settings.sdg_mode if settings is not None else "accurate")
     if mode not in ("accurate", "fast"):
         raise InvalidInput(f"SDG mapper mode {mode!r} is unknown; use 'accurate' or 'fast'")
-    # an unknown precision is refused by SdgMapper.load, so it never reaches the cache
+    # refused here, before the fast mode (which runs no MiniLM) would ignore it
+    check_precision(precision, "MiniLM precision", unset_ok=True)
     precision = precision or (settings.sdg_precision if settings is not None else "")
     bridge = settings is None or settings.sdg_multilingual
     configured = settings.sdg_model if settings is not None else ""

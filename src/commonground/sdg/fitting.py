@@ -359,7 +359,11 @@ def is_sparse(x: Any) -> bool:
 
 def multilabel_metrics(y: NDArray[np.bool_], pred: NDArray[np.bool_],
                        proba: NDArray[Any] | None = None) -> dict[str, Any]:
-    """Macro F1 (primary), micro F1, macro precision/recall, subset accuracy, per goal."""
+    """Macro F1 (primary), micro F1, macro precision/recall, subset accuracy, per goal.
+
+    The macro means run over the goals that are labelled or predicted at least once, so a
+    goal predicted but never labelled counts with precision and F1 0 (a false positive must
+    not vanish); ``per_goal_f1`` is None for a goal neither labelled nor predicted."""
     tp = (y & pred).sum(axis=0).astype(float)
     fp = (~y & pred).sum(axis=0).astype(float)
     fn = (y & ~pred).sum(axis=0).astype(float)
@@ -367,7 +371,7 @@ def multilabel_metrics(y: NDArray[np.bool_], pred: NDArray[np.bool_],
         prec = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
         rec = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
         f1 = np.where(prec + rec > 0, 2 * prec * rec / (prec + rec), 0.0)
-    present = (tp + fn) > 0
+    present = (tp + fn + fp) > 0
     micro_p = tp.sum() / max(1.0, tp.sum() + fp.sum())
     micro_r = tp.sum() / max(1.0, tp.sum() + fn.sum())
     out: dict[str, Any] = {
@@ -378,7 +382,8 @@ def multilabel_metrics(y: NDArray[np.bool_], pred: NDArray[np.bool_],
         "macro_recall": float(rec[present].mean()) if present.any() else 0.0,
         "subset_accuracy": float((y == pred).all(axis=1).mean()) if len(y) else 0.0,
         "n": len(y),
-        "per_goal_f1": {str(g + 1): round(float(f1[g]), 4) for g in range(17)},
+        "per_goal_f1": {str(g + 1): round(float(f1[g]), 4) if present[g] else None
+                        for g in range(17)},
     }
     if proba is not None and len(y):
         out["brier"] = float(((np.asarray(proba) - y) ** 2).mean())

