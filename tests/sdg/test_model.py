@@ -457,6 +457,8 @@ def test_save_load_round_trip_gives_identical_probabilities(tmp_path: Path) -> N
     probe = ["water wells and toilets for the school", "carbon emissions and floods", "xyz"]
     folder = mapper.save(tmp_path / "model")
     assert (folder / "static.npz").is_file()
+    # the static table derives from MiniLM: its licence travels with it
+    assert "Apache License" in (folder / "LICENSE-Apache-2.0.txt").read_text(encoding="utf-8")
     # both modes use the same hashed n-gram base model; the file holds it once
     assert "aux_coef" in mapper.heads_["fast"].a
     with np.load(folder / "heads.npz") as saved:

@@ -154,10 +154,26 @@ def test_stated_and_suggested_sdgs_are_distinguished(client: TestClient) -> None
     # the target links to its place on its goal's page, with its official text on hover
     assert ('target <a href="/sdgs/11#target-11.7" title="By 2030, provide universal access '
             'to safe, inclusive and accessible, green and public spaces') in suggested
-    assert "11.7</a> (61%)" in suggested
+    # a target's score is a similarity, not a probability: no percent sign
+    assert "11.7</a> (match 0.61)" in suggested and "not a probability" in suggested
     assert "<details>" in suggested and "gardens on vacant city lots" in suggested
     goal = framework().goal(11)
     assert f"background-color: {goal.colour}; color: {goal.text_colour};" in suggested
+
+
+def test_an_editors_goal_is_not_called_stated_in_the_source(store: Store,
+                                                              settings: Settings) -> None:
+    from commonground.catalog import SdgLink, add_initiatives
+    from web.web_catalog import catalog_records
+
+    records = catalog_records()
+    records[0].sdgs.append(SdgLink(goal=4, source="editor"))
+    add_initiatives(store, records)
+    with TestClient(create_app(settings, store=store)) as c:
+        html = c.get("/initiatives/rosario-gardens").text
+        plain = c.get("/initiatives/cape-town-wisp").text
+    assert ">Stated in the source or by an editor</h3>" in html and "set by an editor" in html
+    assert ">Stated in the source</h3>" in plain
 
 
 def test_initiative_without_model_sdgs_says_so(client: TestClient) -> None:
@@ -233,7 +249,7 @@ def test_mapper_page_form_and_result(client: TestClient) -> None:
     assert 'data-goal="13"' in proposed and 'data-goal="11"' in proposed
     assert 'data-goal="6"' not in proposed
     assert "90%" in proposed and '#target-13.1" title="Strengthen resilience' in proposed
-    assert "13.1</a> (70%)" in proposed
+    assert "13.1</a> (match 0.70)" in proposed and "not a probability" in proposed
     # a Spanish text: the hover text in Spanish
     es = client.post("/sdg/map", data={"text": "La adaptación al clima (climate) de la ciudad"})
     assert 'title="Fortalecer la resiliencia y la capacidad de adaptaci' in es.text

@@ -57,6 +57,9 @@ from commonground.settings import check_precision
 FloatArray = NDArray[np.float32]
 MODES = ("accurate", "fast")
 FORMAT_VERSION = 3
+#: the Apache-2.0 text of all-MiniLM-L6-v2, which every saved encoder or static table derives
+#: from (shipped beside the model's own)
+APACHE_LICENCE = Path(__file__).parent / "models" / "sdg_mapper" / "LICENSE-Apache-2.0.txt"
 #: what reading a damaged model folder raises (truncated npz, gzip or safetensors files,
 #: bad JSON, missing arrays): each becomes a ModelError with the fix
 CORRUPT_MODEL_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
@@ -819,6 +822,11 @@ class SdgMapper:
                       str(folder / "encoder.safetensors"))
         else:
             (folder / "encoder.safetensors").unlink(missing_ok=True)
+        if tuned or isinstance(self.static, StaticEmbedder):
+            # both are derived from all-MiniLM-L6-v2, whose licence must travel with them
+            licence = folder / APACHE_LICENCE.name
+            if not licence.exists() or not licence.samefile(APACHE_LICENCE):
+                licence.write_bytes(APACHE_LICENCE.read_bytes())
         if self.bridge_ is not None:
             np.savez(folder / "bridge.npz", **self.bridge_.arrays())  # type: ignore[arg-type]
         else:
