@@ -111,6 +111,18 @@ def test_chunks_keep_whole_sentences_and_split_short_texts_only_when_asked() -> 
     assert " ".join(c.text for c in several) == one.text
 
 
+def test_sentences_do_not_end_at_abbreviations() -> None:
+    assert sentences("Quito (pop. 1,847,000) passed the law. It works.") == [
+        "Quito (pop. 1,847,000) passed the law.", "It works."]
+    assert sentences("Dr. Mehta leads it. The U.N. agencies agree. See No. 5 here.") == [
+        "Dr. Mehta leads it.", "The U.N. agencies agree.", "See No. 5 here."]
+    assert sentences("M. Sissoko demande des garanties. Sra. López dirige el programa.") == [
+        "M. Sissoko demande des garanties.", "Sra. López dirige el programa."]
+    # a number's abbreviation only before a number; a blank line always ends a sentence
+    assert sentences("The answer is no. Then we go.") == ["The answer is no.", "Then we go."]
+    assert sentences("Water for Dr.\n\nNext part.") == ["Water for Dr.", "Next part."]
+
+
 def test_a_sentence_longer_than_the_window_is_cut_at_lines_then_words() -> None:
     lines = [f"item {i} of the list without any full stop" for i in range(40)]  # 9 words each
     text = "\n".join(lines)

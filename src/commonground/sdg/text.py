@@ -13,6 +13,17 @@ from commonground.errors import InvalidInput
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9¿¡])|\n\s*\n+")
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# the word that ends just before a stop, its stop included
+_LAST_WORD = re.compile(r"(?:^|[\s(\[])([^\s(\[]+)$")
+#: abbreviations a sentence rarely ends with (titles, Latin, Spanish and French forms)
+_ABBREVIATIONS = frozenset((
+    "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "sr.", "sra.", "srta.", "dra.", "mme.",
+    "mlle.", "e.g.", "i.e.", "cf.", "vs.", "approx.", "ca.", "av.", "ave.", "dept."))
+#: abbreviations of a number's kind, only before a number: "No. 5", "pop. 1,847,000"
+_BEFORE_NUMBERS = frozenset((
+    "no.", "nos.", "núm.", "art.", "sec.", "vol.", "p.", "pp.", "fig.", "pop.", "op."))
+#: initials: "U.N.", "J."
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
 
 #: frequent function words; enough to tell the four languages the mapper is tested on
 _STOPWORDS: dict[str, frozenset[str]] = {
@@ -73,8 +84,33 @@ def check_texts(texts: object) -> list[str]:
 
 def sentences(text: str) -> list[str]:
     """Sentences (or short paragraphs) of a text, whitespace-normalised, blanks dropped."""
-    parts = (_WS.sub(" ", p).strip() for p in _SENTENCE_END.split(text))
+    parts = (_WS.sub(" ", p).strip() for p in _raw_sentences(text))
     return [p for p in parts if p]
+
+
+def _raw_sentences(text: str) -> list[str]:
+    """The text cut at sentence ends, as written; not after an abbreviation ("pop. 1,847,000",
+    "Dr. Mehta", "U.N. agencies"), which a stop followed by a capital or a digit resembles."""
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.group(0).count("\n") < 2 and _abbreviation_before(text, m.start(), m.end()):
+            continue
+        out.append(text[start:m.start()])
+        start = m.end()
+    out.append(text[start:])
+    return out
+
+
+def _abbreviation_before(text: str, stop: int, after: int) -> bool:
+    word = _LAST_WORD.search(text, max(0, stop - 12), stop)
+    if word is None:
+        return False
+    token = word.group(1)
+    if _INITIALS.fullmatch(token):
+        return True
+    low = token.lower()
+    return low in _ABBREVIATIONS or (low in _BEFORE_NUMBERS and text[after:after + 1].isdigit())
 
 
 @dataclass(frozen=True)
@@ -128,7 +164,7 @@ def _pieces(text: str, max_words: int) -> list[str]:
     """``sentences(text)``, each longer than ``max_words`` words cut at its line breaks and
     then into runs of ``max_words`` words."""
     out: list[str] = []
-    for raw in _SENTENCE_END.split(text):
+    for raw in _raw_sentences(text):
         words = raw.split()
         if len(words) <= max_words:
             if words:
