@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from commonground import catalog
-from commonground.catalog import Filters, InitiativeRecord
+from commonground.catalog import Filters, InitiativeRecord, SdgLink
 from commonground.errors import InvalidInput, InvalidRecord, NotFound
 from commonground.store import Store
 
@@ -87,6 +87,61 @@ def test_failed_import_writes_nothing(any_store: Store) -> None:
     with pytest.raises(InvalidRecord, match="appears twice"):
         catalog.add_initiatives(any_store, [_three()[2], dup, dup])
     assert catalog.count_initiatives(any_store) == 1
+
+
+def _remap(rec: InitiativeRecord) -> InitiativeRecord:
+    """An enricher like the SDG mapper's: its two model links replace the record's own."""
+    kept = [s for s in rec.sdgs if s.source != "model"]
+    return rec.model_copy(update={"sdgs": [*kept, SdgLink(goal=11, source="model", score=0.9),
+                                           SdgLink(goal=3, source="model", score=0.7)]})
+
+
+def _model_links(store: Store, initiative_id: str) -> list[tuple[int, str | None]]:
+    rec = catalog.get_initiative(store, initiative_id)
+    return [(s.goal, s.target) for s in rec.sdgs if s.source == "model"]
+
+
+def test_model_sdgs_counts_the_model_links_the_records_end_up_with(any_store: Store) -> None:
+    fresh = make_initiative(id="fresh", sdgs=[2])
+    mapped = make_initiative(id="mapped", sdgs=[2])
+    mapped.sdgs += [SdgLink(goal=1, source="model", score=0.6),
+                    SdgLink(goal=1, target="1.1", source="model", score=0.4)]
+    report = catalog.add_initiatives(any_store, [fresh, mapped], enrich=_remap)
+    assert report.model_sdgs == 4
+    assert _model_links(any_store, "mapped") == [(11, None), (3, None)]
+    again = catalog.add_initiatives(any_store, [fresh, mapped], enrich=_remap)
+    assert again.unchanged == ["fresh", "mapped"] and again.model_sdgs == 4
+
+
+def test_an_update_without_enricher_keeps_the_stored_model_links(any_store: Store) -> None:
+    rec = make_initiative(id="bus", sdgs=[11])
+    catalog.add_initiatives(any_store, [rec], enrich=_remap)
+    again = catalog.add_initiatives(any_store, [rec])
+    assert again.unchanged == ["bus"] and again.model_sdgs == 0
+    assert _model_links(any_store, "bus") == [(11, None), (3, None)]
+    edited = rec.model_copy(update={"summary": "Bus lanes on every avenue."})
+    assert catalog.add_initiatives(any_store, [edited]).updated == ["bus"]
+    got = catalog.get_initiative(any_store, "bus")
+    assert got.summary == "Bus lanes on every avenue."
+    assert [(s.goal, s.source) for s in got.sdgs] == [(11, "stated"), (11, "model"),
+                                                      (3, "model")]
+    # model links the record brings are what the user gave: they are stored as given
+    given = edited.model_copy(update={"sdgs": [*edited.sdgs, SdgLink(goal=9, source="model")]})
+    assert catalog.add_initiatives(any_store, [given]).updated == ["bus"]
+    assert _model_links(any_store, "bus") == [(9, None)]
+
+
+def test_a_kept_model_link_loses_a_reference_past_the_new_sources(store: Store) -> None:
+    rec = make_initiative(id="bus", sdgs=[11])
+    rec.sources.append(rec.sources[0].model_copy(update={"locator": "p. 9"}))
+    rec.sdgs.append(SdgLink(goal=3, source="model", source_ref=1))
+    catalog.add_initiatives(store, [rec])
+    fewer = rec.model_copy(update={"sdgs": rec.sdgs[:1], "sources": rec.sources[:1]})
+    assert catalog.add_initiatives(store, [fewer]).updated == ["bus"]
+    got = catalog.get_initiative(store, "bus")
+    assert [(s.goal, s.source, s.source_ref) for s in got.sdgs] == [(11, "stated", None),
+                                                                    (3, "model", None)]
+    InitiativeRecord.model_validate(got.model_dump())  # still a valid record
 
 
 def test_unknown_id_is_not_found(store: Store) -> None:

@@ -40,6 +40,22 @@ def test_import_list_show_export(capsys: pytest.CaptureFixture[str], records_fil
     assert rc == 0 and out == "" and len(json.loads(target.read_text())) == 2
 
 
+@pytest.mark.usefixtures("fake_model")
+def test_reimporting_the_demo_file_with_no_map_changes_nothing(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import resources
+
+    demo = resources.files("commonground.catalog").joinpath("data", "demo_initiatives.json")
+    with resources.as_file(demo) as path:
+        rc, out, _ = run(capsys, "import", str(path))
+        assert rc == 0 and "8 added" in out
+        before = json.loads(run(capsys, "export")[1])
+        assert any(s["source"] == "model" for r in before for s in r["sdgs"])
+        rc, out, _ = run(capsys, "import", str(path), "--no-map")
+        assert rc == 0 and "0 updated, 8 unchanged; model SDGs not mapped (--no-map" in out
+    assert json.loads(run(capsys, "export")[1]) == before
+
+
 def test_errors_exit_with_documented_codes(capsys: pytest.CaptureFixture[str],
                                           records_file: Path, tmp_path: Path) -> None:
     assert run(capsys, "import", str(records_file), "--no-map")[0] == 0

@@ -65,3 +65,38 @@ def test_ingesting_the_report_after_the_demo_adds_no_duplicates(
     assert rc == 0 and "0 added" in out and "8 already in the catalog under another id" in out
     assert err.count("is already in the catalog as '") == 8
     assert _run(capsys, "export")[1] == before
+
+
+WATER = """# Water for every district
+
+*Lima, Peru*
+
+The city connected 20,000 households to piped water in 2015 (SDG 6).
+"""
+
+
+@pytest.mark.usefixtures("fake_model")
+def test_the_summary_counts_model_links_and_no_map_keeps_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMMONGROUND_AUTO_MAP_SDGS", "1")  # the fake mapper (tests/fakes.py)
+    path = tmp_path / "water.md"
+    path.write_text(WATER, encoding="utf-8")
+
+    def model_links() -> list[object]:
+        [rec] = json.loads(_run(capsys, "export")[1])
+        return [s for s in rec["sdgs"] if s["source"] == "model"]
+
+    rc, out, err = _run(capsys, "ingest", str(path))
+    assert rc == 0, err
+    assert "1 added, 0 updated, 0 unchanged; 6 model SDG links on the ingested records" in out
+    stored = model_links()
+    assert len(stored) == 6
+    rc, out, _ = _run(capsys, "ingest", str(path))
+    assert rc == 0 and "1 unchanged; 6 model SDG links on the ingested records" in out
+    rc, out, _ = _run(capsys, "ingest", str(path), "--no-map")
+    assert rc == 0 and "1 unchanged; model SDGs not mapped (--no-map" in out
+    path.write_text(WATER.replace("in 2015", "in 2016"), encoding="utf-8")
+    rc, out, _ = _run(capsys, "ingest", str(path), "--no-map")
+    assert rc == 0 and "1 updated" in out
+    assert model_links() == stored

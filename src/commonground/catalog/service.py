@@ -30,7 +30,10 @@ def add_initiatives(
 
     A record with an ``id`` replaces the initiative with that id. A record without one gets
     :func:`generated_id` (city and title), so importing the same document twice updates
-    rather than duplicates. ``enrich`` (e.g. the SDG mapper) may add fields before writing.
+    rather than duplicates. ``enrich`` (e.g. the SDG mapper) may add fields before writing;
+    ``report.model_sdgs`` counts the model links on the records it returns. Without
+    ``enrich`` nothing maps the record, so an update keeps the model links stored for it
+    unless the record brings model links of its own.
     """
     report = ImportReport()
     seen: set[str] = set()
@@ -46,11 +49,32 @@ def add_initiatives(
                 )
             seen.add(rec.id)
             if enrich is not None:
-                before = len(rec.sdgs)
                 rec = enrich(rec)
-                report.model_sdgs += sum(1 for s in rec.sdgs[before:] if s.source == "model")
+                # all of them: the enricher replaces the model links the record came with
+                report.model_sdgs += sum(1 for s in rec.sdgs if s.source == "model")
+            else:
+                rec = _keep_stored_model_links(session, rec)
             _upsert(session, rec, report)
     return report
+
+
+def _keep_stored_model_links(session: Session, rec: InitiativeRecord) -> InitiativeRecord:
+    """``rec`` with the model links stored for its initiative appended, when it has none.
+
+    An import without the mapper (``--no-map``, often the way around a broken model) must
+    not delete what an earlier mapping stored; links the record brings are kept as given.
+    """
+    if any(link.source == "model" for link in rec.sdgs):
+        return rec
+    row = session.get(Initiative, rec.id)
+    if row is None:
+        return rec
+    n = len(rec.sources)
+    # a reference past the incoming record's sources would point at nothing: drop just it
+    stored = [link if link.source_ref is None or link.source_ref < n
+              else link.model_copy(update={"source_ref": None})
+              for link in to_record(row).sdgs if link.source == "model"]
+    return rec.model_copy(update={"sdgs": [*rec.sdgs, *stored]}) if stored else rec
 
 
 def _upsert(session: Session, rec: InitiativeRecord, report: ImportReport) -> None:

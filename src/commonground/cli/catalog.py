@@ -5,33 +5,63 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from commonground import catalog
 from commonground.cli.common import JSON_OPTION, open_store, print_json, settings
 from commonground.errors import InvalidInput
+from commonground.settings import Settings
+
+if TYPE_CHECKING:
+    from commonground.sdg.enrich import ModelEnricher
+
+NO_MAP_HELP = ("Do not attach model SDGs; the model links already stored for an updated "
+               "initiative are kept.")
+
+
+def enricher(s: Settings, no_map: bool) -> ModelEnricher | None:
+    """The SDG mapper's enricher for import and ingest, or None when mapping is off."""
+    if not s.auto_map_sdgs or no_map:
+        return None
+    from commonground.sdg.enrich import model_enricher
+
+    return model_enricher(s)
+
+
+def model_summary(report: catalog.ImportReport, enrich: ModelEnricher | None,
+                  no_map: bool, done: str = "imported") -> str:
+    """The summary's account of model SDGs; records the mapper had to skip also become
+    warnings in ``report`` (so ``--json`` says so too)."""
+    if enrich is None:
+        why = "--no-map" if no_map else "COMMONGROUND_AUTO_MAP_SDGS=0"
+        return f"model SDGs not mapped ({why}; model links already stored are kept)"
+    from commonground.sdg.enrich import no_words_count
+
+    report.warnings += enrich.warnings()
+    text = f"{report.model_sdgs} model SDG links on the {done} records"
+    if enrich.no_words:
+        text += f"; {no_words_count(len(enrich.no_words))} (no words in the text)"
+    return text
 
 
 def import_(
     path: Path = typer.Argument(..., help="A .json (array), .jsonl or .csv file of initiatives."),
-    no_map: bool = typer.Option(False, "--no-map", help="Do not attach model SDGs."),
+    no_map: bool = typer.Option(False, "--no-map", help=NO_MAP_HELP),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Import initiatives (add or update by id) in one transaction."""
     records = catalog.read_records(path)
     s = settings()
-    enrich = None
-    if s.auto_map_sdgs and not no_map:
-        from commonground.sdg.enrich import model_enricher
-
-        enrich = model_enricher(s)
+    enrich = enricher(s, no_map)
     report = catalog.add_initiatives(open_store(s), records, enrich=enrich)
+    summary = model_summary(report, enrich, no_map)
     if json_out:
         print_json(report)
     else:
         typer.echo(f"{path.name}: {len(report.added)} added, {len(report.updated)} updated, "
-                   f"{len(report.unchanged)} unchanged, {report.model_sdgs} model SDG links")
+                   f"{len(report.unchanged)} unchanged; {summary}")
         for w in report.warnings:
             typer.echo(f"warning: {w}", err=True)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from commonground.cli.catalog import NO_MAP_HELP, enricher, model_summary
 from commonground.cli.common import JSON_OPTION, open_store, print_json, settings, track
 
 
@@ -16,7 +17,7 @@ def ingest_cmd(
                                           "folder of them."),
     dry_run: bool = typer.Option(False, "--dry-run",
                                  help="Extract and print, store nothing."),
-    no_map: bool = typer.Option(False, "--no-map", help="Do not attach model SDGs."),
+    no_map: bool = typer.Option(False, "--no-map", help=NO_MAP_HELP),
     show_text: bool = typer.Option(False, "--text",
                                    help="Print the extracted text that offsets refer to "
                                         "(pages separated by form feeds) and exit."),
@@ -39,14 +40,11 @@ def ingest_cmd(
         return track(items, "reading", total=len(paths)) if len(paths) > 1 else items
 
     records, warnings = ingest.extract_paths(paths, s, progress=progress)
-    enrich = None
-    if s.auto_map_sdgs and not no_map:
-        from commonground.sdg.enrich import model_enricher
-
-        enrich = model_enricher(s)
+    enrich = enricher(s, no_map)
     if dry_run:
         if enrich is not None:
             records = [enrich(r) for r in track(records, "mapping SDGs", total=len(records))]
+            warnings += enrich.warnings()
         for w in warnings:
             typer.echo(f"warning: {w}", err=True)
         if json_out:
@@ -60,6 +58,7 @@ def ingest_cmd(
                        "nothing stored (--dry-run)", err=True)
         return
     report = ingest.ingest(open_store(s), records, warnings, enrich=enrich)
+    summary = model_summary(report, enrich, no_map, "ingested")
     if json_out:
         print_json(report)
         return
@@ -68,9 +67,9 @@ def ingest_cmd(
     name = paths[0].name if len(paths) == 1 else f"{path.name} ({len(paths)} files)"
     held = len(records) - report.total
     typer.echo(f"{name}: {len(records)} case studies; {len(report.added)} added, "
-               f"{len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-               + (f"{held} already in the catalog under another id, " if held else "")
-               + f"{report.model_sdgs} model SDG links")
+               f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
+               + (f", {held} already in the catalog under another id" if held else "")
+               + f"; {summary}")
 
 
 def register(app: typer.Typer) -> None:
