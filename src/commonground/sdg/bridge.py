@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commonground.errors import InvalidInput, ModelError
+from commonground.sdg.blas import rows_matmul
 from commonground.sdg.lexical import APPLIES_TO
 from commonground.sdg.linmap import PENALTIES, choose_penalty, ridge, unit
 from commonground.sdg.text import guess_language
@@ -134,7 +135,8 @@ class LanguageBridge:
 
     def carry(self, e5: NDArray[Any]) -> FloatArray:
         """Unit vectors in the encoder's space for multilingual-e5 vectors."""
-        out: FloatArray = unit(np.asarray(e5, dtype=np.float32) @ self.weights + self.bias)
+        out: FloatArray = unit(rows_matmul(np.asarray(e5, dtype=np.float32), self.weights)
+                               + self.bias)
         return out
 
     def blend(self, e5: NDArray[Any], own: NDArray[Any]) -> FloatArray:

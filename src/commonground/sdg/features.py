@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from commonground.sdg.blas import rows_matmul
 from commonground.sdg.keywords import tokens
 
 FloatArray = NDArray[np.float32]
@@ -52,7 +53,7 @@ class TargetIndex:
                                  [str(t) for t in unique_ids[order]], grouped, starts))
 
     def similarities(self, emb: FloatArray) -> FloatArray:
-        sims: FloatArray = emb @ self.vectors.T
+        sims: FloatArray = rows_matmul(emb, self.vectors.T)
         return sims
 
     def features(self, emb: FloatArray, exclude_ids: Sequence[str] | None = None) -> FloatArray:

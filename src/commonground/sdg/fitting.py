@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from commonground.sdg.blas import rows_matmul
 from commonground.sdg.trees import STACKER_PARAMS, TreeEnsemble, fit_trees
 
 FloatArray = NDArray[np.float32]
@@ -130,7 +131,7 @@ KNN_K = 10
 def knn_votes(query: FloatArray, bank: FloatArray, labels: NDArray[Any],
               k: int = KNN_K) -> FloatArray:
     """(n, 17) similarity-weighted share of each goal among the k nearest bank texts."""
-    sims = query @ bank.T
+    sims = rows_matmul(query, bank.T)
     k = min(k, bank.shape[0])
     top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
     w = np.maximum(np.take_along_axis(sims, top, axis=1), 0.0)
@@ -349,7 +350,7 @@ def per_goal_linear(x: Any, y: NDArray[Any], c: float) -> tuple[FloatArray, Floa
 
 
 def base_decisions(x: Any, coef: FloatArray, intercept: FloatArray) -> FloatArray:
-    z = x @ coef.T + intercept
+    z = rows_matmul(x, coef.T) + intercept
     return np.asarray(z, dtype=np.float32)
 
 

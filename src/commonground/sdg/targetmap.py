@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commonground.errors import InvalidInput, ModelError
+from commonground.sdg.blas import rows_matmul
 from commonground.sdg.features import TargetIndex, ranked
 from commonground.sdg.linmap import PENALTIES, choose_penalty, ridge
 from commonground.sdg.linmap import unit as _unit
@@ -43,7 +44,7 @@ class TargetMap:
     def project(self, emb: FloatArray) -> FloatArray:
         """Vectors of the mapped space (one, or one per row) as unit vectors of the frozen
         space."""
-        return _unit(emb @ self.projection)
+        return _unit(rows_matmul(emb, self.projection))
 
     def target_scores(self, emb: FloatArray, goal: int, rows: str = "titles",
                       beside: TargetIndex | None = None, projected: FloatArray | None = None,
