@@ -202,6 +202,20 @@ def test_sdg_page_in_spanish(client: TestClient) -> None:
     assert ' lang="es"' in html
     assert client.get("/sdgs?lang=xx").status_code == 422
     assert '<option value="es" lang="es" selected>Español (es)</option>' in html
+    # a regional tag shows, marks and selects the language whose texts it gets
+    regional = client.get("/sdgs/13?lang=es-ES").text
+    assert '<option value="es" lang="es" selected>' in regional and 'lang="es-ES"' not in regional
+    assert client.get("/sdgs?lang=zh-TW").status_code == 422  # the texts are simplified
+
+
+def test_a_text_shown_in_english_for_want_of_a_translation_is_marked_english(
+        client: TestClient) -> None:
+    html = client.get("/sdgs/2?lang=ca").text
+    anaemia = framework().target("2.2").indicators[-1].text("en")
+    assert f"<span>{anaemia}</span>" in html and f'<span lang="ca">{anaemia}' not in html
+    body = client.get("/api/v1/sdgs/2?lang=ca").json()
+    langs = {i["id"]: i["lang"] for t in body["targets"] for i in t["indicators"]}
+    assert langs["2.2.3"] == "en" and langs["2.1.1"] == "ca"
 
 
 def test_right_to_left_goal_texts_are_marked(client: TestClient) -> None:
@@ -209,7 +223,8 @@ def test_right_to_left_goal_texts_are_marked(client: TestClient) -> None:
     assert f'<h1 lang="ar" dir="rtl">{framework().goal(13).label("ar")}</h1>' in html
 
 
-@pytest.mark.parametrize("path", ["/nowhere", "/initiatives/none-such", "/sdgs/0", "/sdgs/x"])
+@pytest.mark.parametrize("path", ["/nowhere", "/initiatives/none-such", "/sdgs/0", "/sdgs/x",
+                                  "/sdgs/²", "/sdgs/١", "/sdgs/01"])
 def test_unknown_pages_are_friendly_404s(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 404

@@ -35,17 +35,28 @@ def normalise_lang(lang: str) -> str:
 
 def _pick(texts: dict[str, str], lang: str) -> str:
     """The text in ``lang``, else in its base language ('es-MX' -> 'es'), else in English."""
+    return texts[_pick_language(texts, lang)]
+
+
+def _pick_language(texts: dict[str, str], lang: str) -> str:
+    """The key of ``texts`` that ``_pick`` reads for ``lang``: the language really shown."""
     wanted = normalise_lang(lang)
     if wanted in texts:
-        return texts[wanted]
-    for key, value in texts.items():
+        return wanted
+    for key in texts:
         if key.lower() == wanted.lower():
-            return value
+            return key
     base = wanted.split("-", 1)[0].lower()
-    for key, value in texts.items():
+    for key in texts:
         if key.split("-", 1)[0].lower() == base:
-            return value
-    return texts[DEFAULT_LANGUAGE]
+            return key
+    return DEFAULT_LANGUAGE
+
+
+#: a language tag as BCP 47 spells it (language, then script, region or variant subtags)
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+#: Chinese tags asking for the traditional script, which the official texts lack
+_TRADITIONAL_CHINESE = {"hant", "tw", "hk", "mo"}
 
 
 def relative_luminance(colour: str) -> float:
@@ -85,6 +96,10 @@ class Indicator:
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return _pick(self.title, lang)
 
+    def text_language(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The language ``text(lang)`` is in: ``lang``, or English where it lacks the text."""
+        return _pick_language(self.title, lang)
+
 
 @dataclass(frozen=True)
 class Target:
@@ -96,6 +111,10 @@ class Target:
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """The official target text in ``lang`` (English where that language lacks it)."""
         return _pick(self.title, lang)
+
+    def text_language(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The language ``text(lang)`` is in: ``lang``, or English where it lacks the text."""
+        return _pick_language(self.title, lang)
 
 
 @dataclass(frozen=True)
@@ -140,17 +159,24 @@ class Framework:
         return list(self._indicators.values())
 
     def check_language(self, lang: str) -> str:
-        """``lang`` if there are texts in it (or in its base language: 'es-ES'), else
-        InvalidInput listing the languages there are."""
-        wanted = lang.strip().replace("_", "-")
-        bases = {code.split("-", 1)[0].lower() for code in self.languages}
-        if wanted.split("-", 1)[0].lower() not in bases:
-            raise InvalidInput(
-                f"language {lang!r} has no SDG texts; use one of "
-                f"{', '.join(sorted(self.languages))}",
-                detail={"lang": lang, "available": sorted(self.languages)},
-            )
-        return wanted
+        """The framework's own code for ``lang`` ('es-ES' -> 'es', 'zh' -> 'zh-Hans'), or
+        InvalidInput listing the languages there are: for a tag that is not one, a language
+        without texts, or traditional Chinese (the texts are simplified)."""
+        wanted = normalise_lang(lang)
+        available = sorted(self.languages)
+        listed = ", ".join(available)
+        if not _LANGUAGE_TAG.match(wanted):
+            raise InvalidInput(f"language {lang!r} is not a language tag; use one of {listed}",
+                               detail={"lang": lang, "available": available})
+        parts = wanted.lower().split("-")
+        if parts[0] == "zh" and _TRADITIONAL_CHINESE & set(parts[1:]):
+            raise InvalidInput(f"language {lang!r}: the SDG texts are in simplified Chinese "
+                               "only; use zh-Hans", detail={"lang": lang, "available": available})
+        code = _pick_language(dict.fromkeys(self.languages, ""), wanted)
+        if code == DEFAULT_LANGUAGE and parts[0] != DEFAULT_LANGUAGE:
+            raise InvalidInput(f"language {lang!r} has no SDG texts; use one of {listed}",
+                               detail={"lang": lang, "available": available})
+        return code
 
     def goal(self, n: int) -> Goal:
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(self.goals):

@@ -5,6 +5,7 @@ The pages work without JavaScript: filters are a plain GET form, pagination is l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -76,6 +77,10 @@ LANGUAGE_NAMES: dict[str, str] = {
     "tr": "Türkçe", "uk": "Українська", "zh-Hans": "中文（简体）",
 }
 _RTL = {"ar", "fa", "he", "ur", "ps", "dv", "yi"}
+
+
+#: a goal's page: /sdgs/1 to /sdgs/17, one address each (not /sdgs/01)
+_GOAL_PATH = re.compile(r"[1-9][0-9]?")
 
 
 def lang_attr(code: str | None) -> Markup:
@@ -251,7 +256,7 @@ def sdgs_page(request: Request, store: Annotated[Store, Depends(get_store)],
 def sdg_page(goal: str, request: Request, settings: Annotated[Settings, Depends(get_settings)],
              store: Annotated[Store, Depends(get_store)],
              fw: Annotated[Framework, Depends(get_framework)]) -> Response:
-    if not goal.isdigit():
+    if not _GOAL_PATH.fullmatch(goal):  # not isdigit(): '²' and '١' are digits to it
         fw.goal(goal)  # type: ignore[arg-type]  # raises NotFound naming the value
     detail = goal_detail(store, fw, int(goal), _lang(request), limit=settings.max_page_size)
     return render(request, "sdg.html", title=f"SDG {detail.goal}: {detail.short_title}",

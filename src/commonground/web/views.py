@@ -75,11 +75,15 @@ def initiative_list(store: Store, filters: Filters, *, limit: int, offset: int) 
 class IndicatorOut(BaseModel):
     id: str
     title: str
+    lang: str = Field(description="The title's language: the one asked for, or 'en' where "
+                                  "that language lacks this text.")
 
 
 class TargetOut(BaseModel):
     id: str
     title: str
+    lang: str = Field(description="The title's language: the one asked for, or 'en' where "
+                                  "that language lacks this text.")
     indicators: list[IndicatorOut]
 
 
@@ -153,8 +157,9 @@ def goal_detail(store: Store, fw: Framework, number: int, lang: str = "en", *,
     mapped = [MappedInitiative(initiative=items[i], sources=sources[i])
               for i in sorted(items, key=lambda i: (items[i].title, i))]
     summary = _goal_summary(goal, lang, _counts(store))
-    targets = [TargetOut(id=t.id, title=t.text(lang),
-                         indicators=[IndicatorOut(id=i.id, title=i.text(lang))
+    targets = [TargetOut(id=t.id, title=t.text(lang), lang=t.text_language(lang),
+                         indicators=[IndicatorOut(id=i.id, title=i.text(lang),
+                                                  lang=i.text_language(lang))
                                      for i in t.indicators])
                for t in goal.targets]
     return GoalDetail(**summary.model_dump(), lang=lang, targets=targets, mapped=mapped,
