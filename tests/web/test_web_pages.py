@@ -232,6 +232,13 @@ def test_unknown_pages_are_friendly_404s(client: TestClient, path: str) -> None:
     assert 'role="alert"' in r.text and "Back to the home page" in r.text
 
 
+@pytest.mark.parametrize("path", ["/", "/initiatives/rosario-gardens", "/sdg/map", "/sdgs",
+                                  "/sdgs/11"])
+def test_every_page_credits_the_sdg_texts_once(client: TestClient, path: str) -> None:
+    html = client.get(path).text
+    assert html.count('<p class="attribution">') == 1 and "open-sdg/sdg-translations" in html
+
+
 def test_stylesheet_is_ours(client: TestClient) -> None:
     r = client.get("/static/style.css")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")

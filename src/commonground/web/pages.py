@@ -105,6 +105,8 @@ def make_templates() -> Environment:
     env.filters["langattr"] = lang_attr
     env.filters["percent"] = lambda p: f"{round(100 * float(p))}%"
     env.filters["target_text"] = lambda tid, lang="en": framework().target_text(tid, lang)
+    # every page shows goal titles or target texts (badges, hover texts): credit them on each
+    env.globals["sdg_attribution"] = lambda: framework().attribution
     return env
 
 
