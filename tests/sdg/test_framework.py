@@ -8,6 +8,10 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
+import unicodedata
+from fnmatch import fnmatch
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -17,9 +21,12 @@ from commonground.sdg.framework import (
     Framework,
     contrast_ratio,
     framework,
+    normalise_lang,
     parse_target_id,
     text_colour_for,
 )
+
+from conftest import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,9 +49,9 @@ def test_counts(fw: Framework) -> None:
     assert sum(len(g.targets) for g in fw.goals) == 169
     indicator_ids = {i.id for t in fw.targets for i in t.indicators}
     # The source lists 252 indicator rows; some indicators repeat under several targets
-    # (e.g. disaster losses), which leaves about 231 distinct official indicators.
+    # (e.g. disaster losses) with their own ids, so there are 235 distinct English texts.
     assert len(indicator_ids) == 252
-    assert len({i.title["en"] for i in fw.indicators}) >= 231
+    assert len({i.title["en"] for i in fw.indicators}) == 235
     assert all(i.target == t.id for t in fw.targets for i in t.indicators)
 
 
@@ -75,9 +82,33 @@ def test_languages(fw: Framework) -> None:
         assert g11.short[lang] and g11.title[lang] and g11.short[lang] != g11.short["en"]
 
 
+def _all_texts(fw: Framework) -> list[tuple[str, str, str]]:
+    """(where, lang, text) for every text of the framework."""
+    fields = [(f"goal {g.number}", d) for g in fw.goals for d in (g.short, g.title)]
+    fields += [(f"target {t.id}", t.title) for t in fw.targets]
+    fields += [(f"indicator {i.id}", i.title) for i in fw.indicators]
+    return [(where, lang, text) for where, d in fields for lang, text in d.items()]
+
+
+def test_texts_are_clean(fw: Framework) -> None:
+    """NFC, no C1 controls, no soft hyphens, no empty text (scripts/build_sdg_framework.py)."""
+    texts = _all_texts(fw)
+    assert len(texts) > 11_000
+    for where, lang, text in texts:
+        assert text and text == text.strip(), (where, lang)
+        assert unicodedata.is_normalized("NFC", text), (where, lang)
+        assert not any("\x80" <= ch <= "\x9f" or ch == "\xad" for ch in text), (where, lang)
+    assert "pauvreté" in fw.goal(1).long("fr")
+    assert "Éliminer" in fw.goal(1).long("fr")
+    assert "„Die Zukunft, die wir wollen“" in fw.target("14.c").text("de")
+    assert "aconseguint" in fw.target("3.2").text("ca")
+    # Arabic tatweel is kept as the source writes it
+    assert any("\u0640" in text for _, lang, text in texts if lang == "ar")
+
+
 def test_fallbacks(fw: Framework) -> None:
     g = fw.goal(3)
-    assert g.label("pt") == g.label("en")  # no Portuguese: English
+    assert g.label("pt") == g.label("en")  # the library's text lookup: English
     assert g.label("es-MX") == g.label("es")  # regional variant: base language
     assert g.label("nb_NO") == g.label("nb-NO") != g.label("en")
     assert fw.target("11.2").text("xx") == fw.target("11.2").title["en"]
@@ -133,6 +164,30 @@ def test_attribution(fw: Framework) -> None:
     assert "United Nations" in fw.attribution
 
 
+def test_licence_notice_ships_beside_the_data() -> None:
+    """The MIT licence asks for its copyright and permission notice in every copy."""
+    name = "LICENSE-MIT-sdg-translations.txt"
+    notice = resources.files("commonground.sdg").joinpath("data", name).read_text("utf-8")
+    assert "Copyright (c) 2019 Open SDG" in notice
+    assert "Permission is hereby granted" in notice
+    assert "open-sdg/sdg-translations" in notice
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["commonground"]
+    assert any(fnmatch(f"sdg/data/{name}", glob) for glob in globs)
+    assert name in (ROOT / "NOTICE").read_text(encoding="utf-8")
+    assert name in (ROOT / "docs" / "data-licences.md").read_text(encoding="utf-8")
+
+
+def test_docs_match_the_data(fw: Framework) -> None:
+    doc = (ROOT / "docs" / "sdg-framework.md").read_text(encoding="utf-8")
+    section = doc.split("## Languages", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"\(`([A-Za-z-]+)`\)", section))
+    assert listed == set(fw.languages)
+    assert f"{len(fw.languages)} languages" in section
+    assert "422" in section and "exit" in section  # refused, not answered in English
+    assert "252 indicator entries" in doc and "235" in doc
+
+
 @pytest.mark.shared
 def test_package_data_matches_source(shared_dir: Path, tmp_path: Path) -> None:
     """Rebuilding from ../shared gives the shipped file, and the file holds the CSV's texts."""
@@ -143,8 +198,10 @@ def test_package_data_matches_source(shared_dir: Path, tmp_path: Path) -> None:
     shipped = ROOT / "src" / "commonground" / "sdg" / "data" / "framework.json.gz"
     assert json.loads(gzip.decompress(out.read_bytes())) == json.loads(
         gzip.decompress(shipped.read_bytes()))
+    clean = load_script("scripts/build_sdg_framework.py").clean_text
     fw = framework()
     with source.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            if row["lang"] == "en" and row["level"] == "target":
-                assert fw.target(row["id"]).title["en"] == " ".join(row["text"].split())
+            if row["level"] == "target":
+                lang = normalise_lang(row["lang"])
+                assert fw.target(row["id"]).title[lang] == clean(row["text"])

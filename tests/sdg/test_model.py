@@ -170,7 +170,7 @@ def test_an_answer_does_not_depend_on_its_batch(mapper: SdgMapper,
     # near-ties among the nearest neighbours: 47 of 400 benchmark texts, up to 0.019
     from commonground.sdg.benchmark import load_benchmark
 
-    texts = [r.text for r in load_benchmark()][:60] + [WATER_ES, TRANSPORT_FR]
+    texts = [*[r.text for r in load_benchmark()][:60], WATER_ES, TRANSPORT_FR]
     for m in (mapper, fast_mapper):
         together = m.predict_proba(texts)
         alone = np.vstack([m.predict_proba([t]) for t in texts])
