@@ -179,6 +179,7 @@ def test_a_record_without_words_is_imported_without_model_sdgs(
     rc, out, _ = run(capsys, "import", str(path), "--json")
     report = json.loads(out)
     assert report["unchanged"] == ["t-water", "t-num"] and "'t-num'" in report["warnings"][0]
+    assert report["unmapped_no_words"] == ["t-num"]
 
 
 @pytest.mark.usefixtures("fake_model")

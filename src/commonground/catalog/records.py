@@ -229,6 +229,8 @@ class ImportReport(BaseModel):
     updated: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
     model_sdgs: int = 0
+    #: records left without model SDGs because their text has no words (ids, else titles)
+    unmapped_no_words: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 
     @property

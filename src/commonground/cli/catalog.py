@@ -40,6 +40,7 @@ def model_summary(report: catalog.ImportReport, enrich: ModelEnricher | None,
     from commonground.sdg.enrich import no_words_count
 
     report.warnings += enrich.warnings()
+    report.unmapped_no_words = list(enrich.no_words)
     text = f"{report.model_sdgs} model SDG links on the {done} records"
     if enrich.no_words:
         text += f"; {no_words_count(len(enrich.no_words))} (no words in the text)"
