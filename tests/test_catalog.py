@@ -117,7 +117,7 @@ def test_an_update_without_enricher_keeps_the_stored_model_links(any_store: Stor
     rec = make_initiative(id="bus", sdgs=[11])
     catalog.add_initiatives(any_store, [rec], enrich=_remap)
     again = catalog.add_initiatives(any_store, [rec])
-    assert again.unchanged == ["bus"] and again.model_sdgs == 0
+    assert again.unchanged == ["bus"] and again.model_sdgs == 2  # kept, and counted
     assert _model_links(any_store, "bus") == [(11, None), (3, None)]
     edited = rec.model_copy(update={"summary": "Bus lanes on every avenue."})
     assert catalog.add_initiatives(any_store, [edited]).updated == ["bus"]
@@ -142,6 +142,20 @@ def test_a_kept_model_link_loses_a_reference_past_the_new_sources(store: Store) 
     assert [(s.goal, s.source, s.source_ref) for s in got.sdgs] == [(11, "stated", None),
                                                                     (3, "model", None)]
     InitiativeRecord.model_validate(got.model_dump())  # still a valid record
+
+
+def test_a_kept_model_link_follows_its_source_when_sources_are_reordered(store: Store) -> None:
+    rec = make_initiative(id="bus", sdgs=[11])
+    rec.sources.append(rec.sources[0].model_copy(update={"document": "report-2.pdf"}))
+    rec.sdgs.append(SdgLink(goal=3, source="model", source_ref=1))  # report-2.pdf
+    catalog.add_initiatives(store, [rec])
+    swapped = rec.model_copy(update={"sdgs": rec.sdgs[:1],
+                                     "sources": [rec.sources[1], rec.sources[0]]})
+    report = catalog.add_initiatives(store, [swapped])
+    got = catalog.get_initiative(store, "bus")
+    model = next(s for s in got.sdgs if s.source == "model")
+    assert got.sources[model.source_ref or 0].document == "report-2.pdf"
+    assert model.source_ref == 0 and report.model_sdgs == 1  # the kept link is counted
 
 
 def test_unknown_id_is_not_found(store: Store) -> None:

@@ -179,7 +179,7 @@ def test_a_scheduler_address_that_is_not_one_is_refused_with_its_form(
     ('id,text\n1,"water" and more\n', "malformed CSV in the row starting at line 2"),
     ("id,text\n1,water\n2,water, sanitation\n",
      "line 3 has 3 fields but the header has 2; give every row one field per column"),
-    ("id,text\n1,water\n2\n", "line 3 has 1 fields but the header has 2"),
+    ("id,text\n1,water\n2\n", "line 3 has 1 field but the header has 2"),
     ("id,text,text\n1,water,forest\n",
      "the header names 2 columns 'text' (columns 2, 3); rename all but one of them"),
 ])
@@ -219,7 +219,7 @@ def test_errors_name_the_line_in_the_file_whatever_blank_lines_and_quoted_line_b
 
 def test_blank_csv_lines_are_skipped_as_before(tmp_path: Path) -> None:
     corpus = tmp_path / "in.csv"
-    corpus.write_text("id,text\n\n1,water\n\n2,\"forest\nfire\"\n")
+    corpus.write_text("id,text\n\n1,water\n  \n2,\"forest\nfire\"\n")  # one line of spaces
     assert [b.texts for b in iter_batches(corpus, "text")] == [["water", "forest\nfire"]]
 
 

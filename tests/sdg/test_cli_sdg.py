@@ -97,6 +97,7 @@ def test_map_refuses_empty_binary_and_missing_input(capsys: pytest.CaptureFixtur
         assert rc == 2 and out == "" and err.count("\n") == 1 and message in err, (args, err)
     (tmp_path / "folder").mkdir()
     for args, message in [((str(tmp_path / "folder"),), "is a folder"),
+                          (("./nowhere/notes",), "file './nowhere/notes' does not exist"),
                           (("My Report 2024.pdf",), "file 'My Report 2024.pdf' does not exist"),
                           (("notes/water.rst",), "file 'notes/water.rst' does not exist"),
                           (("/dev/null",), "null is empty"),
@@ -113,7 +114,8 @@ def test_map_refuses_empty_binary_and_missing_input(capsys: pytest.CaptureFixtur
 
 @pytest.mark.usefixtures("fake_model")
 def test_map_reads_a_pipe_and_maps_sentences_that_name_files(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     r, w = os.pipe()  # what `commonground sdg map <(command)` passes: /dev/fd/N
@@ -124,9 +126,16 @@ def test_map_reads_a_pipe_and_maps_sentences_that_name_files(
     finally:
         os.close(r)
     assert rc == 0 and json.loads(out)["goals"][5]["predicted"] is True
-    # a sentence that merely mentions a file is text
+    # a sentence that merely mentions a file is text, and so is a word with a slash
     rc, out, _ = run(capsys, "sdg", "map", "The water plan for every district is in plan.pdf "
                      "on the city's site", "--json")
+    assert rc == 0 and json.loads(out)["goals"][5]["predicted"] is True
+    rc, out, _ = run(capsys, "sdg", "map", "water/sanitation", "--json")
+    assert rc == 0 and json.loads(out)["goals"][5]["predicted"] is True
+    # a bare word that names a folder here is text too
+    (tmp_path / "water").mkdir()
+    monkeypatch.chdir(tmp_path)
+    rc, out, _ = run(capsys, "sdg", "map", "water", "--json")
     assert rc == 0 and json.loads(out)["goals"][5]["predicted"] is True
 
 

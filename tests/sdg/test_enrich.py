@@ -71,6 +71,8 @@ def test_long_evidence_is_cut_after_a_whole_word_with_an_ellipsis() -> None:
     exact = "x" * (EVIDENCE_CHARS - 4) + " end"
     assert clip_evidence(exact) == exact  # at the limit: nothing cut
     assert clip_evidence("y" * 400) == "y" * (EVIDENCE_CHARS - 1) + "…"  # no word boundary
+    url = "see https://example.org/" + "a" * 400  # a short word, then one long token
+    assert clip_evidence(url) == url[:EVIDENCE_CHARS - 1] + "…"
 
 
 def test_model_links_keep_whole_words_of_long_evidence() -> None:

@@ -11,7 +11,7 @@ from commonground.sdg.framework import framework
 @pytest.mark.parametrize(("asked", "code"), [("es", "es"), ("es-ES", "es"), ("es_MX", "es"),
                                               ("ZH", "zh-Hans"), ("zh-Hans", "zh-Hans"),
                                               ("nb", "nb-NO"), ("nb_NO", "nb-NO"),
-                                              ("en-GB", "en")])
+                                              ("en-GB", "en"), ("zh-Hans-HK", "zh-Hans")])
 def test_a_language_resolves_to_the_code_whose_texts_are_shown(asked: str, code: str) -> None:
     assert framework().check_language(asked) == code
 

@@ -118,9 +118,16 @@ def test_sentences_do_not_end_at_abbreviations() -> None:
         "Dr. Mehta leads it.", "The U.N. agencies agree.", "See No. 5 here."]
     assert sentences("M. Sissoko demande des garanties. Sra. López dirige el programa.") == [
         "M. Sissoko demande des garanties.", "Sra. López dirige el programa."]
-    # a number's abbreviation only before a number; a blank line always ends a sentence
+    # a number's abbreviation only before a number; a blank line or a page break always
+    # ends a sentence, and so do initials before a word that starts sentences
     assert sentences("The answer is no. Then we go.") == ["The answer is no.", "Then we go."]
+    assert sentences("Dijo que no. 2020 fue malo.") == ["Dijo que no.", "2020 fue malo."]
     assert sentences("Water for Dr.\n\nNext part.") == ["Water for Dr.", "Next part."]
+    assert sentences("Water for J.\fNext page.") == ["Water for J.", "Next page."]
+    assert sentences("He flew to Washington D.C. The next day he left.") == [
+        "He flew to Washington D.C.", "The next day he left."]
+    assert sentences("The U.S. Government agreed. Then it paid.") == [
+        "The U.S. Government agreed.", "Then it paid."]
 
 
 def test_a_sentence_longer_than_the_window_is_cut_at_lines_then_words() -> None:

@@ -102,10 +102,13 @@ def _csv_rows(path: Path, columns: list[str]) -> Iterator[tuple[int | None, dict
             width = len(header)
             start = reader.line_num + 1
             for fields in reader:
-                if fields:  # a blank line is no row, as in csv.DictReader
+                # a blank line, or one of spaces only, is no row (csv.DictReader skipped the
+                # first; a stray space must not stop a 200,000-row run)
+                if fields and not (len(fields) == 1 and not fields[0].strip()):
                     if len(fields) != width:
                         raise InvalidInput(
-                            f"{path.name}: line {start} has {len(fields)} fields but the header "
+                            f"{path.name}: line {start} has {len(fields)} "
+                            f"field{'' if len(fields) == 1 else 's'} but the header "
                             f"has {width}; give every row one field per column, in double "
                             'quotes where it holds a comma ("a, b")'
                         )

@@ -48,12 +48,10 @@ def add_initiatives(
                     "give each record its own id (nothing was written)"
                 )
             seen.add(rec.id)
-            if enrich is not None:
-                rec = enrich(rec)
-                # all of them: the enricher replaces the model links the record came with
-                report.model_sdgs += sum(1 for s in rec.sdgs if s.source == "model")
-            else:
-                rec = _keep_stored_model_links(session, rec)
+            # every model link the record ends up with: the enricher replaces those it came
+            # with, and without one the stored links are kept
+            rec = enrich(rec) if enrich is not None else _keep_stored_model_links(session, rec)
+            report.model_sdgs += sum(1 for s in rec.sdgs if s.source == "model")
             _upsert(session, rec, report)
     return report
 
@@ -69,11 +67,16 @@ def _keep_stored_model_links(session: Session, rec: InitiativeRecord) -> Initiat
     row = session.get(Initiative, rec.id)
     if row is None:
         return rec
-    n = len(rec.sources)
-    # a reference past the incoming record's sources would point at nothing: drop just it
-    stored = [link if link.source_ref is None or link.source_ref < n
-              else link.model_copy(update={"source_ref": None})
-              for link in to_record(row).sdgs if link.source == "model"]
+    before = to_record(row)
+    # a reference follows its source to wherever the incoming record lists it, and is
+    # dropped (not left pointing at another document) when the record no longer has it
+    def moved(ref: int | None) -> int | None:
+        if ref is None or ref >= len(before.sources):
+            return None
+        return next((i for i, s in enumerate(rec.sources) if s == before.sources[ref]), None)
+
+    stored = [link.model_copy(update={"source_ref": moved(link.source_ref)})
+              for link in before.sdgs if link.source == "model"]
     return rec.model_copy(update={"sdgs": [*rec.sdgs, *stored]}) if stored else rec
 
 

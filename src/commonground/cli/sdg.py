@@ -68,11 +68,12 @@ def _exists(path: Path) -> bool:
 
 def _looks_like_path(source: str) -> bool:
     """A missing file rather than text: a short argument ending in a document's extension
-    ("My Report 2024.pdf"), or one word with a folder separator ("notes/water.rst")."""
+    ("My Report 2024.pdf", "notes/water.rst"), or one word that starts like a path ("./x",
+    "/data/x", "~/x"); "HIV/AIDS" is text."""
     words = source.split()
     if Path(source).suffix.lower() in DOCUMENT_SUFFIXES | TEXT_SUFFIXES and len(words) <= 5:
         return True
-    return len(words) == 1 and "/" in source
+    return len(words) == 1 and source.startswith(("/", "./", "../", "~/"))
 
 
 def _check_argument_bytes(source: str) -> None:
@@ -95,9 +96,10 @@ def read_input(source: str | None) -> tuple[str, str]:
         if source is None and sys.stdin.isatty():
             raise InvalidInput("nothing to map; give a text, a file path, or '-' to read stdin")
         return _decode(sys.stdin.buffer.read(), "standard input"), "stdin"
-    _check_argument_bytes(source)
     path = Path(source)
-    if "\n" in source or not _exists(path):
+    if "\n" in source or not _exists(path) or (path.is_dir() and "/" not in source):
+        # a word that happens to name a folder here ("water") is text
+        _check_argument_bytes(source)  # after the paths: a file's name need not be UTF-8
         if not source.strip():
             raise InvalidInput("the text is empty; give some text to map")
         if "\n" not in source and _looks_like_path(source.strip()):

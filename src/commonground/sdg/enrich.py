@@ -71,7 +71,9 @@ def clip_evidence(text: str, limit: int = EVIDENCE_CHARS) -> str:
     head = text[:limit - 1]
     if not text[limit - 1].isspace():  # the cut falls inside a word: leave that word out
         gap = _LAST_GAP.search(head)
-        if gap is not None and gap.start() > 0:  # no gap at all (one long token): cut it
+        # a hard cut where the last gap comes early (a long URL after a short word) or
+        # there is none: dropping the long token would leave almost nothing
+        if gap is not None and gap.start() >= limit // 2:
             head = head[:gap.start()]
     return (head.rstrip(" \t\n,;:") or text[:limit - 1]) + "…"
 

@@ -169,7 +169,8 @@ class Framework:
             raise InvalidInput(f"language {lang!r} is not a language tag; use one of {listed}",
                                detail={"lang": lang, "available": available})
         parts = wanted.lower().split("-")
-        if parts[0] == "zh" and _TRADITIONAL_CHINESE & set(parts[1:]):
+        # a region alone implies its script (zh-TW: traditional); an explicit script wins
+        if parts[0] == "zh" and "hans" not in parts and _TRADITIONAL_CHINESE & set(parts[1:]):
             raise InvalidInput(f"language {lang!r}: the SDG texts are in simplified Chinese "
                                "only; use zh-Hans", detail={"lang": lang, "available": available})
         code = _pick_language(dict.fromkeys(self.languages, ""), wanted)

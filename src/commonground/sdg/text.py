@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from commonground.errors import InvalidInput
 
@@ -20,10 +19,18 @@ _ABBREVIATIONS = frozenset((
     "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "sr.", "sra.", "srta.", "dra.", "mme.",
     "mlle.", "e.g.", "i.e.", "cf.", "vs.", "approx.", "ca.", "av.", "ave.", "dept."))
 #: abbreviations of a number's kind, only before a number: "No. 5", "pop. 1,847,000"
+#: ("No." only with its capital: "dijo que no. 2020 fue" ends a sentence)
 _BEFORE_NUMBERS = frozenset((
-    "no.", "nos.", "núm.", "art.", "sec.", "vol.", "p.", "pp.", "fig.", "pop.", "op."))
+    "No.", "Nos.", "núm.", "Núm.", "art.", "Art.", "sec.", "vol.", "Vol.", "p.", "pp.", "fig.",
+    "Fig.", "pop.", "op."))
 #: initials: "U.N.", "J."
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
+#: words that begin a sentence far more often than they follow initials: after "U.S." or
+#: "vitamin A." one of them starts a new sentence ("… in Washington D.C. The next day …")
+_SENTENCE_STARTERS = frozenset((
+    "The", "A", "An", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "For",
+    "We", "They", "He", "She", "Our", "Their", "There", "But", "And", "As", "By", "With",
+    "El", "La", "Los", "Las", "Le", "Les", "Un", "Una", "Une", "O", "Os", "Em", "En"))
 
 #: frequent function words; enough to tell the four languages the mapper is tested on
 _STOPWORDS: dict[str, frozenset[str]] = {
@@ -94,7 +101,10 @@ def _raw_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        if m.group(0).count("\n") < 2 and _abbreviation_before(text, m.start(), m.end()):
+        gap = m.group(0)
+        # a blank line or a page break (form feed) always ends a sentence
+        if gap.count("\n") < 2 and "\f" not in gap and _abbreviation_before(
+                text, m.start(), m.end()):
             continue
         out.append(text[start:m.start()])
         start = m.end()
@@ -108,9 +118,10 @@ def _abbreviation_before(text: str, stop: int, after: int) -> bool:
         return False
     token = word.group(1)
     if _INITIALS.fullmatch(token):
-        return True
-    low = token.lower()
-    return low in _ABBREVIATIONS or (low in _BEFORE_NUMBERS and text[after:after + 1].isdigit())
+        following = text[after:after + 16].split(maxsplit=1)
+        return not following or following[0] not in _SENTENCE_STARTERS
+    return token.lower() in _ABBREVIATIONS or (
+        token in _BEFORE_NUMBERS and text[after:after + 1].isdigit())
 
 
 @dataclass(frozen=True)
@@ -179,11 +190,25 @@ def _pieces(text: str, max_words: int) -> list[str]:
 def guess_language(text: str) -> str | None:
     """'en', 'es', 'fr' or 'pt' from function-word counts; None when unclear."""
     # answers guess a document and each of its chunks, which for a snippet are the same
-    # words: the bounded cache makes the second guess free
-    return _guess(text[:5000])
+    # words: the cache makes the second guess free. It is keyed by the head's length and
+    # hash, so it holds no user text; a collision needs both to agree (about 2^-64).
+    head = text[:5000]
+    key = (len(head), hash(head))
+    found = _GUESSED.get(key, _UNSEEN)
+    if found is not _UNSEEN:
+        return found  # type: ignore[return-value]
+    lang = _guess(head)
+    if len(_GUESSED) >= _GUESSES_KEPT:  # bounded: start again rather than track ages
+        _GUESSED.clear()
+    _GUESSED[key] = lang
+    return lang
 
 
-@lru_cache(maxsize=4096)
+_GUESSES_KEPT = 4096
+_GUESSED: dict[tuple[int, int], str | None] = {}
+_UNSEEN = object()
+
+
 def _guess(head: str) -> str | None:
     words = _WORD.findall(head)
     if not words:
