@@ -87,34 +87,33 @@ def text_colour_for(background: str) -> str:
     return WHITE
 
 
+class _Titled:
+    """A target's or an indicator's official title, by language."""
+
+    title: dict[str, str]
+
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The official text in ``lang`` (English where that language lacks it)."""
+        return _pick(self.title, lang)
+
+    def text_language(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The language ``text(lang)`` is in: ``lang``, or English where it lacks the text."""
+        return _pick_language(self.title, lang)
+
+
 @dataclass(frozen=True)
-class Indicator:
+class Indicator(_Titled):
     id: str
     target: str
     title: dict[str, str]
 
-    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return _pick(self.title, lang)
-
-    def text_language(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """The language ``text(lang)`` is in: ``lang``, or English where it lacks the text."""
-        return _pick_language(self.title, lang)
-
 
 @dataclass(frozen=True)
-class Target:
+class Target(_Titled):
     id: str
     goal: int
     title: dict[str, str]
     indicators: list[Indicator]
-
-    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """The official target text in ``lang`` (English where that language lacks it)."""
-        return _pick(self.title, lang)
-
-    def text_language(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """The language ``text(lang)`` is in: ``lang``, or English where it lacks the text."""
-        return _pick_language(self.title, lang)
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,8 @@ def make_templates() -> Environment:
     env.filters["country"] = country_name
     env.filters["langattr"] = lang_attr
     env.filters["percent"] = lambda p: f"{round(100 * float(p))}%"
+    # a target's score is a similarity for ranking, not a probability: no percent sign
+    env.filters["match"] = lambda s: f"match {float(s):.2f}"
     env.filters["target_text"] = lambda tid, lang="en": framework().target_text(tid, lang)
     # every page shows goal titles or target texts (badges, hover texts): credit them on each
     env.globals["sdg_attribution"] = lambda: framework().attribution

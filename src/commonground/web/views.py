@@ -72,18 +72,20 @@ def initiative_list(store: Store, filters: Filters, *, limit: int, offset: int) 
 # --- SDGs -----------------------------------------------------------------------------------
 
 
+TITLE_LANGUAGE = ("The title's language: the one asked for, or 'en' where that language "
+                  "lacks this text.")
+
+
 class IndicatorOut(BaseModel):
     id: str
     title: str
-    lang: str = Field(description="The title's language: the one asked for, or 'en' where "
-                                  "that language lacks this text.")
+    lang: str = Field(description=TITLE_LANGUAGE)
 
 
 class TargetOut(BaseModel):
     id: str
     title: str
-    lang: str = Field(description="The title's language: the one asked for, or 'en' where "
-                                  "that language lacks this text.")
+    lang: str = Field(description=TITLE_LANGUAGE)
     indicators: list[IndicatorOut]
 
 
