@@ -262,6 +262,8 @@ def build(rows: list[dict[str, str]]) -> dict[str, Any]:
         "targets": targets,
         "indicators": indicators,
     }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", nargs="?", type=Path, default=DEFAULT_CSV,
