@@ -133,19 +133,37 @@ def _batches(ids: NDArray[Any], n: NDArray[Any], rows: NDArray[np.intp], size: i
 
 
 def _micro(idx: NDArray[np.intp], x: Any, m: Any, n: NDArray[Any], dev: Any,
-           ) -> Iterator[tuple[NDArray[np.intp], Any, Any]]:
+           size: int | None = None) -> Iterator[tuple[NDArray[np.intp], Any, Any]]:
     """A batch as the parts its forward and backward passes run in: whole on a GPU; on a
-    CPU, length-sorted runs of ``MICRO`` rows, each cut to its own longest row, which does
-    about a third of the padded batch's work for the same gradient."""
-    if dev.type != "cpu":
+    CPU, length-sorted runs of ``MICRO`` rows (or ``size``), each cut to its own longest
+    row, which does about a third of the padded batch's work for the same gradient."""
+    size = size or (MICRO if dev.type == "cpu" else len(idx))
+    if size >= len(idx):
         yield idx, x, m
         return
     order = np.argsort(n[idx], kind="stable")
-    for s in range(0, len(order), MICRO):
-        part = order[s:s + MICRO]
+    for s in range(0, len(order), size):
+        part = order[s:s + size]
         t = int(n[idx[part]].max())
         sel = torch.as_tensor(part, device=dev)
         yield idx[part], x[sel, :t], m[sel, :t]
+
+
+def batch_backward(model: MiniLM, idx: NDArray[np.intp], x: Any, m: Any, n: NDArray[Any],
+                   yt: Any, dev: Any, dropout: float, size: int | None = None) -> float:
+    """Forward and backward passes of one batch, in its parts (``_micro``): the gradients
+    add up to those of the batch's binary cross-entropy, the mean over its rows and goals,
+    which is returned."""
+    total = 0.0
+    for part, xp, mp in _micro(idx, x, m, n, dev, size):
+        with torch.autocast(dev.type, dtype=torch.bfloat16):
+            logits, _ = model(xp, mp, dropout)
+        # the part's share of the batch mean (a sum over its cells / the batch's cells)
+        loss = F.binary_cross_entropy_with_logits(
+            logits.float(), yt[part], reduction="sum") / (len(idx) * yt.shape[1])
+        loss.backward()  # type: ignore[no-untyped-call]
+        total += loss.item()
+    return total
 
 
 def train(w: dict[str, Any], ids: NDArray[Any], n: NDArray[Any], y: NDArray[Any],
@@ -175,15 +193,7 @@ def train(w: dict[str, Any], ids: NDArray[Any], n: NDArray[Any], y: NDArray[Any]
             for g, b in zip(opt.param_groups, base, strict=True):
                 g["lr"] = b * frac
             opt.zero_grad(set_to_none=True)
-            loss = 0.0
-            for part, xp, mp in _micro(idx, x, m, n, dev):
-                with torch.autocast(dev.type, dtype=torch.bfloat16):
-                    logits, _ = model(xp, mp, cfg["dropout"])
-                # each part's share of the batch's mean loss: the gradients add up to it
-                part_loss = F.binary_cross_entropy_with_logits(
-                    logits.float(), yt[part], reduction="sum") / len(idx)
-                part_loss.backward()  # type: ignore[no-untyped-call]
-                loss += part_loss.item()
+            loss = batch_backward(model, idx, x, m, n, yt, dev, cfg["dropout"])
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             total_loss, seen, step = total_loss + loss * len(idx), seen + len(idx), step + 1

@@ -378,6 +378,24 @@ def test_cpu_micro_batches_are_the_batch_cut_by_length() -> None:
             np.testing.assert_allclose(model(xp, mp)[1].numpy(), whole[rows], atol=1e-5)
     gpu = list(mt._micro(idx, x, m, n, torch.device("meta")))
     assert len(gpu) == 1 and gpu[0][1] is x  # a GPU runs the batch whole
+    # the parts' losses add up to the batch's mean over rows and goals, and so do their
+    # gradients (up to bfloat16 rounding)
+    yt = torch.as_tensor(rng.integers(0, 2, (len(n), 17)), dtype=torch.float32)
+
+    def backward(size: int) -> tuple[float, torch.Tensor]:
+        model.zero_grad(set_to_none=True)
+        loss = mt.batch_backward(model, idx, x, m, n, yt, torch.device("cpu"), 0.0, size)
+        return loss, torch.cat([p.grad.flatten() for p in model.layers.parameters()])
+
+    whole, g_whole = backward(len(idx))
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        mean = torch.nn.functional.binary_cross_entropy_with_logits(
+            model(x, m)[0].float(), yt[idx]).item()
+    assert whole == pytest.approx(mean, rel=1e-6)
+    parts, g_parts = backward(mt.MICRO)
+    assert parts == pytest.approx(whole, rel=1e-2)
+    assert float(g_parts.norm() / g_whole.norm()) == pytest.approx(1.0, abs=0.005)
+    assert float(torch.nn.functional.cosine_similarity(g_parts, g_whole, dim=0)) > 0.999
 
 
 def _saved_final(folder: Path, y: np.ndarray, targets: list[dict[str, str]],
