@@ -392,8 +392,8 @@ def test_cpu_micro_batches_are_the_batch_cut_by_length() -> None:
         mean = torch.nn.functional.binary_cross_entropy_with_logits(
             model(x, m)[0].float(), yt[idx]).item()
     assert whole == pytest.approx(mean, rel=1e-6)
-    parts, g_parts = backward(mt.MICRO)
-    assert parts == pytest.approx(whole, rel=1e-2)
+    split, g_parts = backward(mt.MICRO)
+    assert split == pytest.approx(whole, rel=1e-2)
     assert float(g_parts.norm() / g_whole.norm()) == pytest.approx(1.0, abs=0.005)
     assert float(torch.nn.functional.cosine_similarity(g_parts, g_whole, dim=0)) > 0.999
 
