@@ -95,8 +95,11 @@ def paired(new: dict[str, Any], old: dict[str, Any], rule: str) -> dict[str, Any
     mean, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
     oro = float(new["oro"]) - float(old["oro"])
     first = mean > 2 * se if rule == "gain" else mean >= 0
+    # A mode the candidate does not touch scores the same to the last bit; "adopt" would
+    # read as a decision where there is nothing to decide.
+    same = not d.any() and oro == 0
     return {"mean": round(mean, 2), "se": round(se, 2), "oro": round(oro, 2), "rule": rule,
-            "adopt": bool(first and oro >= 0)}
+            "adopt": bool(first and oro >= 0), "unchanged": bool(same)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -164,7 +167,8 @@ def main(argv: list[str] | None = None) -> None:
             v = out["paired"][mode] = paired(out[mode], against[mode], args.rule)
             print(f"{mode:<9} against {args.against.name}: labellers {v['mean']:+.2f} "
                   f"(SE {v['se']:.2f}), ORO {v['oro']:+.2f}; rule {v['rule']}: "
-                  f"{'adopt' if v['adopt'] else 'do not adopt'}")
+                  + ("unchanged, nothing to decide" if v["unchanged"]
+                     else "adopt" if v["adopt"] else "do not adopt"))
     out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
