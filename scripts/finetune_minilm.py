@@ -147,7 +147,7 @@ def train(folder: Path, steps: int | None, int8: bool = False, folds_only: bool 
         report["int8"] = {"onnxruntime": onnxruntime.__version__, "cpu": cpu_features(),
                           "folds": []}
     key = json.dumps({"digest": str(d["digest"]), "config": mt.CONFIG, "scale": mt.SCALE,
-                      "steps_cap": steps, "int8": int8}, sort_keys=True)
+                      "steps_cap": steps, "int8": int8, "recipe": mt.RECIPE}, sort_keys=True)
     for k in range(int(fold.max()) + 1):
         if load_fold(folder, k, key, out, report):
             continue
@@ -227,9 +227,12 @@ def load_fold(folder: Path, k: int, key: str, out: dict[str, np.ndarray],
     if not path.is_file():
         return False
     with np.load(path) as z:
-        if str(z["key"]) != key:
-            print(f"{path} is from other inputs or options; training fold {k} again",
-                  flush=True)
+        kept = json.loads(str(z["key"]))
+        # folds kept before the key named the recipe were made by recipe 1 (the mean loss)
+        kept.setdefault("recipe", 1)
+        if kept != json.loads(key):
+            print(f"{path} is from other inputs, options or training code; training fold "
+                  f"{k} again", flush=True)
             return False
         te = z["te"]
         for name, a in out.items():

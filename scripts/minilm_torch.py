@@ -28,6 +28,9 @@ SCALE = 10.0
 #: fixed before the twenty-first round's run, not tuned (docs/benchmarks.md)
 CONFIG: dict[str, Any] = {"epochs": 3, "batch": 32, "lr": 5e-5, "head_lr": 1e-3,
                           "warmup": 0.06, "weight_decay": 0.01, "dropout": 0.1, "seed": 0}
+#: the training code's version, part of a kept fold's key with CONFIG: bump it when a code
+#: change alters what a fold computes while CONFIG stays (as the loss's reduction once did)
+RECIPE = 1
 #: rows per forward pass on a CPU (``_micro``); a GPU runs each batch whole
 MICRO = 4
 _PARTS = (("o", "attention.output.dense"), ("ln1", "attention.output.LayerNorm"),

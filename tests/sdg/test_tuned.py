@@ -455,7 +455,29 @@ def test_finetune_folds_resume_and_pair_with_a_shipped_final_encoder(
     # other options (here --int8, whose folds hold more arrays) train the folds again
     with pytest.raises(AssertionError, match="trained again"):
         ft.train(tmp_path, steps=1, int8=True, folds_only=True)
-    assert "from other inputs or options" in capsys.readouterr().out
+    assert "from other inputs, options or training code" in capsys.readouterr().out
+
+
+def test_a_kept_fold_of_other_training_code_is_trained_again(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fold's key names the training code's recipe number; folds kept before the key had
+    one (the committed CPU folds) count as recipe 1, any other number is refused."""
+    ft = _script("finetune_minilm")
+    te, scores = np.array([0, 2]), np.arange(8.0).reshape(4, 2)
+    before = json.dumps({"digest": "d", "int8": False}, sort_keys=True)  # no "recipe" yet
+    ft.save_fold(tmp_path, 0, before, te, {"oof_base": scores}, {"folds": [{"fold": 0}]})
+
+    def key(recipe: int) -> str:
+        return json.dumps({"digest": "d", "int8": False, "recipe": recipe}, sort_keys=True)
+
+    out, report = {"oof_base": np.zeros((4, 2))}, {"folds": []}  # type: ignore[var-annotated]
+    assert ft.load_fold(tmp_path, 0, key(1), out, report)
+    np.testing.assert_array_equal(out["oof_base"][te], scores[te])
+    assert not out["oof_base"][[1, 3]].any() and report["folds"] == [{"fold": 0}]
+    capsys.readouterr()
+    assert not ft.load_fold(tmp_path, 0, key(2), {"oof_base": np.zeros((4, 2))}, {"folds": []})
+    assert "training code; training fold 0 again" in capsys.readouterr().out
+    assert not ft.load_fold(tmp_path, 1, key(1), out, report)  # no fold1.npz: trained
 
 
 def test_final_from_refuses_a_mapper_of_other_rows(tmp_path: Path) -> None:
