@@ -25,7 +25,7 @@ and the options), and a rerun takes it instead of training it again, so a CPU ru
 stops resumes after its last fold. ``--folds-only`` stops after the folds. ``--final-from
 MODEL`` takes the final fit (layers, head, training-row and target vectors, and its report)
 from a saved mapper trained on the same export, e.g. the shipped one, instead of training
-it: the folds can be rerun alone (``--int8`` on a CPU, about 40 minutes a fold on the
+it: the folds can be rerun alone (``--int8`` on a CPU, 30-42 minutes a fold on the
 2-core AMX machine) to pair with the encoder that ships. On a CPU each batch runs as
 length-sorted parts of a few rows (the same gradient, a third of the padded work;
 ``minilm_torch._micro``).

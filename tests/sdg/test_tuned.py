@@ -470,7 +470,8 @@ def test_a_kept_fold_of_other_training_code_is_trained_again(
     def key(recipe: int) -> str:
         return json.dumps({"digest": "d", "int8": False, "recipe": recipe}, sort_keys=True)
 
-    out, report = {"oof_base": np.zeros((4, 2))}, {"folds": []}  # type: ignore[var-annotated]
+    out: dict[str, np.ndarray] = {"oof_base": np.zeros((4, 2))}
+    report: dict[str, Any] = {"folds": []}
     assert ft.load_fold(tmp_path, 0, key(1), out, report)
     np.testing.assert_array_equal(out["oof_base"][te], scores[te])
     assert not out["oof_base"][[1, 3]].any() and report["folds"] == [{"fold": 0}]
