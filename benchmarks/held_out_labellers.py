@@ -21,8 +21,10 @@ no-loss``), when the mean paired difference is not negative and ORO does not fal
 ``--against FILE`` (an earlier run's JSON, the shipped configuration) prints the paired
 comparison and the verdict per mode.
 ``--precision int8`` fits the accurate mode on the out-of-fold scores of the int8 encoder
-(``finetune_minilm.py train --int8``), the candidate of the twenty-second round. Prints a
-table; writes ``benchmarks/results/held_out_labellers.json`` (``-int8.json`` for int8).
+(``finetune_minilm.py train --int8``), the candidate of the twenty-second round;
+``--augment-int8`` trains the fp32 fit's stacker on both precisions' scores, the candidate
+of the twenty-third. Prints a table; writes ``benchmarks/results/held_out_labellers.json``
+(``-int8.json`` for int8, ``-augment-int8.json`` with ``--augment-int8``).
 About 7 minutes, more when the frozen MiniLM vectors are not cached.
 """
 
@@ -116,6 +118,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--precision", choices=SDG_PRECISIONS, default="fp32",
                     help="the accurate mode's MiniLM precision (int8 needs a tuned folder "
                          "from `finetune_minilm.py train --int8`)")
+    ap.add_argument("--augment-int8", action="store_true",
+                    help="train the accurate stacker on every row's out-of-fold scores at "
+                         "fp32 and at int8 (the twenty-third round's candidate; needs a tuned "
+                         "folder from `finetune_minilm.py train --int8`)")
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -133,6 +139,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.precision == "int8" and args.no_tuned:
         raise SystemExit("--precision int8 judges the fine-tuned encoder's int8 scores; "
                          "drop --no-tuned")
+    if args.augment_int8 and (args.no_tuned or args.precision == "int8"):
+        raise SystemExit("--augment-int8 adds the int8 scores to an fp32 fit of the "
+                         "fine-tuned encoder; drop --no-tuned and --precision int8")
     from commonground.sdg import SHIPPED_MODEL
     from commonground.sdg.model import MODES, SdgMapper
 
@@ -145,7 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     tuned = train.tuned_folder(args.cache, args.tuned, args.no_tuned)
     mapper, ts = train.build(args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed,
                              static=SdgMapper.load(SHIPPED_MODEL).static,
-                             paragraphs=train.PARAGRAPHS, tuned=tuned, precision=args.precision)
+                             paragraphs=train.PARAGRAPHS, tuned=tuned, precision=args.precision,
+                             both_precisions=args.augment_int8)
     rule_rows = ts.relabelled("paragraph")
     if not rule_rows.any():
         raise SystemExit("the configuration has no relabelled abstracts (--no-relabels?); "
@@ -170,10 +180,11 @@ def main(argv: list[str] | None = None) -> None:
                   + ("unchanged, nothing to decide" if v["unchanged"]
                      else "adopt" if v["adopt"] else "do not adopt"))
     out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
+                  "augment_int8": args.augment_int8,
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
-    results = RESULTS if args.precision == "fp32" else RESULTS.with_name(
-        f"{RESULTS.stem}-{args.precision}.json")
+    suffix = "-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8 else ""
+    results = RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {results}")

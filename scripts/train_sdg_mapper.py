@@ -289,6 +289,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           stack_paragraphs: bool = STACK_PARAGRAPHS,
           select_on_paragraphs: bool = SELECT_ON_PARAGRAPHS,
           relabels: Path | None = RELABELS, tuned: Path | None = None,
+          both_precisions: bool = False,
           ) -> tuple[SdgMapper, TrainingSet]:
     """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table.
 
@@ -303,6 +304,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     (folds held out by labeller and by writer) instead. ``tuned`` is a fine-tuned encoder's
     folder (``scripts/finetune_minilm.py``; the shipped configuration, twenty-first round),
     cross-fitted on this training set and ``seed``; None keeps the wheel's frozen MiniLM.
+    ``both_precisions`` trains the accurate stacker on its out-of-fold scores at fp32 and
+    at int8 (the twenty-third round's candidate; needs ``train --int8`` folds).
     The other defaults are the shipped configuration (docs/benchmarks.md, eleventh,
     fifteenth and sixteenth rounds).
     """
@@ -334,7 +337,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
                mode_rows={m: ~written for m in MODES if m not in paragraph_modes},
                groups=ts.fold_groups() if grouped else None,
                rule_rows=ts.paragraph_rule_rows() if select_on_paragraphs else None,
-               tuned=None if tuned is None else TunedEncoder.load(tuned, precision))
+               tuned=None if tuned is None else TunedEncoder.load(tuned, precision,
+                                                                 both=both_precisions))
     return mapper, ts
 
 

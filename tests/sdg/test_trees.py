@@ -7,7 +7,14 @@ import pytest
 
 from commonground.errors import ModelError
 from commonground.sdg.onnx_proto import float32_at_most
-from commonground.sdg.trees import STACKER_PARAMS, OnnxTrees, TreeEnsemble, fit_trees
+from commonground.sdg.trees import (
+    EARLY_STOPPING_ROWS,
+    STACKER_PARAMS,
+    OnnxTrees,
+    TreeEnsemble,
+    early_stopping_split,
+    fit_trees,
+)
 
 
 def _data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -77,3 +84,53 @@ def test_thresholds_round_down_to_float32() -> None:
     finite = np.isfinite(t)
     up = np.nextafter(down[finite], np.float32(np.inf)).astype(np.float64)
     assert (up > t[finite]).all() and down[3] == np.inf
+
+
+def test_the_early_stopping_split_is_scikit_learns() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    x, y = _data(EARLY_STOPPING_ROWS + 2000, 2)
+    own = HistGradientBoostingClassifier(**STACKER_PARAMS).fit(x, y)
+    fit, held = early_stopping_split(y)
+    assert len(held) == round(0.1 * len(y)) and not set(fit) & set(held)
+    given = HistGradientBoostingClassifier(**STACKER_PARAMS).fit(
+        x[fit], y[fit], X_val=x[held], y_val=y[held])
+    assert own.n_iter_ == given.n_iter_ < STACKER_PARAMS["max_iter"]
+    np.testing.assert_array_equal(own.decision_function(x), given.decision_function(x))
+
+
+def test_a_second_copy_is_trained_on_but_never_where_trees_stop(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    x, y = _data(EARLY_STOPPING_ROWS + 2000, 3)
+    x[:, 7] = np.arange(len(y))  # a row id, to find each copy again
+    twin = x + np.float32(0.25)
+    seen: dict[str, np.ndarray] = {}
+    real_fit = HistGradientBoostingClassifier.fit
+
+    def spy(self: object, X: np.ndarray, y: np.ndarray, **kw: np.ndarray) -> object:
+        seen["train"], seen["held"] = X, kw["X_val"]
+        return real_fit(self, X, y, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HistGradientBoostingClassifier, "fit", spy)
+    fit_trees(x, y, twin)
+    fit, held = early_stopping_split(y)
+    # both copies of the training rows, and neither copy of the rows it stops on
+    assert len(seen["train"]) == 2 * len(fit)
+    np.testing.assert_array_equal(seen["held"], x[held])
+    ids = np.round(seen["train"][:, 7] % 1, 2)
+    assert set(ids) == {0.0, 0.25}
+    trained = set(np.floor(seen["train"][:, 7]).astype(int))
+    assert trained == set(fit) and not trained & set(held)
+    with pytest.raises(ValueError, match="second copy has shape"):
+        fit_trees(x, y, twin[:, :3])
+
+
+def test_a_second_copy_of_a_small_set_changes_trees_that_never_stop_early() -> None:
+    x, y = _data(600, 4)
+    noisy = x + np.random.RandomState(5).randn(*x.shape).astype(np.float32)
+    alone, both = fit_trees(x, y), fit_trees(x, y, noisy)
+    # under the early-stopping size every row of both copies is trained on
+    assert not np.array_equal(alone.decision_function(x), both.decision_function(x))
+    assert both.n_iter_ == alone.n_iter_ == STACKER_PARAMS["max_iter"]  # no early stopping

@@ -216,6 +216,38 @@ def test_a_fit_on_int8_scores_runs_and_saves_its_encoder_at_int8(
     np.testing.assert_array_equal(loaded.predict_proba(probe), mapper.predict_proba(probe))
 
 
+@pytest.mark.slow
+def test_a_stacker_learns_from_both_precisions_when_asked(
+        tuned_fit: tuple[SdgMapper, TunedEncoder, Path], tmp_path: Path) -> None:
+    fp32_fit, _, good = tuned_fit
+    texts, y = small_training_set()
+    mapper = small_mapper()
+    _write_tuned(tmp_path / "tuned", texts, y, mapper.target_texts, int8=True)
+    both = TunedEncoder.load(tmp_path / "tuned", both=True)
+    with np.load(tmp_path / "tuned" / "tuned.npz") as z:
+        assert both.other is not None
+        for got, name in zip(both.other, ("oof_base", "oof_knn", "oof_retrieval"),
+                             strict=True):
+            np.testing.assert_array_equal(got, z["int8_" + name])
+            np.testing.assert_array_equal(getattr(both, name), z[name])
+        # at int8 the second copy is the fp32 one
+        flipped = TunedEncoder.load(tmp_path / "tuned", "int8", both=True)
+        assert flipped.other is not None
+        np.testing.assert_array_equal(flipped.other[0], z["oof_base"])
+    assert TunedEncoder.load(tmp_path / "tuned").other is None
+    with pytest.raises(InvalidInput, match=r"no out-of-fold scores of the int8 encoder"):
+        TunedEncoder.load(good, both=True)
+    mapper.fit(texts, y, tuned=both)
+    assert mapper.cv_["accurate"]["stacker_copies"] == 2
+    assert fp32_fit.cv_["accurate"]["stacker_copies"] == 1
+    # the stacker changed; its out-of-fold probabilities are still one per row, and the
+    # fast mode does not use the encoder
+    assert mapper.oof_["accurate"].shape == fp32_fit.oof_["accurate"].shape
+    assert not np.array_equal(mapper.oof_["accurate"], fp32_fit.oof_["accurate"])
+    np.testing.assert_array_equal(mapper.oof_["fast"], fp32_fit.oof_["fast"])
+    assert isinstance(mapper.embedder, MiniLMEmbedder) and mapper.embedder.precision == "fp32"
+
+
 def test_fit_refuses_an_encoder_of_other_texts_or_folds(
         tuned_fit: tuple[SdgMapper, TunedEncoder, Path], tmp_path: Path) -> None:
     _, tuned, _ = tuned_fit

@@ -105,6 +105,9 @@ class TunedScores:
     oof_knn: FloatArray
     coef: FloatArray
     intercept: FloatArray
+    #: the same texts' (base, neighbour, retrieval) out-of-fold scores at the encoder's
+    #: other precision: the stacker then learns from both copies of every row
+    other: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
 
 def oof_decisions(x: Any, y: NDArray[Any], c: float,
@@ -272,7 +275,9 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     train the base models and the neighbour bank only. ``groups`` keeps rows of one group
     (a writer) in one fold, so their out-of-fold scores are held out by group. ``tuned``
     replaces the base model (and the neighbour votes) by a fine-tuned encoder's head,
-    cross-fitted on the same folds; ``base_x`` is then unused.
+    cross-fitted on the same folds; ``base_x`` is then unused. With ``tuned.other`` the
+    stacker is trained on every row twice, with its scores at each precision (both copies
+    in the row's fold), and the thresholds are chosen on the first copy's probabilities.
     """
     from commonground.sdg.model import decide
 
@@ -288,12 +293,18 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         for tr, te in split:
             knn[te] = knn_votes(bank[te], bank[tr], y[tr])
     pairs = pair_features(z, retrieval, kw, length, knn, aux)
+    twin = None
+    if tuned is not None and tuned.other is not None:
+        o_base, o_knn, o_retrieval = tuned.other
+        twin = pair_features(o_base, o_retrieval, kw, length,
+                              None if knn is None else o_knn, aux)
     yp = y.reshape(-1)
     zs = np.zeros(len(yp), dtype=np.float32)
     stacked = np.ones(len(y), bool) if stack_rows is None else np.asarray(stack_rows, bool)
     for tr, te in split:
         trp = _pair_rows(tr[stacked[tr]])
-        zs[_pair_rows(te)] = fit_trees(pairs[trp], yp[trp]).decision_function(
+        zs[_pair_rows(te)] = fit_trees(
+            pairs[trp], yp[trp], None if twin is None else twin[trp]).decision_function(
             pairs[_pair_rows(te)])
     p = (1.0 / (1.0 + np.exp(-zs))).reshape(-1, 17).astype(np.float32)
     thr, k, acc = choose_rule(p, sets, top_k)
@@ -312,6 +323,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         "fold_groups": 0 if groups is None else len(set(np.asarray(groups, str)) - {""}),
         "C_aux": second.c if second is not None else None,
         "knn_k": KNN_K if bank is not None else 0,
+        "stacker_copies": 1 if twin is None else 2,
         "thresholds": [float(t) for t in thr],
         "cv_proxy_accuracy": float(acc.mean()),
         **extra,
@@ -322,7 +334,8 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
                                  else per_goal_linear(base_x, y, c_base))
     # the stacker learns from out-of-fold base scores, which is what unseen text produces
     every = _pair_rows(np.flatnonzero(stacked))
-    stack = TreeEnsemble.from_sklearn(fit_trees(pairs[every], yp[every]))
+    stack = TreeEnsemble.from_sklearn(
+        fit_trees(pairs[every], yp[every], None if twin is None else twin[every]))
     arrays = {
         "base_coef": base_coef, "base_intercept": base_intercept,
         **{f"stack_{name}": a for name, a in stack.arrays().items()},

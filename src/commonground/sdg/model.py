@@ -487,7 +487,8 @@ class SdgMapper:
                         f"load it with TunedEncoder.load(folder, {self.precision!r})")
                 # the base models' convention: one row of coefficients per goal
                 tuned_scores = TunedScores(tuned.oof_base, tuned.oof_knn,
-                                           np.ascontiguousarray(tuned.coef.T), tuned.intercept)
+                                           np.ascontiguousarray(tuned.coef.T), tuned.intercept,
+                                           tuned.other)
             if rule_rows is not None:
                 extra_sets["abstracts"] = sets
                 rule = np.asarray(rule_rows)[r]

@@ -29,11 +29,44 @@ STACKER_PARAMS: dict[str, Any] = {
 FIELDS = ("feature", "threshold", "leaf", "baseline")
 
 
-def fit_trees(x: NDArray[Any], y: NDArray[Any]) -> Any:
-    """A fitted ``HistGradientBoostingClassifier`` with the stacker's settings."""
+#: scikit-learn stops early on a held-out tenth of the rows when it gets more than this many
+EARLY_STOPPING_ROWS = 10_000
+
+
+def fit_trees(x: NDArray[Any], y: NDArray[Any], other: NDArray[Any] | None = None) -> Any:
+    """A fitted ``HistGradientBoostingClassifier`` with the stacker's settings.
+
+    ``other`` is a second copy of ``x``'s rows with other input values (the same texts'
+    scores through the int8 encoder, twenty-third round): the trees learn from both copies.
+    Early stopping then scores the very tenth of ``x``'s rows that it scores without
+    ``other``, and neither copy of those rows is trained on, so a row's twin cannot stand
+    in for it there.
+    """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(**STACKER_PARAMS).fit(x, y)
+    model = HistGradientBoostingClassifier(**STACKER_PARAMS)
+    if other is None:
+        return model.fit(x, y)
+    if other.shape != x.shape:
+        raise ValueError(f"the second copy has shape {other.shape}, the rows {x.shape}")
+    if len(y) <= EARLY_STOPPING_ROWS:
+        return model.fit(np.concatenate([x, other]), np.concatenate([y, y]))
+    fit, held = early_stopping_split(y)
+    return model.fit(np.concatenate([x[fit], other[fit]]), np.concatenate([y[fit], y[fit]]),
+                     X_val=x[held], y_val=y[held])
+
+
+def early_stopping_split(y: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The rows scikit-learn trains on and the rows it stops early on, for the stacker's
+    settings and labels ``y`` (its own stratified split, drawn from the same seed)."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils import check_random_state
+
+    seed = check_random_state(STACKER_PARAMS["random_state"]).randint(
+        np.iinfo(np.uint32).max, dtype="u8")
+    fit, held = train_test_split(np.arange(len(y)), test_size=0.1, stratify=y,
+                                 random_state=seed)
+    return fit, held
 
 
 @dataclass(frozen=True)

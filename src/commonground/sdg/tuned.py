@@ -61,14 +61,20 @@ class TunedEncoder:
     report: dict[str, Any]
     #: the encoder precision its out-of-fold arrays were scored at ('fp32' or 'int8')
     precision: str = "fp32"
+    #: with ``load(both=True)``: the same out-of-fold arrays (base, knn, retrieval) scored
+    #: at the other precision, a second copy of every row for the stacker
+    other: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
     @classmethod
-    def load(cls, folder: str | Path, precision: str = "fp32") -> TunedEncoder:
+    def load(cls, folder: str | Path, precision: str = "fp32", *,
+             both: bool = False) -> TunedEncoder:
         """Read ``tuned.npz``, ``encoder.safetensors`` and ``report.json`` from ``folder``.
 
         ``precision`` 'int8' takes the out-of-fold arrays scored through the int8 encoder
         (``int8_oof_*``, from ``finetune_minilm.py train --int8``) in place of the fp32
-        ones, for a fit of the accurate mode that will run on int8 vectors.
+        ones, for a fit of the accurate mode that will run on int8 vectors. ``both`` also
+        keeps the other precision's arrays (``other``), for a stacker that learns from
+        both (twenty-third round); it needs the int8 arrays too.
         """
         from safetensors.numpy import load_file
 
@@ -87,11 +93,13 @@ class TunedEncoder:
         except (OSError, ValueError) as exc:
             raise InvalidInput(f"{folder}: cannot read the fine-tuned encoder ({exc}); "
                                f"{_FIX}") from exc
+        if (precision == "int8" or both) and any("int8_" + k not in a for k in _OOF):
+            raise InvalidInput(f"{folder}/tuned.npz holds no out-of-fold scores of the "
+                               "int8 encoder; rerun `scripts/finetune_minilm.py train "
+                               "--int8` (or fit at fp32)")
+        # the copies not chosen by ``precision``, before the chosen ones take their names
+        rest = [a[k] if precision == "int8" else a["int8_" + k] for k in _OOF] if both else []
         if precision == "int8":
-            if any("int8_" + k not in a for k in _OOF):
-                raise InvalidInput(f"{folder}/tuned.npz holds no out-of-fold scores of the "
-                                   "int8 encoder; rerun `scripts/finetune_minilm.py train "
-                                   "--int8` (or fit at fp32)")
             a.update({k: a["int8_" + k] for k in _OOF})
         need = [*_ARRAYS, "coef", "intercept", "targets", "digest"]
         absent = [k for k in need if k not in a]
@@ -108,9 +116,15 @@ class TunedEncoder:
                                f"expected (384, 17); {_FIX}")
         f32 = {k: np.asarray(a[k], dtype=np.float32) for k in (
             "oof_base", "oof_knn", "oof_retrieval", "coef", "intercept", "bank", "targets")}
+        for k, r in zip(_OOF, rest, strict=False):
+            if r.shape != a[k].shape:
+                raise InvalidInput(f"{folder}/tuned.npz: {k} has shape {a[k].shape} at one "
+                                   f"precision and {r.shape} at the other; {_FIX}")
+        other = tuple(np.asarray(r, dtype=np.float32) for r in rest)
         return cls(weights={k: np.asarray(v, dtype=np.float16) for k, v in weights.items()},
                    fold=a["fold"].astype(np.int8), digest=str(a["digest"]), report=report,
-                   precision=precision, **f32)
+                   precision=precision, **f32,
+                   other=(other[0], other[1], other[2]) if other else None)
 
     def check(self, texts: Sequence[str], labels: NDArray[Any], n_targets: int,
               fold: NDArray[Any]) -> None:
