@@ -81,6 +81,28 @@ def score(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.
     }
 
 
+def blend(mapper: Any, labels: np.ndarray, rule_rows: np.ndarray, scored: np.ndarray,
+          ) -> tuple[np.ndarray, np.ndarray, int]:
+    """The twenty-fourth round's candidate from a fit's out-of-fold probabilities: the
+    mean of the two modes', and the thresholds and ``top_k`` the fit would choose on it
+    (``fit_mode``: the rule rows' hard-negative sets, class-balanced)."""
+    from commonground.sdg.fitting import choose_rule, hard_negative_sets
+
+    sets = hard_negative_sets(labels, rule_rows, mapper.topical_)
+    # the same choice on the accurate mode's own probabilities must give the fit's rule
+    own, own_k, _ = choose_rule(mapper.oof_["accurate"], sets, mapper.top_k)
+    head = mapper.heads_["accurate"]
+    if not (np.array_equal(own, head.thresholds) and own_k == int(head.top_k)):
+        raise SystemExit("choosing thresholds here does not reproduce the fit's own choice; "
+                         "the blend would be judged on another rule than the fit uses")
+    p = (mapper.oof_["accurate"] + mapper.oof_["fast"]) / 2
+    if np.isnan(p[scored]).any():
+        raise SystemExit("a scored row has no out-of-fold probability in one of the modes; "
+                         "the blend needs both modes to learn from every scored row")
+    thresholds, top_k, _ = choose_rule(p, sets, mapper.top_k)
+    return p, thresholds, int(top_k)
+
+
 RULES = ("gain", "no-loss")
 
 
@@ -122,6 +144,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="train the accurate stacker on every row's out-of-fold scores at "
                          "fp32 and at int8 (the twenty-third round's candidate; needs a tuned "
                          "folder from `finetune_minilm.py train --int8`)")
+    ap.add_argument("--blend-fast", action="store_true",
+                    help="score the accurate mode as the mean of its and the fast mode's "
+                         "probabilities, thresholds chosen on that mean (the twenty-fourth "
+                         "round's candidate)")
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -165,8 +191,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'mode':<9} {'labellers held out':>19} {'SE':>5} {'ORO':>6}   per labeller")
     for mode in MODES:
         head = mapper.heads_[mode]
-        out[mode] = score(mapper.oof_[mode], ts.labels, ts.labeller, rule_rows,
-                          mapper.topical_, head.thresholds, int(head.top_k), oro)
+        p, thresholds, top_k = mapper.oof_[mode], head.thresholds, int(head.top_k)
+        if mode == "accurate" and args.blend_fast:
+            p, thresholds, top_k = blend(mapper, ts.labels, rule_rows, rule_rows | oro)
+        out[mode] = score(p, ts.labels, ts.labeller, rule_rows,
+                          mapper.topical_, thresholds, top_k, oro)
         r = out[mode]
         print(f"{mode:<9} {r['labellers_held_out']:>19.2f} {r['labellers_se']:>5.2f} "
               f"{r['oro']:>6.2f}   " + " ".join(f"{k} {v:.1f}"
@@ -180,10 +209,11 @@ def main(argv: list[str] | None = None) -> None:
                   + ("unchanged, nothing to decide" if v["unchanged"]
                      else "adopt" if v["adopt"] else "do not adopt"))
     out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
-                  "augment_int8": args.augment_int8,
+                  "augment_int8": args.augment_int8, "blend_fast": args.blend_fast,
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
-    suffix = "-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8 else ""
+    suffix = ("-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8
+              else "-blend-fast" if args.blend_fast else "")
     results = RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
