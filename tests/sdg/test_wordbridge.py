@@ -118,7 +118,7 @@ def test_the_fast_mode_reads_spanish_and_french_chunks_through_it(
     with_bridge, plain, _ = bridged
     wb = with_bridge.word_bridge_
     assert wb is not None and plain.static is not None
-    vec, flags = with_bridge._vectors([SPANISH, ENGLISH, FRENCH])
+    vec, flags, _ = with_bridge._vectors([SPANISH, ENGLISH, FRENCH])
     np.testing.assert_array_equal(vec[0], wb.carry([SPANISH], ["es"])[0])  # replaced
     np.testing.assert_array_equal(vec[2], wb.carry([FRENCH], ["fr"])[0])
     np.testing.assert_array_equal(vec[1], plain.static.encode([ENGLISH])[0])

@@ -42,6 +42,9 @@ from commonground.sdg.bridge import LanguageBridge, multilingual_encoder, needs_
 from commonground.sdg.embed import Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features, ranked
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
+from commonground.sdg.gate import NOTE as UNRECOGNISED_NOTE
+from commonground.sdg.gate import THRESHOLD as GATE_THRESHOLD
+from commonground.sdg.gate import ContentGate, gate_features, unrecognised
 from commonground.sdg.keywords import KeywordIndex, tokens
 from commonground.sdg.lexical import NGramVector, lexical_targets
 from commonground.sdg.mapping import SdgMapping
@@ -272,6 +275,9 @@ class SdgMapper:
         #: the fast mode's: static multilingual-e5 word vectors (language rounds 3 and 4;
         #: commonground.sdg.wordbridge); None: not fitted
         self.word_bridge_: WordBridge | None = None
+        #: tells text about nothing the goals cover from the domain (twenty-fifth round;
+        #: commonground.sdg.gate); None: not fitted, every text is answered
+        self.gate_: ContentGate | None = None
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -613,20 +619,42 @@ class SdgMapper:
         self.word_bridge_ = bridge
         return bridge
 
+    def fit_gate(self, in_domain: Sequence[str], unrelated: Sequence[str],
+                 **report: Any) -> ContentGate:
+        """Fit ``gate_`` on texts of the domain (the mapper's training rows) and texts about
+        nothing the goals cover (``data/sdg_non_sdg``); ``report`` goes to the model card."""
+        self.gate_ = ContentGate.fit(self.gate_inputs(check_texts(in_domain)),
+                                     self.gate_inputs(check_texts(unrelated)), **report)
+        return self.gate_
+
+    def gate_inputs(self, texts: Sequence[str], static: FloatArray | None = None,
+                    kw: FloatArray | None = None) -> FloatArray:
+        """The gate's features of ``texts`` (chunks); ``static`` and ``kw``: their static
+        vectors (without the word bridge) and keyword features, where already computed."""
+        if self.static is None or self.keywords is None:
+            raise ModelError("the content gate needs the fast mode's static table and the "
+                             "keyword index; fit or load a complete model first")
+        return gate_features(self.static.encode(texts) if static is None else static,
+                             self.keywords.features(texts) if kw is None else kw, texts)
+
     # ---- prediction ----------------------------------------------------------------------
 
-    def _chunk_probs(self, texts: Sequence[str]) -> tuple[list[list[Chunk]], FloatArray,
-                                                           FloatArray, NDArray[np.bool_]]:
-        """Chunks of every text, the probabilities of every chunk, the chunk vectors, and
-        which chunks needed the language bridge but were read without it."""
+    def _chunk_probs(self, texts: Sequence[str]) -> tuple[
+            list[list[Chunk]], FloatArray, FloatArray, NDArray[np.bool_], FloatArray | None]:
+        """Chunks of every text, the probabilities of every chunk, the chunk vectors,
+        which chunks needed the language bridge but were read without it, and each chunk's
+        content gate probability (None without a gate)."""
         head = self._need_fitted()
         all_chunks = [chunks(t, max_words=self.chunk_words) for t in texts]
         flat = [c.text for cs in all_chunks for c in cs]
         # results must not depend on the BLAS thread count (a Dask worker has one)
         with one_blas_thread():
-            emb, unbridged = self._vectors(flat)
+            emb, unbridged, static = self._vectors(flat)
             f = self._features(self.mode, flat, emb)
-            return all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors, unbridged
+            gate = None if self.gate_ is None else self.gate_.proba(
+                self.gate_inputs(flat, static, f.kw))
+            return (all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors,
+                    unbridged, gate)
 
     def vectors(self, texts: Sequence[str]) -> FloatArray:
         """The mode's vectors of ``texts`` (chunks) as predictions compute them: the static
@@ -635,29 +663,31 @@ class SdgMapper:
         bridge (each where the model has one)."""
         return self._vectors(texts)[0]
 
-    def _vectors(self, texts: Sequence[str]) -> tuple[FloatArray, NDArray[np.bool_]]:
-        """``vectors``, and which of them needed the bridge but were read without it: where
+    def _vectors(self, texts: Sequence[str],
+                 ) -> tuple[FloatArray, NDArray[np.bool_], FloatArray | None]:
+        """``vectors``; which of them needed the bridge but were read without it: where
         the multilingual encoder cannot load they stay the encoder's own and are flagged
-        (the answers say so, and a warning is issued once)."""
+        (the answers say so, and a warning is issued once); and in the fast mode the static
+        vectors before the word bridge (what the content gate reads), else None."""
         flags = np.zeros(len(texts), dtype=bool)
         if self.mode == "fast":
             assert self.static is not None
-            static = self.static.encode(texts)
+            plain = static = self.static.encode(texts)
             words = self.word_bridge_
             if words is None:
-                return static, flags
+                return static, flags, plain
             # the languages it has a mean for (es, fr, pt when built from the written paragraphs)
             langs = [guess_language(t) for t in texts]
             idx = [i for i, lang in enumerate(langs) if lang in words.means]
             if idx:
                 static = np.array(static, dtype=np.float32)
                 static[idx] = words.carry([texts[i] for i in idx], [str(langs[i]) for i in idx])
-            return static, flags
+            return static, flags, plain
         vec = self.embedder.encode(texts)
         bridge = self.bridge_
         idx = [] if bridge is None else [i for i, t in enumerate(texts) if needs_bridge(t)]
         if bridge is None or not idx:
-            return vec, flags
+            return vec, flags, None
         try:
             e5 = multilingual_encoder().encode([texts[i] for i in idx])
         except ModelError as exc:
@@ -665,10 +695,10 @@ class SdgMapper:
                        "the multilingual encoder: its goals are less reliable "
                        "(docs/sdg-mapper.md, Languages)")
             flags[idx] = True
-            return vec, flags
+            return vec, flags, None
         vec = np.array(vec, dtype=np.float32)
         vec[idx] = bridge.blend(e5, vec[idx])
-        return vec, flags
+        return vec, flags, None
 
     @staticmethod
     def _aggregate(p: FloatArray) -> FloatArray:
@@ -688,26 +718,41 @@ class SdgMapper:
         """(n, 17) calibrated probabilities, column g-1 for goal g."""
         return self._doc_proba(check_texts(texts))[0]
 
-    def _doc_proba(self, texts: Sequence[str]) -> tuple[FloatArray, list[int]]:
+    def _doc_proba(self, texts: Sequence[str],
+                   ) -> tuple[FloatArray, list[int], NDArray[np.bool_]]:
         if not texts:  # no rows, as map_many([]) gives no answers
-            return np.zeros((0, 17), dtype=np.float32), []
-        all_chunks, p, _, _ = self._chunk_probs(texts)
-        return self._documents(all_chunks, p)
+            return np.zeros((0, 17), dtype=np.float32), [], np.zeros(0, dtype=bool)
+        all_chunks, p, _, _, gate = self._chunk_probs(texts)
+        return self._documents(all_chunks, p, gate)
 
     def _documents(self, all_chunks: list[list[Chunk]], p: FloatArray,
-                   ) -> tuple[FloatArray, list[int]]:
-        """Each document's probabilities, aggregated over its chunks', and its chunk count."""
+                   gate: FloatArray | None = None,
+                   ) -> tuple[FloatArray, list[int], NDArray[np.bool_]]:
+        """Each document's probabilities, aggregated over its chunks', its chunk count, and
+        whether the content gate turned it away (its best chunk's gate below the threshold;
+        its probabilities are then scaled by that gate)."""
         counts = [len(cs) for cs in all_chunks]
         out = np.zeros((len(counts), 17), dtype=np.float32)
+        away = np.zeros(len(counts), dtype=bool)
         for row, (a, b) in enumerate(itertools.pairwise(np.cumsum([0, *counts]))):
             out[row] = self._aggregate(p[a:b])
-        return out, counts
+            if gate is not None:
+                best = float(gate[a:b].max())
+                if unrecognised(np.array([best]))[0]:
+                    away[row] = True
+                    out[row] *= best
+        return out, counts, away
+
+    def _decide(self, p: FloatArray, n_chunks: Sequence[int],
+                away: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        out = self._need_fitted().decide(p, n_chunks)
+        out[away] = False
+        return out
 
     def predict(self, texts: Sequence[str]) -> NDArray[np.bool_]:
-        """(n, 17) yes/no per goal: calibrated threshold and the top-k cap."""
-        head = self._need_fitted()
-        p, n_chunks = self._doc_proba(check_texts(texts))
-        return head.decide(p, n_chunks)
+        """(n, 17) yes/no per goal: calibrated threshold and the top-k cap; no goal for a
+        text the content gate does not recognise as about the goals' domain."""
+        return self._decide(*self._doc_proba(check_texts(texts)))
 
     def map(self, text: str) -> SdgMapping:
         return self.map_many([check_text(text)])[0]
@@ -736,10 +781,9 @@ class SdgMapper:
     def _map_batch(self, texts: Sequence[str], evidence: bool) -> list[SdgMapping]:
         from commonground.sdg.explain import explain
 
-        head = self._need_fitted()
-        all_chunks, p, emb, unbridged = self._chunk_probs(texts)
-        doc_ps, counts = self._documents(all_chunks, p)
-        decisions = head.decide(doc_ps, counts)
+        all_chunks, p, emb, unbridged, gate = self._chunk_probs(texts)
+        doc_ps, counts, away = self._documents(all_chunks, p, gate)
+        decisions = self._decide(doc_ps, counts, away)
         starts = np.cumsum([0, *counts])
         out = []
         tmap = self.target_maps_.get(self.mode)
@@ -752,16 +796,22 @@ class SdgMapper:
                          for cs, a, b, predicted, language in zip(
                              all_chunks, starts[:-1], starts[1:], decisions, languages,
                              strict=True)]
-        for language, doc_p, predicted, (goals, targets), a, b in zip(
-                languages, doc_ps, decisions, explained, starts[:-1], starts[1:], strict=True):
+        for language, doc_p, predicted, (goals, targets), a, b, turned_away in zip(
+                languages, doc_ps, decisions, explained, starts[:-1], starts[1:], away,
+                strict=True):
+            notes = [UNBRIDGED_NOTE] if unbridged[a:b].any() else []
+            if turned_away:
+                assert gate is not None
+                targets = []
+                notes.append(UNRECOGNISED_NOTE.format(score=float(gate[a:b].max()),
+                                                      threshold=GATE_THRESHOLD))
             # validated in one call: 18 model constructors per text cost more than mapping
             out.append(SdgMapping.model_validate({
                 "goals": [{"goal": g, "probability": round(float(doc_p[g - 1]), 6),
                            "predicted": bool(predicted[g - 1]), "evidence": goals.get(g, [])}
                           for g in GOALS],
                 "targets": [{"target": t, "score": s} for t, s in targets],
-                "mode": self.mode, "language": language,
-                "notes": [UNBRIDGED_NOTE] if unbridged[a:b].any() else [],
+                "mode": self.mode, "language": language, "notes": notes,
             }))
         return out
 
@@ -772,11 +822,10 @@ class SdgMapper:
         ``macro_f1``, over the goals that are labelled or predicted."""
         from commonground.sdg.fitting import multilabel_metrics
 
-        head = self._need_fitted()
         texts = check_texts(texts)
         y = check_labels(Y, len(texts))
-        p, n_chunks = self._doc_proba(texts)  # once: the decisions come from these
-        return multilabel_metrics(y, head.decide(p, n_chunks), p)
+        p, n_chunks, away = self._doc_proba(texts)  # once: the decisions come from these
+        return multilabel_metrics(y, self._decide(p, n_chunks, away), p)
 
     # ---- persistence ---------------------------------------------------------------------
 
@@ -836,14 +885,21 @@ class SdgMapper:
             self.word_bridge_.save(folder / "wordbridge.npz")
         else:
             (folder / "wordbridge.npz").unlink(missing_ok=True)
+        if self.gate_ is not None:
+            self.gate_.save(folder / "gate.npz")
+        else:
+            (folder / "gate.npz").unlink(missing_ok=True)
         self.keywords.save(folder / "keywords.json.gz")
         card = dict(self.model_card)
         card.pop("language_bridge", None)
         card.pop("word_bridge", None)
+        card.pop("content_gate", None)
         if self.bridge_ is not None:
             card["language_bridge"] = self.bridge_.report
         if self.word_bridge_ is not None:
             card["word_bridge"] = self.word_bridge_.report
+        if self.gate_ is not None:
+            card["content_gate"] = self.gate_.report
         card.update({
             "format_version": FORMAT_VERSION,
             "config": {"chunk_words": self.chunk_words, "embedder": getattr(
@@ -911,6 +967,10 @@ class SdgMapper:
                 word_bridge = WordBridge.load(folder / "wordbridge.npz",
                                               card.get("word_bridge", {}), static.dim)
             keywords = KeywordIndex.load(folder / "keywords.json.gz")
+            gate = None
+            if (folder / "gate.npz").is_file():
+                gate = ContentGate.load(folder / "gate.npz", card.get("content_gate", {}),
+                                        static.dim + len(keywords.system_names) + 1)
             config = card["config"]
             chunk_words, folds, seed = (int(config["chunk_words"]), int(config.get("folds", 5)),
                                         int(config.get("seed", 0)))
@@ -931,6 +991,7 @@ class SdgMapper:
         mapper.target_maps_ = target_maps
         mapper.bridge_ = bridge
         mapper.word_bridge_ = word_bridge
+        mapper.gate_ = gate
         mapper.model_card = card
         mapper._need_fitted()
         return mapper

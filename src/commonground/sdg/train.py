@@ -68,6 +68,14 @@ SOURCES: dict[str, dict[str, str]] = {
         "origin": "commonground (data/sdg_abstract_labels/README.md)",
         "licence": "AGPL-3.0-or-later (this project)",
     },
+    "unrelated_texts": {
+        "file": "data/sdg_non_sdg/*.jsonl (in this repository)",
+        "what": "texts about nothing the goals cover (placeholders, interface strings, "
+                "software, everyday messages, culture and sport, shopping and hobbies; en, "
+                "es, fr, pt), written for this project; the content gate's negatives",
+        "origin": "commonground (data/sdg_non_sdg/README.md)",
+        "licence": "AGPL-3.0-or-later (this project)",
+    },
     "sdgo": {
         "file": "keywords/text2sdg_sdgo_queries.csv",
         "what": "SDG ontology keywords (Bautista-Puig & Mauleón), as redistributed by text2sdg",
@@ -267,6 +275,39 @@ def written_paragraphs(folder: Path, languages: tuple[str, ...] | None = None,
                 seen.add(row["id"])
                 rows.append(dict(row, register=path.stem))
     return [r for r in rows if languages is None or r["lang"] in languages]
+
+
+def unrelated_texts(folder: Path) -> list[dict[str, Any]]:
+    """The project-written texts about nothing the goals cover (``data/sdg_non_sdg``, the
+    content gate's negatives), validated; each line ``{"id", "text", "kind", "lang"}``."""
+    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    if not files:
+        raise InvalidInput(f"no *.jsonl files of unrelated texts in {folder}; point at "
+                           "data/sdg_non_sdg, or train without the content gate (--no-gate)")
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for path in files:
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                where = f"{path.name} line {n}"
+                try:
+                    row = json.loads(line)
+                    ok = (isinstance(row["text"], str) and bool(row["text"].strip())
+                          and isinstance(row["kind"], str) and isinstance(row["lang"], str))
+                    rid = row["id"]
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    raise InvalidInput(f"{where}: not a text record ({exc}); each line needs "
+                                       "id, text, kind, lang") from exc
+                if not ok:
+                    raise InvalidInput(f"{where}: text must be non-empty, kind and lang "
+                                       "strings")
+                if rid in seen:
+                    raise InvalidInput(f"{where}: duplicate id {rid!r}; ids must be unique")
+                seen.add(rid)
+                rows.append(dict(row, writer=path.stem))
+    return rows
 
 
 #: the roles and parts of a row of ``data/sdg_abstract_labels/labels.csv`` (see its README):

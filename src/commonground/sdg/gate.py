@@ -1,0 +1,119 @@
+"""A gate for text that is not about the goals (twenty-fifth selection round).
+
+The stacker only ever saw text of its domain (research, policy and project writing, with or
+without a goal), so "TODO", "asdf qwer" or a password prompt got goals. The gate is one
+logistic regression that tells such text from the domain, on features every mode has at
+hand: the static word-piece vector, each keyword system's total hit count and the length.
+It is fitted with the mapper's training rows as in-domain and project-written text about
+nothing the goals cover (``data/sdg_non_sdg``) as not. A document whose best chunk scores
+below ``THRESHOLD`` is *unrecognised*: no goal, no target, probabilities scaled by the gate,
+and a note; any other document is answered exactly as without the gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from commonground.errors import InvalidInput, ModelError
+from commonground.sdg.features import length_features
+
+FloatArray = NDArray[np.float32]
+#: fixed before the round was run (docs/benchmarks.md, twenty-fifth round)
+C = 1.0
+THRESHOLD = 0.5
+NOTE = ("no SDG content recognised: the text reads as unrelated to the goals (content "
+        "score {score:.2f}, below {threshold}); no goal or target is predicted")
+
+
+def gate_features(static_vectors: FloatArray, kw: FloatArray, texts: Sequence[str],
+                  ) -> FloatArray:
+    """(n, d + systems + 1): the static vectors, each keyword system's summed log hit counts
+    (``KeywordIndex.features`` is system-major, 17 columns a system) and the log length."""
+    n = len(texts)
+    if kw.shape[0] != n or kw.shape[1] % 17 or static_vectors.shape[0] != n:
+        raise ValueError(f"gate features of {n} texts from {static_vectors.shape[0]} vectors "
+                         f"and keyword features of shape {kw.shape}")
+    totals = kw.reshape(n, kw.shape[1] // 17, 17).sum(axis=2)
+    out: FloatArray = np.hstack([static_vectors, totals, length_features(texts)]).astype(
+        np.float32)
+    return out
+
+
+def _fit(x_in: FloatArray, x_out: FloatArray) -> tuple[FloatArray, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.vstack([x_in, x_out])
+    y = np.r_[np.ones(len(x_in)), np.zeros(len(x_out))]
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(x, y)
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
+def _sigmoid(z: NDArray[Any]) -> FloatArray:
+    out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
+    return out
+
+
+@dataclass(frozen=True)
+class ContentGate:
+    """In-domain probability of a chunk: ``sigmoid(features @ coef + intercept)``."""
+
+    coef: FloatArray
+    intercept: float
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def fit(cls, x_in: FloatArray, x_out: FloatArray, **report: Any) -> ContentGate:
+        """Fit on in-domain rows ``x_in`` and unrelated rows ``x_out`` (``gate_features``)."""
+        if not len(x_in) or not len(x_out):
+            raise InvalidInput("the content gate needs in-domain texts and unrelated texts "
+                               f"(got {len(x_in)} and {len(x_out)}); give both")
+        coef, intercept = _fit(x_in, x_out)
+        return cls(coef, intercept, {"C": C, "threshold": THRESHOLD, "in_domain": len(x_in),
+                                     "unrelated": len(x_out), **report})
+
+    def proba(self, x: FloatArray) -> FloatArray:
+        if x.shape[1:] != self.coef.shape:
+            raise ModelError(f"the content gate reads {self.coef.shape[0]} features, got "
+                             f"{x.shape[1:]}; rebuild it with scripts/train_sdg_mapper.py "
+                             "--gate-only")
+        return _sigmoid(x @ self.coef + self.intercept)
+
+    def save(self, path: Path) -> None:
+        np.savez(path, coef=self.coef, intercept=np.array([self.intercept], np.float32))
+
+    @classmethod
+    def load(cls, path: Path, report: dict[str, Any], dim: int) -> ContentGate:
+        """The gate saved at ``path`` for features of width ``dim``."""
+        try:
+            with np.load(path) as z:
+                coef, intercept = z["coef"].astype(np.float32), float(z["intercept"][0])
+        except (OSError, KeyError, ValueError, IndexError) as exc:
+            raise ModelError(f"{path} cannot be read as the content gate ({exc}); rebuild it "
+                             "with scripts/train_sdg_mapper.py --gate-only") from exc
+        if coef.shape != (dim,):
+            raise ModelError(f"{path} holds {coef.shape} weights for {dim} features; rebuild "
+                             "it with scripts/train_sdg_mapper.py --gate-only")
+        return cls(coef, intercept, dict(report))
+
+
+def cross_fitted(x_in: FloatArray, fold: NDArray[Any], x_out: FloatArray) -> FloatArray:
+    """Each in-domain row's gate probability from a gate fitted without its fold (and with
+    every unrelated row), as unseen in-domain text meets the final gate."""
+    out = np.zeros(len(x_in), dtype=np.float32)
+    for k in np.unique(fold):
+        held = fold == k
+        coef, intercept = _fit(x_in[~held], x_out)
+        out[held] = _sigmoid(x_in[held] @ coef + intercept)
+    return out
+
+
+def unrecognised(doc_gate: FloatArray) -> NDArray[np.bool_]:
+    """Which documents the gate turns away (their best chunk below ``THRESHOLD``)."""
+    out: NDArray[np.bool_] = np.asarray(doc_gate) < THRESHOLD
+    return out

@@ -1,0 +1,161 @@
+"""The content gate (twenty-fifth round): its features, fit, persistence, cross-fitting and
+what it does to a mapper's answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from commonground.errors import InvalidInput, ModelError
+from commonground.sdg.gate import (
+    NOTE,
+    THRESHOLD,
+    ContentGate,
+    cross_fitted,
+    gate_features,
+    unrecognised,
+)
+from commonground.sdg.model import SdgMapper
+from commonground.sdg.train import unrelated_texts
+from sdg_small import small_mapper, small_training_set
+
+UNRELATED = ["TODO", "asdf qwer", "lorem ipsum dolor sit amet", "click here to log in",
+             "the match ended two nil", "add sugar and bake the cake", "see you on friday",
+             "version two fixes a crash", "n/a", "test test test", "reset your password",
+             "great headphones, five stars", "the film was too long", "meet at noon"]
+WATER = "clean drinking water wells and sanitation toilets for every village"
+
+
+def _separable(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return (rng.normal(1.0, 0.5, (n_in, 4)).astype(np.float32),
+            rng.normal(-1.0, 0.5, (n_out, 4)).astype(np.float32))
+
+
+def test_features_are_vectors_keyword_totals_and_length() -> None:
+    vec = np.eye(3, 5, dtype=np.float32)
+    kw = np.zeros((3, 34), dtype=np.float32)
+    kw[0, 5] = kw[0, 6] = 1.0  # system 0, two goals
+    kw[1, 17 + 3] = 2.0  # system 1
+    x = gate_features(vec, kw, ["a b c", "a", "one two three four"])
+    assert x.shape == (3, 5 + 2 + 1)
+    np.testing.assert_array_equal(x[:, :5], vec)
+    np.testing.assert_array_equal(x[:, 5:7], [[2, 0], [0, 2], [0, 0]])
+    np.testing.assert_allclose(x[:, 7], np.log1p([3, 1, 4]))
+    with pytest.raises(ValueError, match="keyword features of shape"):
+        gate_features(vec, kw[:, :20], ["a", "b", "c"])
+
+
+def test_fit_separates_and_round_trips(tmp_path: Path) -> None:
+    x_in, x_out = _separable(200, 40)
+    gate = ContentGate.fit(x_in, x_out, source="test")
+    assert gate.proba(x_in).min() > 0.5 > gate.proba(x_out).max()
+    assert gate.report == {"C": 1.0, "threshold": THRESHOLD, "in_domain": 200,
+                           "unrelated": 40, "source": "test"}
+    gate.save(tmp_path / "gate.npz")
+    again = ContentGate.load(tmp_path / "gate.npz", gate.report, 4)
+    np.testing.assert_array_equal(again.proba(x_out), gate.proba(x_out))
+    with pytest.raises(ModelError, match=r"holds .* weights for 5 features.*--gate-only"):
+        ContentGate.load(tmp_path / "gate.npz", {}, 5)
+    (tmp_path / "bad.npz").write_bytes(b"not a numpy file")
+    with pytest.raises(ModelError, match="cannot be read as the content gate"):
+        ContentGate.load(tmp_path / "bad.npz", {}, 4)
+    with pytest.raises(ModelError, match="reads 4 features"):
+        gate.proba(np.zeros((2, 3), np.float32))
+    with pytest.raises(InvalidInput, match="needs in-domain texts and unrelated texts"):
+        ContentGate.fit(x_in, x_out[:0])
+
+
+def test_cross_fitted_rows_are_scored_by_a_gate_that_never_saw_them() -> None:
+    x_in, x_out = _separable(90, 30)
+    x_in[0] = -1.0  # an in-domain row that looks unrelated
+    fold = np.arange(90) % 3
+    out = cross_fitted(x_in, fold, x_out)
+    for k in range(3):
+        alone = ContentGate.fit(x_in[fold != k], x_out)
+        np.testing.assert_allclose(out[fold == k], alone.proba(x_in[fold == k]), rtol=1e-5)
+    assert unrecognised(out).tolist() == [True] + [False] * 89
+
+
+@pytest.fixture(scope="module")
+def gated() -> tuple[SdgMapper, SdgMapper]:
+    texts, y = small_training_set()
+    plain = small_mapper().fit(texts, y)
+    with_gate = plain.with_mode("accurate")
+    with_gate.fit_gate(texts, UNRELATED, source="test")
+    return plain, with_gate
+
+
+@pytest.mark.parametrize("mode", ["accurate", "fast"])
+def test_unrelated_text_gets_no_goal_and_says_why(
+        gated: tuple[SdgMapper, SdgMapper], mode: str) -> None:
+    plain, with_gate = (m.with_mode(mode) for m in gated)
+    probe = "asdf qwer zxcv"
+    before, after = plain.map(probe), with_gate.map(probe)
+    assert after.predicted_goals() == [] and after.targets == []
+    assert len(after.notes) == 1 and after.notes[0].startswith("no SDG content recognised")
+    # probabilities are scaled by the gate, never raised
+    score = float(after.notes[0].split("score ")[1].split(",")[0])
+    assert score < THRESHOLD
+    for b, a in zip(before.goals, after.goals, strict=True):
+        assert a.probability == pytest.approx(b.probability * score, abs=2e-2)
+        assert a.probability <= b.probability
+    assert not with_gate.predict([probe]).any()
+    # in-domain text is answered exactly as without the gate
+    assert with_gate.map(WATER) == plain.map(WATER)
+    np.testing.assert_array_equal(with_gate.predict_proba([WATER]), plain.predict_proba([WATER]))
+    assert 6 in with_gate.map(WATER).predicted_goals()
+
+
+def test_a_document_is_kept_when_any_chunk_is_in_domain(
+        gated: tuple[SdgMapper, SdgMapper]) -> None:
+    _, with_gate = gated
+    with_gate = with_gate.with_mode("fast")
+    with_gate.chunk_words = 12
+    long = " ".join(["asdf qwer zxcv uiop"] * 6) + ". " + WATER + "."
+    assert len(with_gate.map_many([long])[0].notes) == 0
+    assert with_gate.map("asdf qwer zxcv uiop asdf qwer").notes
+
+
+def test_the_gate_is_saved_with_the_model(gated: tuple[SdgMapper, SdgMapper],
+                                          tmp_path: Path) -> None:
+    plain, with_gate = gated
+    with_gate.model_card = {"name": "test"}
+    folder = with_gate.save(tmp_path / "model")
+    card = json.loads((folder / "model_card.json").read_text())
+    assert card["content_gate"]["unrelated"] == len(UNRELATED)
+    loaded = SdgMapper.load(folder, "fast")
+    assert loaded.gate_ is not None
+    assert loaded.map("asdf qwer zxcv") == with_gate.with_mode("fast").map("asdf qwer zxcv")
+    # saving a model without a gate removes the file, so no stale gate is loaded
+    plain.model_card = {"name": "test"}
+    plain.save(folder)
+    assert not (folder / "gate.npz").exists() and SdgMapper.load(folder).gate_ is None
+
+
+def test_unrelated_texts_are_validated(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match=r"no \*\.jsonl files of unrelated texts.*--no-gate"):
+        unrelated_texts(tmp_path)
+    good = {"id": "a-1", "text": "TODO", "kind": "placeholder", "lang": "en"}
+    (tmp_path / "a.jsonl").write_text(json.dumps(good) + "\n\n" + json.dumps(
+        dict(good, id="a-2")) + "\n")
+    rows = unrelated_texts(tmp_path)
+    assert [r["id"] for r in rows] == ["a-1", "a-2"] and rows[0]["writer"] == "a"
+    (tmp_path / "b.jsonl").write_text(json.dumps(good) + "\n")
+    with pytest.raises(InvalidInput, match=r"b\.jsonl line 1: duplicate id 'a-1'"):
+        unrelated_texts(tmp_path)
+    (tmp_path / "b.jsonl").write_text(json.dumps(dict(good, id="b-1", text="  ")) + "\n")
+    with pytest.raises(InvalidInput, match="text must be non-empty"):
+        unrelated_texts(tmp_path)
+    (tmp_path / "b.jsonl").write_text('{"id": "b-1", "text": "x"}\n')
+    with pytest.raises(InvalidInput, match="needs id, text, kind, lang"):
+        unrelated_texts(tmp_path)
+
+
+def test_the_note_names_the_score_and_the_threshold() -> None:
+    assert NOTE.format(score=0.123, threshold=THRESHOLD) == (
+        "no SDG content recognised: the text reads as unrelated to the goals (content score "
+        "0.12, below 0.5); no goal or target is predicted")
