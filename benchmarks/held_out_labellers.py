@@ -98,11 +98,14 @@ def gate_away(mapper: Any, ts: Any) -> np.ndarray:
     text), below the threshold."""
     from commonground.sdg.fitting import fold_of
     from commonground.sdg.gate import cross_fitted, unrecognised
+    from commonground.sdg.text import has_words
     from commonground.sdg.train import unrelated_texts
 
     groups = np.asarray(ts.fold_groups(), dtype=str)
     fold = fold_of(len(ts.texts), mapper.folds, mapper.seed, groups)
-    x_out = mapper.gate_inputs([r["text"] for r in unrelated_texts(ROOT / "data" / "sdg_non_sdg")])
+    # as SdgMapper.fit_gate: a text without a letter never reaches a gate
+    x_out = mapper.gate_inputs([r["text"] for r in unrelated_texts(ROOT / "data" / "sdg_non_sdg")
+                                if has_words(r["text"])])
     return unrecognised(cross_fitted(mapper.gate_inputs(ts.texts), fold, x_out))
 
 

@@ -25,7 +25,8 @@ from sdg_small import small_mapper, small_training_set
 UNRELATED = ["TODO", "asdf qwer", "lorem ipsum dolor sit amet", "click here to log in",
              "the match ended two nil", "add sugar and bake the cake", "see you on friday",
              "version two fixes a crash", "n/a", "test test test", "reset your password",
-             "great headphones, five stars", "the film was too long", "meet at noon"]
+             "great headphones, five stars", "the film was too long", "meet at noon",
+             "42"]  # no letter: mapping refuses it, so the gate is not fitted on it
 WATER = "clean drinking water wells and sanitation toilets for every village"
 
 
@@ -126,7 +127,8 @@ def test_the_gate_is_saved_with_the_model(gated: tuple[SdgMapper, SdgMapper],
     with_gate.model_card = {"name": "test"}
     folder = with_gate.save(tmp_path / "model")
     card = json.loads((folder / "model_card.json").read_text())
-    assert card["content_gate"]["unrelated"] == len(UNRELATED)
+    assert card["content_gate"]["unrelated"] == len(UNRELATED) - 1
+    assert card["content_gate"]["unrelated_without_words"] == 1
     loaded = SdgMapper.load(folder, "fast")
     assert loaded.gate_ is not None
     assert loaded.map("asdf qwer zxcv") == with_gate.with_mode("fast").map("asdf qwer zxcv")

@@ -50,7 +50,14 @@ from commonground.sdg.lexical import NGramVector, lexical_targets
 from commonground.sdg.mapping import SdgMapping
 from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.targetmap import TargetMap, fit_target_map
-from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_language
+from commonground.sdg.text import (
+    Chunk,
+    check_text,
+    check_texts,
+    chunks,
+    guess_language,
+    has_words,
+)
 from commonground.sdg.trees import FIELDS as TREE_FIELDS
 from commonground.sdg.trees import OnnxTrees, TreeEnsemble
 from commonground.sdg.tuned import TunedEncoder
@@ -622,9 +629,13 @@ class SdgMapper:
     def fit_gate(self, in_domain: Sequence[str], unrelated: Sequence[str],
                  **report: Any) -> ContentGate:
         """Fit ``gate_`` on texts of the domain (the mapper's training rows) and texts about
-        nothing the goals cover (``data/sdg_non_sdg``); ``report`` goes to the model card."""
-        self.gate_ = ContentGate.fit(self.gate_inputs(check_texts(in_domain)),
-                                     self.gate_inputs(check_texts(unrelated)), **report)
+        nothing the goals cover (``data/sdg_non_sdg``); ``report`` goes to the model card.
+        Unrelated texts without a letter ('42') are left out: mapping refuses them before
+        any gate would read them."""
+        mappable = [t for t in unrelated if isinstance(t, str) and has_words(t)]
+        self.gate_ = ContentGate.fit(
+            self.gate_inputs(check_texts(in_domain)), self.gate_inputs(check_texts(mappable)),
+            **report, unrelated_without_words=len(unrelated) - len(mappable))
         return self.gate_
 
     def gate_inputs(self, texts: Sequence[str], static: FloatArray | None = None,
