@@ -92,7 +92,7 @@ def gated(pred: np.ndarray, away: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def gate_away(mapper: Any, ts: Any) -> np.ndarray:
+def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool) -> np.ndarray:
     """The twenty-fifth round's candidate on the fit's rows: each row's content gate,
     cross-fitted on the fit's folds (trained on the other folds' rows and every unrelated
     text), below the threshold."""
@@ -105,8 +105,9 @@ def gate_away(mapper: Any, ts: Any) -> np.ndarray:
     fold = fold_of(len(ts.texts), mapper.folds, mapper.seed, groups)
     # as SdgMapper.fit_gate: a text without a letter never reaches a gate
     x_out = mapper.gate_inputs([r["text"] for r in unrelated_texts(ROOT / "data" / "sdg_non_sdg")
-                                if has_words(r["text"])])
-    return unrecognised(cross_fitted(mapper.gate_inputs(ts.texts), fold, x_out))
+                                if has_words(r["text"])], bridged=bridged)
+    return unrecognised(cross_fitted(mapper.gate_inputs(ts.texts, bridged=bridged), fold, x_out,
+                                     balanced))
 
 
 def blend(mapper: Any, labels: np.ndarray, rule_rows: np.ndarray, scored: np.ndarray,
@@ -180,6 +181,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="apply a content gate cross-fitted on the fit's folds, with "
                          "data/sdg_non_sdg as unrelated text (the twenty-fifth round's "
                          "candidate)")
+    ap.add_argument("--gate-weights", choices=("balanced", "none"), default="balanced",
+                    help="with --gate: its class weights")
+    ap.add_argument("--gate-vectors", choices=("static", "bridged"), default="static",
+                    help="with --gate: the vectors it reads (bridged: the fast mode's)")
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -222,7 +227,8 @@ def main(argv: list[str] | None = None) -> None:
     out: dict[str, Any] = {}
     away = None
     if args.gate:
-        away = gate_away(mapper, ts)
+        away = gate_away(mapper, ts, args.gate_weights == "balanced",
+                         args.gate_vectors == "bridged")
         out["gate"] = {"turned_away": int(away.sum()), "of": len(away),
                        "labellers_rows": int(away[rule_rows].sum()),
                        "oro_rows": int(away[oro].sum())}
@@ -251,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
                      else "adopt" if v["adopt"] else "do not adopt"))
     out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
                   "augment_int8": args.augment_int8, "blend_fast": args.blend_fast,
-                  "gate": args.gate,
+                  "gate": args.gate and f"{args.gate_weights}, {args.gate_vectors}",
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
     suffix = ("-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8

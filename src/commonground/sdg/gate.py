@@ -45,12 +45,13 @@ def gate_features(static_vectors: FloatArray, kw: FloatArray, texts: Sequence[st
     return out
 
 
-def _fit(x_in: FloatArray, x_out: FloatArray) -> tuple[FloatArray, float]:
+def _fit(x_in: FloatArray, x_out: FloatArray, balanced: bool) -> tuple[FloatArray, float]:
     from sklearn.linear_model import LogisticRegression
 
     x = np.vstack([x_in, x_out])
     y = np.r_[np.ones(len(x_in)), np.zeros(len(x_out))]
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(x, y)
+    model = LogisticRegression(C=C, class_weight="balanced" if balanced else None,
+                               max_iter=5000).fit(x, y)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
 
@@ -66,16 +67,26 @@ class ContentGate:
     coef: FloatArray
     intercept: float
     report: dict[str, Any] = field(default_factory=dict)
+    #: whether the classes weighed equally in the fit (round 25) or by their row counts
+    balanced: bool = True
+    #: whether it reads the fast mode's vectors (Spanish, French and Portuguese chunks
+    #: carried by the word bridge) instead of the plain static ones
+    bridged: bool = False
 
     @classmethod
-    def fit(cls, x_in: FloatArray, x_out: FloatArray, **report: Any) -> ContentGate:
-        """Fit on in-domain rows ``x_in`` and unrelated rows ``x_out`` (``gate_features``)."""
+    def fit(cls, x_in: FloatArray, x_out: FloatArray, *, balanced: bool = True,
+            bridged: bool = False, **report: Any) -> ContentGate:
+        """Fit on in-domain rows ``x_in`` and unrelated rows ``x_out`` (``gate_features``;
+        ``bridged`` says which vectors they were made from)."""
         if not len(x_in) or not len(x_out):
             raise InvalidInput("the content gate needs in-domain texts and unrelated texts "
                                f"(got {len(x_in)} and {len(x_out)}); give both")
-        coef, intercept = _fit(x_in, x_out)
-        return cls(coef, intercept, {"C": C, "threshold": THRESHOLD, "in_domain": len(x_in),
-                                     "unrelated": len(x_out), **report})
+        coef, intercept = _fit(x_in, x_out, balanced)
+        return cls(coef, intercept, {
+            "C": C, "threshold": THRESHOLD, "in_domain": len(x_in), "unrelated": len(x_out),
+            "class_weight": "balanced" if balanced else "none",
+            "vectors": "static, word-bridged" if bridged else "static", **report},
+            balanced, bridged)
 
     def proba(self, x: FloatArray) -> FloatArray:
         if x.shape[1:] != self.coef.shape:
@@ -85,7 +96,8 @@ class ContentGate:
         return _sigmoid(x @ self.coef + self.intercept)
 
     def save(self, path: Path) -> None:
-        np.savez(path, coef=self.coef, intercept=np.array([self.intercept], np.float32))
+        np.savez(path, coef=self.coef, intercept=np.array([self.intercept], np.float32),
+                 options=np.array([self.balanced, self.bridged]))
 
     @classmethod
     def load(cls, path: Path, report: dict[str, Any], dim: int) -> ContentGate:
@@ -93,23 +105,39 @@ class ContentGate:
         try:
             with np.load(path) as z:
                 coef, intercept = z["coef"].astype(np.float32), float(z["intercept"][0])
+                # a file without options is round 25's gate: balanced, plain vectors
+                balanced, bridged = (bool(v) for v in z["options"]) if "options" in z.files \
+                    else (True, False)
         except (OSError, KeyError, ValueError, IndexError) as exc:
             raise ModelError(f"{path} cannot be read as the content gate ({exc}); rebuild it "
                              "with scripts/train_sdg_mapper.py --gate-only") from exc
         if coef.shape != (dim,):
             raise ModelError(f"{path} holds {coef.shape} weights for {dim} features; rebuild "
                              "it with scripts/train_sdg_mapper.py --gate-only")
-        return cls(coef, intercept, dict(report))
+        return cls(coef, intercept, dict(report), balanced, bridged)
 
 
-def cross_fitted(x_in: FloatArray, fold: NDArray[Any], x_out: FloatArray) -> FloatArray:
+def cross_fitted(x_in: FloatArray, fold: NDArray[Any], x_out: FloatArray,
+                 balanced: bool = True) -> FloatArray:
     """Each in-domain row's gate probability from a gate fitted without its fold (and with
     every unrelated row), as unseen in-domain text meets the final gate."""
     out = np.zeros(len(x_in), dtype=np.float32)
     for k in np.unique(fold):
         held = fold == k
-        coef, intercept = _fit(x_in[~held], x_out)
+        coef, intercept = _fit(x_in[~held], x_out, balanced)
         out[held] = _sigmoid(x_in[held] @ coef + intercept)
+    return out
+
+
+def writers_held_out(x_in: FloatArray, x_out: FloatArray, writer: NDArray[Any],
+                     balanced: bool = True) -> FloatArray:
+    """Each unrelated text's gate probability from a gate fitted without its writer's texts
+    (and with every in-domain row): how the gate meets unrelated text of a new hand."""
+    out = np.zeros(len(x_out), dtype=np.float32)
+    for name in np.unique(writer):
+        held = writer == name
+        coef, intercept = _fit(x_in, x_out[~held], balanced)
+        out[held] = _sigmoid(x_out[held] @ coef + intercept)
     return out
 
 

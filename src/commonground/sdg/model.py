@@ -626,27 +626,34 @@ class SdgMapper:
         self.word_bridge_ = bridge
         return bridge
 
-    def fit_gate(self, in_domain: Sequence[str], unrelated: Sequence[str],
-                 **report: Any) -> ContentGate:
+    def fit_gate(self, in_domain: Sequence[str], unrelated: Sequence[str], *,
+                 balanced: bool = True, bridged: bool = False, **report: Any) -> ContentGate:
         """Fit ``gate_`` on texts of the domain (the mapper's training rows) and texts about
         nothing the goals cover (``data/sdg_non_sdg``); ``report`` goes to the model card.
-        Unrelated texts without a letter ('42') are left out: mapping refuses them before
-        any gate would read them."""
+        ``balanced`` weighs the two classes equally; ``bridged`` reads the fast mode's
+        vectors (the word bridge's for Spanish, French and Portuguese) instead of the plain
+        static ones. Unrelated texts without a letter ('42') are left out: mapping refuses
+        them before any gate would read them."""
         mappable = [t for t in unrelated if isinstance(t, str) and has_words(t)]
         self.gate_ = ContentGate.fit(
-            self.gate_inputs(check_texts(in_domain)), self.gate_inputs(check_texts(mappable)),
-            **report, unrelated_without_words=len(unrelated) - len(mappable))
+            self.gate_inputs(check_texts(in_domain), bridged=bridged),
+            self.gate_inputs(check_texts(mappable), bridged=bridged), balanced=balanced,
+            bridged=bridged, **report, unrelated_without_words=len(unrelated) - len(mappable))
         return self.gate_
 
     def gate_inputs(self, texts: Sequence[str], static: FloatArray | None = None,
-                    kw: FloatArray | None = None) -> FloatArray:
-        """The gate's features of ``texts`` (chunks); ``static`` and ``kw``: their static
-        vectors (without the word bridge) and keyword features, where already computed."""
+                    kw: FloatArray | None = None, *, bridged: bool = False) -> FloatArray:
+        """The gate's features of ``texts`` (chunks); ``static`` and ``kw``: their vectors
+        (the plain static ones, or with ``bridged`` the fast mode's) and keyword features,
+        where already computed."""
         if self.static is None or self.keywords is None:
             raise ModelError("the content gate needs the fast mode's static table and the "
                              "keyword index; fit or load a complete model first")
-        return gate_features(self.static.encode(texts) if static is None else static,
-                             self.keywords.features(texts) if kw is None else kw, texts)
+        if static is None:
+            static = (self.with_mode("fast").vectors(texts) if bridged
+                      else self.static.encode(texts))
+        return gate_features(static, self.keywords.features(texts) if kw is None else kw,
+                             texts)
 
     # ---- prediction ----------------------------------------------------------------------
 
@@ -662,8 +669,12 @@ class SdgMapper:
         with one_blas_thread():
             emb, unbridged, static = self._vectors(flat)
             f = self._features(self.mode, flat, emb)
-            gate = None if self.gate_ is None else self.gate_.proba(
-                self.gate_inputs(flat, static, f.kw))
+            gate = None
+            if self.gate_ is not None:
+                bridged = self.gate_.bridged
+                # the fast mode has the vectors either gate reads at hand
+                mine = (emb if bridged else static) if self.mode == "fast" else None
+                gate = self.gate_.proba(self.gate_inputs(flat, mine, f.kw, bridged=bridged))
             return (all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors,
                     unbridged, gate)
 
