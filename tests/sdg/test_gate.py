@@ -17,6 +17,7 @@ from commonground.sdg.gate import (
     cross_fitted,
     gate_features,
     unrecognised,
+    writers_held_out,
 )
 from commonground.sdg.model import SdgMapper
 from commonground.sdg.train import unrelated_texts
@@ -55,10 +56,25 @@ def test_fit_separates_and_round_trips(tmp_path: Path) -> None:
     gate = ContentGate.fit(x_in, x_out, source="test")
     assert gate.proba(x_in).min() > 0.5 > gate.proba(x_out).max()
     assert gate.report == {"C": 1.0, "threshold": THRESHOLD, "in_domain": 200,
-                           "unrelated": 40, "source": "test"}
+                           "unrelated": 40, "class_weight": "balanced", "vectors": "static",
+                           "source": "test"}
     gate.save(tmp_path / "gate.npz")
     again = ContentGate.load(tmp_path / "gate.npz", gate.report, 4)
     np.testing.assert_array_equal(again.proba(x_out), gate.proba(x_out))
+    assert (again.balanced, again.bridged) == (True, False)
+    # the other variant's options travel with the file
+    other = ContentGate.fit(x_in, x_out, balanced=False, bridged=True)
+    assert other.report["class_weight"] == "none" and other.report["vectors"] == (
+        "static, word-bridged")
+    # unweighted, 200 in-domain rows against 40 pull the boundary towards the unrelated
+    assert (other.proba(x_out) >= gate.proba(x_out)).all()
+    other.save(tmp_path / "other.npz")
+    loaded = ContentGate.load(tmp_path / "other.npz", other.report, 4)
+    assert (loaded.balanced, loaded.bridged) == (False, True)
+    # a round-25 file, without options, is the balanced gate on plain vectors
+    np.savez(tmp_path / "old.npz", coef=other.coef, intercept=np.array([0.0], np.float32))
+    old = ContentGate.load(tmp_path / "old.npz", {}, 4)
+    assert (old.balanced, old.bridged) == (True, False)
     with pytest.raises(ModelError, match=r"holds .* weights for 5 features.*--gate-only"):
         ContentGate.load(tmp_path / "gate.npz", {}, 5)
     (tmp_path / "bad.npz").write_bytes(b"not a numpy file")
@@ -79,6 +95,18 @@ def test_cross_fitted_rows_are_scored_by_a_gate_that_never_saw_them() -> None:
         alone = ContentGate.fit(x_in[fold != k], x_out)
         np.testing.assert_allclose(out[fold == k], alone.proba(x_in[fold == k]), rtol=1e-5)
     assert unrecognised(out).tolist() == [True] + [False] * 89
+
+
+def test_writers_held_out_scores_each_writer_by_a_gate_without_it() -> None:
+    x_in, x_out = _separable(60, 30)
+    writer = np.repeat(["a", "b", "c"], 10)
+    x_out[writer == "c"] = 1.0  # a writer unlike the others
+    out = writers_held_out(x_in, x_out, writer, balanced=False)
+    for name in "abc":
+        alone = ContentGate.fit(x_in, x_out[writer != name], balanced=False)
+        np.testing.assert_allclose(out[writer == name], alone.proba(x_out[writer == name]),
+                                   rtol=1e-5)
+    assert not unrecognised(out[writer == "c"]).any() and unrecognised(out[writer == "a"]).all()
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +137,32 @@ def test_unrelated_text_gets_no_goal_and_says_why(
     assert with_gate.map(WATER) == plain.map(WATER)
     np.testing.assert_array_equal(with_gate.predict_proba([WATER]), plain.predict_proba([WATER]))
     assert 6 in with_gate.map(WATER).predicted_goals()
+
+
+def test_a_bridged_gate_reads_the_fast_modes_vectors_in_both_modes(
+        gated: tuple[SdgMapper, SdgMapper]) -> None:
+    texts, _ = small_training_set()
+    plain = gated[0].with_mode("fast")
+
+    class Shift:  # a stand-in word bridge: every chunk's fast vector moved the same way
+        def __init__(self) -> None:
+            self.means = {"en": np.zeros(16, np.float32)}  # carries what reads as English
+
+        def carry(self, chunks: list[str], languages: list[str]) -> np.ndarray:
+            return np.ones((len(chunks), 16), np.float32)
+
+    bridged = plain.with_mode("fast")
+    bridged.word_bridge_ = Shift()  # type: ignore[assignment]
+    gate = bridged.fit_gate(texts, UNRELATED, bridged=True)
+    assert gate.bridged and gate.report["vectors"] == "static, word-bridged"
+    probe = ["the school and its teachers", "asdf qwer zxcv"]  # English, and no language
+    x, unbridged = bridged.gate_inputs(probe, bridged=True), bridged.gate_inputs(probe)
+    np.testing.assert_array_equal(x[0, :16], np.ones(16))  # the carried vector
+    np.testing.assert_array_equal(x[1], unbridged[1])
+    assert not np.array_equal(x[0], unbridged[0])
+    # the accurate mode computes the fast mode's vectors for the gate: the same answers
+    fast, accurate = bridged.map_many(probe), bridged.with_mode("accurate").map_many(probe)
+    assert [a.notes for a in fast] == [a.notes for a in accurate]
 
 
 def test_a_document_is_kept_when_any_chunk_is_in_domain(
