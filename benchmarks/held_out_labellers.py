@@ -101,6 +101,9 @@ def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool) -> np.ndarray
     from commonground.sdg.text import has_words
     from commonground.sdg.train import unrelated_texts
 
+    if bridged and mapper.word_bridge_ is None:
+        raise SystemExit("a word-bridged gate needs the fast mode's word bridge, which this fit "
+                         "does not have yet; give the fit the shipped model's")
     groups = np.asarray(ts.fold_groups(), dtype=str)
     fold = fold_of(len(ts.texts), mapper.folds, mapper.seed, groups)
     # as SdgMapper.fit_gate: a text without a letter never reaches a gate
@@ -227,6 +230,9 @@ def main(argv: list[str] | None = None) -> None:
     out: dict[str, Any] = {}
     away = None
     if args.gate:
+        # the word bridge is fitted after the fit (train_sdg_mapper.add_language_bridge); the
+        # shipped one belongs to the same static table (build takes the shipped table)
+        mapper.word_bridge_ = SdgMapper.load(SHIPPED_MODEL).word_bridge_
         away = gate_away(mapper, ts, args.gate_weights == "balanced",
                          args.gate_vectors == "bridged")
         out["gate"] = {"turned_away": int(away.sum()), "of": len(away),
