@@ -92,13 +92,14 @@ def gated(pred: np.ndarray, away: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool) -> np.ndarray:
+def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool,
+              english_only: bool = False) -> np.ndarray:
     """The twenty-fifth round's candidate on the fit's rows: each row's content gate,
     cross-fitted on the fit's folds (trained on the other folds' rows and every unrelated
     text), below the threshold."""
     from commonground.sdg.fitting import fold_of
-    from commonground.sdg.gate import cross_fitted, unrecognised
-    from commonground.sdg.text import has_words
+    from commonground.sdg.gate import cross_fitted, judged, unrecognised
+    from commonground.sdg.text import guess_language, has_words
     from commonground.sdg.train import unrelated_texts
 
     if bridged and mapper.word_bridge_ is None:
@@ -107,10 +108,18 @@ def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool) -> np.ndarray
     groups = np.asarray(ts.fold_groups(), dtype=str)
     fold = fold_of(len(ts.texts), mapper.folds, mapper.seed, groups)
     # as SdgMapper.fit_gate: a text without a letter never reaches a gate
-    x_out = mapper.gate_inputs([r["text"] for r in unrelated_texts(ROOT / "data" / "sdg_non_sdg")
-                                if has_words(r["text"])], bridged=bridged)
-    return unrecognised(cross_fitted(mapper.gate_inputs(ts.texts, bridged=bridged), fold, x_out,
-                                     balanced))
+    out = [r["text"] for r in unrelated_texts(ROOT / "data" / "sdg_non_sdg")
+           if has_words(r["text"])]
+    inside = np.ones(len(ts.texts), dtype=bool)
+    if english_only:  # as SdgMapper.fit_gate(english_only=True)
+        inside = judged([guess_language(t) for t in ts.texts])
+        out = [t for t in out if judged([guess_language(t)])[0]]
+    x_out = mapper.gate_inputs(out, bridged=bridged)
+    x_in = mapper.gate_inputs([t for t, k in zip(ts.texts, inside, strict=True) if k],
+                              bridged=bridged)
+    away = np.zeros(len(ts.texts), dtype=bool)  # a row the gate does not judge is kept
+    away[inside] = unrecognised(cross_fitted(x_in, fold[inside], x_out, balanced))
+    return away
 
 
 def blend(mapper: Any, labels: np.ndarray, rule_rows: np.ndarray, scored: np.ndarray,
@@ -188,6 +197,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="with --gate: its class weights")
     ap.add_argument("--gate-vectors", choices=("static", "bridged"), default="static",
                     help="with --gate: the vectors it reads (bridged: the fast mode's)")
+    ap.add_argument("--gate-english", action="store_true",
+                    help="with --gate: it judges English text and text of no known language "
+                         "only (the twenty-seventh round's candidate)")
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -234,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
         # shipped one belongs to the same static table (build takes the shipped table)
         mapper.word_bridge_ = SdgMapper.load(SHIPPED_MODEL).word_bridge_
         away = gate_away(mapper, ts, args.gate_weights == "balanced",
-                         args.gate_vectors == "bridged")
+                         args.gate_vectors == "bridged", args.gate_english)
         out["gate"] = {"turned_away": int(away.sum()), "of": len(away),
                        "labellers_rows": int(away[rule_rows].sum()),
                        "oro_rows": int(away[oro].sum())}
@@ -263,7 +275,8 @@ def main(argv: list[str] | None = None) -> None:
                      else "adopt" if v["adopt"] else "do not adopt"))
     out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
                   "augment_int8": args.augment_int8, "blend_fast": args.blend_fast,
-                  "gate": args.gate and f"{args.gate_weights}, {args.gate_vectors}",
+                  "gate": args.gate and f"{args.gate_weights}, {args.gate_vectors}"
+                  + (", English only" if args.gate_english else ""),
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
     suffix = ("-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8

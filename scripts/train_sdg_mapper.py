@@ -400,12 +400,14 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
 
 
 def add_gate(mapper: SdgMapper, in_domain: list[str], folder: Path = UNRELATED, *,
-             weights: str = "balanced", vectors: str = "static") -> SdgMapper:
-    """Fit the content gate (twenty-fifth and twenty-sixth rounds) on the mapper's training
+             weights: str = "balanced", vectors: str = "static",
+             english_only: bool = False) -> SdgMapper:
+    """Fit the content gate (twenty-fifth to twenty-seventh rounds) on the mapper's training
     rows and the unrelated texts in ``folder``; nothing else changes."""
     rows = unrelated_texts(folder)
     gate = mapper.fit_gate(in_domain, [r["text"] for r in rows],
                            balanced=weights == "balanced", bridged=vectors == "bridged",
+                           english_only=english_only,
                            unrelated_from=sorted({r["writer"] for r in rows}))
     print(f"content gate: {gate.report['in_domain']} in-domain rows, "
           f"{gate.report['unrelated']} unrelated texts", file=sys.stderr, flush=True)
@@ -622,6 +624,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gate-vectors", choices=("static", "bridged"), default="static",
                     help="the vectors the content gate reads: plain static, or bridged (the "
                          "fast mode's, with the word bridge for es/fr/pt)")
+    ap.add_argument("--gate-english", action="store_true",
+                    help="the content gate judges English text and text of no known "
+                         "language only (twenty-seventh round)")
     ap.add_argument("--target-maps-only", type=Path, metavar="MODEL",
                     help="only fit the target maps into MODEL, a model of the shipped "
                          "configuration (target rounds 2-4, docs/benchmarks.md)")
@@ -639,8 +644,8 @@ def main(argv: list[str] | None = None) -> None:
         if not np.array_equal(mapper.banks_["accurate"][1], ts.labels):
             raise SystemExit(f"{args.gate_only} was not fitted on the shipped configuration's "
                              "training set in this checkout; retrain it")
-        add_gate(mapper, ts.texts, weights=args.gate_weights,
-                 vectors=args.gate_vectors).save(args.gate_only)
+        add_gate(mapper, ts.texts, weights=args.gate_weights, vectors=args.gate_vectors,
+                 english_only=args.gate_english).save(args.gate_only)
         print(json.dumps({"content_gate": mapper.gate_ and mapper.gate_.report}))
         return
     if args.target_maps_only:

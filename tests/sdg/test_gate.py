@@ -57,7 +57,7 @@ def test_fit_separates_and_round_trips(tmp_path: Path) -> None:
     assert gate.proba(x_in).min() > 0.5 > gate.proba(x_out).max()
     assert gate.report == {"C": 1.0, "threshold": THRESHOLD, "in_domain": 200,
                            "unrelated": 40, "class_weight": "balanced", "vectors": "static",
-                           "source": "test"}
+                           "judges": "every text", "source": "test"}
     gate.save(tmp_path / "gate.npz")
     again = ContentGate.load(tmp_path / "gate.npz", gate.report, 4)
     np.testing.assert_array_equal(again.proba(x_out), gate.proba(x_out))
@@ -163,6 +163,33 @@ def test_a_bridged_gate_reads_the_fast_modes_vectors_in_both_modes(
     # the accurate mode computes the fast mode's vectors for the gate: the same answers
     fast, accurate = bridged.map_many(probe), bridged.with_mode("accurate").map_many(probe)
     assert [a.notes for a in fast] == [a.notes for a in accurate]
+
+
+def test_an_english_only_gate_leaves_other_languages_alone(
+        gated: tuple[SdgMapper, SdgMapper], tmp_path: Path) -> None:
+    texts, _ = small_training_set()
+    plain = gated[0].with_mode("fast")
+    spanish = ["la contraseña no es válida, inténtelo de nuevo por favor",
+               "el partido terminó con un gol en el último minuto del segundo tiempo"]
+    english = plain.with_mode("fast")
+    gate = english.fit_gate([*texts, "el agua potable y el saneamiento para todos los hogares"],
+                            [*UNRELATED, *spanish], english_only=True)
+    assert gate.english_only and gate.report["judges"] == "English or no language"
+    assert gate.report["in_domain_other_languages"] == 1
+    assert gate.report["unrelated_other_languages"] == 2
+    assert gate.report["unrelated"] == len(UNRELATED) - 1  # "42" has no letter
+    # Spanish text is answered as without a gate; English junk is still turned away
+    probe = "la contraseña no es válida, inténtelo otra vez más tarde por favor"
+    assert english.map(probe) == plain.map(probe)
+    assert english.map("asdf qwer zxcv").notes
+    english.model_card = {"name": "test"}
+    loaded = SdgMapper.load(english.save(tmp_path / "model"), "fast")
+    assert loaded.gate_ is not None and loaded.gate_.english_only
+    assert loaded.map(probe) == plain.map(probe)
+    # a round-26 file (two options) judges every text
+    np.savez(tmp_path / "two.npz", coef=gate.coef, intercept=np.array([0.0], np.float32),
+             options=np.array([True, True]))
+    assert not ContentGate.load(tmp_path / "two.npz", {}, len(gate.coef)).english_only
 
 
 def test_a_document_is_kept_when_any_chunk_is_in_domain(

@@ -27,6 +27,9 @@ FloatArray = NDArray[np.float32]
 #: fixed before the round was run (docs/benchmarks.md, twenty-fifth round)
 C = 1.0
 THRESHOLD = 0.5
+#: what a gate fitted ``english_only`` judges (``text.guess_language``); a chunk in any
+#: other language counts as in-domain (twenty-seventh round)
+JUDGED_LANGUAGES = ("en", None)
 NOTE = ("no SDG content recognised: the text reads as unrelated to the goals (content "
         "score {score:.2f}, below {threshold}); no goal or target is predicted")
 
@@ -72,12 +75,15 @@ class ContentGate:
     #: whether it reads the fast mode's vectors (Spanish, French and Portuguese chunks
     #: carried by the word bridge) instead of the plain static ones
     bridged: bool = False
+    #: whether it judges only chunks of ``JUDGED_LANGUAGES`` (fitted on such rows only)
+    english_only: bool = False
 
     @classmethod
     def fit(cls, x_in: FloatArray, x_out: FloatArray, *, balanced: bool = True,
-            bridged: bool = False, **report: Any) -> ContentGate:
+            bridged: bool = False, english_only: bool = False, **report: Any) -> ContentGate:
         """Fit on in-domain rows ``x_in`` and unrelated rows ``x_out`` (``gate_features``;
-        ``bridged`` says which vectors they were made from)."""
+        ``bridged`` says which vectors they were made from, ``english_only`` that they are
+        the rows of ``JUDGED_LANGUAGES`` alone)."""
         if not len(x_in) or not len(x_out):
             raise InvalidInput("the content gate needs in-domain texts and unrelated texts "
                                f"(got {len(x_in)} and {len(x_out)}); give both")
@@ -85,8 +91,9 @@ class ContentGate:
         return cls(coef, intercept, {
             "C": C, "threshold": THRESHOLD, "in_domain": len(x_in), "unrelated": len(x_out),
             "class_weight": "balanced" if balanced else "none",
-            "vectors": "static, word-bridged" if bridged else "static", **report},
-            balanced, bridged)
+            "vectors": "static, word-bridged" if bridged else "static",
+            "judges": "English or no language" if english_only else "every text", **report},
+            balanced, bridged, english_only)
 
     def proba(self, x: FloatArray) -> FloatArray:
         if x.shape[1:] != self.coef.shape:
@@ -97,7 +104,7 @@ class ContentGate:
 
     def save(self, path: Path) -> None:
         np.savez(path, coef=self.coef, intercept=np.array([self.intercept], np.float32),
-                 options=np.array([self.balanced, self.bridged]))
+                 options=np.array([self.balanced, self.bridged, self.english_only]))
 
     @classmethod
     def load(cls, path: Path, report: dict[str, Any], dim: int) -> ContentGate:
@@ -105,16 +112,18 @@ class ContentGate:
         try:
             with np.load(path) as z:
                 coef, intercept = z["coef"].astype(np.float32), float(z["intercept"][0])
-                # a file without options is round 25's gate: balanced, plain vectors
-                balanced, bridged = (bool(v) for v in z["options"]) if "options" in z.files \
-                    else (True, False)
+                # without options: round 25's gate (balanced, plain vectors, every text);
+                # two options: round 26's (every text)
+                options = ([bool(v) for v in z["options"]] if "options" in z.files
+                           else [True, False])
+                balanced, bridged, english_only = (*options, False)[:3]
         except (OSError, KeyError, ValueError, IndexError) as exc:
             raise ModelError(f"{path} cannot be read as the content gate ({exc}); rebuild it "
                              "with scripts/train_sdg_mapper.py --gate-only") from exc
         if coef.shape != (dim,):
             raise ModelError(f"{path} holds {coef.shape} weights for {dim} features; rebuild "
                              "it with scripts/train_sdg_mapper.py --gate-only")
-        return cls(coef, intercept, dict(report), balanced, bridged)
+        return cls(coef, intercept, dict(report), balanced, bridged, english_only)
 
 
 def cross_fitted(x_in: FloatArray, fold: NDArray[Any], x_out: FloatArray,
@@ -139,6 +148,11 @@ def writers_held_out(x_in: FloatArray, x_out: FloatArray, writer: NDArray[Any],
         coef, intercept = _fit(x_in, x_out[~held], balanced)
         out[held] = _sigmoid(x_out[held] @ coef + intercept)
     return out
+
+
+def judged(languages: Sequence[str | None]) -> NDArray[np.bool_]:
+    """Which of the (guessed) ``languages`` an ``english_only`` gate judges."""
+    return np.array([lang in JUDGED_LANGUAGES for lang in languages], dtype=bool)
 
 
 def unrecognised(doc_gate: FloatArray) -> NDArray[np.bool_]:

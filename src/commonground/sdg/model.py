@@ -44,7 +44,7 @@ from commonground.sdg.features import TargetIndex, hashed_ngrams, length_feature
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.gate import NOTE as UNRECOGNISED_NOTE
 from commonground.sdg.gate import THRESHOLD as GATE_THRESHOLD
-from commonground.sdg.gate import ContentGate, gate_features, unrecognised
+from commonground.sdg.gate import ContentGate, gate_features, judged, unrecognised
 from commonground.sdg.keywords import KeywordIndex, tokens
 from commonground.sdg.lexical import NGramVector, lexical_targets
 from commonground.sdg.mapping import SdgMapping
@@ -627,18 +627,29 @@ class SdgMapper:
         return bridge
 
     def fit_gate(self, in_domain: Sequence[str], unrelated: Sequence[str], *,
-                 balanced: bool = True, bridged: bool = False, **report: Any) -> ContentGate:
+                 balanced: bool = True, bridged: bool = False, english_only: bool = False,
+                 **report: Any) -> ContentGate:
         """Fit ``gate_`` on texts of the domain (the mapper's training rows) and texts about
         nothing the goals cover (``data/sdg_non_sdg``); ``report`` goes to the model card.
         ``balanced`` weighs the two classes equally; ``bridged`` reads the fast mode's
         vectors (the word bridge's for Spanish, French and Portuguese) instead of the plain
-        static ones. Unrelated texts without a letter ('42') are left out: mapping refuses
-        them before any gate would read them."""
+        static ones; ``english_only`` fits and applies it to English text and text of no
+        known language alone (``gate.JUDGED_LANGUAGES``). Unrelated texts without a letter
+        ('42') are left out: mapping refuses them before any gate would read them."""
         mappable = [t for t in unrelated if isinstance(t, str) and has_words(t)]
+        inside = check_texts(in_domain)
+        outside = check_texts(mappable)
+        if english_only:
+            inside = [t for t, j in zip(inside, judged(list(map(guess_language, inside))),
+                                        strict=True) if j]
+            outside = [t for t, j in zip(outside, judged(list(map(guess_language, outside))),
+                                         strict=True) if j]
+            report = {**report, "in_domain_other_languages": len(in_domain) - len(inside),
+                      "unrelated_other_languages": len(mappable) - len(outside)}
         self.gate_ = ContentGate.fit(
-            self.gate_inputs(check_texts(in_domain), bridged=bridged),
-            self.gate_inputs(check_texts(mappable), bridged=bridged), balanced=balanced,
-            bridged=bridged, **report, unrelated_without_words=len(unrelated) - len(mappable))
+            self.gate_inputs(inside, bridged=bridged), self.gate_inputs(outside, bridged=bridged),
+            balanced=balanced, bridged=bridged, english_only=english_only, **report,
+            unrelated_without_words=len(unrelated) - len(mappable))
         return self.gate_
 
     def gate_inputs(self, texts: Sequence[str], static: FloatArray | None = None,
@@ -675,6 +686,9 @@ class SdgMapper:
                 # the fast mode has the vectors either gate reads at hand
                 mine = (emb if bridged else static) if self.mode == "fast" else None
                 gate = self.gate_.proba(self.gate_inputs(flat, mine, f.kw, bridged=bridged))
+                if self.gate_.english_only:
+                    # a chunk in another language is not judged: it counts as in-domain
+                    gate[~judged([guess_language(c) for c in flat])] = 1.0
             return (all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors,
                     unbridged, gate)
 
