@@ -14,7 +14,8 @@ at least 90 % of the unrelated texts, the one that turns away the fewest in-doma
    four of ``data/sdg_non_sdg``): per mode, the share of texts answered with no goal by
    ``--model`` and by ``--against``, and how many ``--model`` turns away.
 2. *In-domain text no model trains on* (``data/sdg_excerpts``, ``data/sdg_understated``,
-   ``data/sdg_language_paragraphs``, the demo initiatives' summaries and case studies):
+   ``data/sdg_language_paragraphs``, ``data/sdg_short_test``, the demo initiatives'
+   summaries and case studies):
    of the texts labelled with at least one goal, how many ``--model`` turns away. The gate
    reads the same features in both modes, so this is counted once (fast mode).
 
@@ -54,6 +55,9 @@ def in_domain_sets() -> dict[str, list[str]]:
         with path.open(encoding="utf-8") as fh:
             language += [json.loads(line)["text"] for line in fh if line.strip()]
     out["sdg_language_paragraphs"] = language
+    # short texts (1-6 words) about a goal, written for the twenty-eighth round
+    with (DATA / "sdg_short_test" / "held_out.jsonl").open(encoding="utf-8") as fh:
+        out["sdg_short_test"] = [json.loads(line)["text"] for line in fh if line.strip()]
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from demo_goals import texts  # type: ignore[import-not-found]  # one loader of them
 

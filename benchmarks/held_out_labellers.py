@@ -93,12 +93,12 @@ def gated(pred: np.ndarray, away: np.ndarray | None) -> np.ndarray:
 
 
 def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool,
-              english_only: bool = False) -> np.ndarray:
+              english_only: bool = False, phrases: bool = False) -> np.ndarray:
     """The twenty-fifth round's candidate on the fit's rows: each row's content gate,
     cross-fitted on the fit's folds (trained on the other folds' rows and every unrelated
     text), below the threshold."""
     from commonground.sdg.fitting import fold_of
-    from commonground.sdg.gate import cross_fitted, judged, unrecognised
+    from commonground.sdg.gate import cross_fitted, domain_phrases, judged, unrecognised
     from commonground.sdg.text import guess_language, has_words
     from commonground.sdg.train import unrelated_texts
 
@@ -110,15 +110,18 @@ def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool,
     # as SdgMapper.fit_gate: a text without a letter never reaches a gate
     out = [r["text"] for r in unrelated_texts(ROOT / "data" / "sdg_non_sdg")
            if has_words(r["text"])]
+    extra = domain_phrases(mapper.keywords.systems_raw) if phrases else []
     inside = np.ones(len(ts.texts), dtype=bool)
     if english_only:  # as SdgMapper.fit_gate(english_only=True)
         inside = judged([guess_language(t) for t in ts.texts])
         out = [t for t in out if judged([guess_language(t)])[0]]
+        extra = [t for t in extra if judged([guess_language(t)])[0]]
     x_out = mapper.gate_inputs(out, bridged=bridged)
     x_in = mapper.gate_inputs([t for t, k in zip(ts.texts, inside, strict=True) if k],
                               bridged=bridged)
     away = np.zeros(len(ts.texts), dtype=bool)  # a row the gate does not judge is kept
-    away[inside] = unrecognised(cross_fitted(x_in, fold[inside], x_out, balanced))
+    x_extra = mapper.gate_inputs(extra, bridged=bridged) if extra else None
+    away[inside] = unrecognised(cross_fitted(x_in, fold[inside], x_out, balanced, x_extra))
     return away
 
 
@@ -200,6 +203,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gate-english", action="store_true",
                     help="with --gate: it judges English text and text of no known language "
                          "only (the twenty-seventh round's candidate)")
+    ap.add_argument("--gate-phrases", action="store_true",
+                    help="with --gate: the keyword systems' phrases as further in-domain "
+                         "rows (the twenty-eighth round's candidate)")
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -246,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
         # shipped one belongs to the same static table (build takes the shipped table)
         mapper.word_bridge_ = SdgMapper.load(SHIPPED_MODEL).word_bridge_
         away = gate_away(mapper, ts, args.gate_weights == "balanced",
-                         args.gate_vectors == "bridged", args.gate_english)
+                         args.gate_vectors == "bridged", args.gate_english, args.gate_phrases)
         out["gate"] = {"turned_away": int(away.sum()), "of": len(away),
                        "labellers_rows": int(away[rule_rows].sum()),
                        "oro_rows": int(away[oro].sum())}
@@ -276,7 +282,8 @@ def main(argv: list[str] | None = None) -> None:
     out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
                   "augment_int8": args.augment_int8, "blend_fast": args.blend_fast,
                   "gate": args.gate and f"{args.gate_weights}, {args.gate_vectors}"
-                  + (", English only" if args.gate_english else ""),
+                  + (", English only" if args.gate_english else "")
+                  + (", keyword phrases" if args.gate_phrases else ""),
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
     suffix = ("-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8

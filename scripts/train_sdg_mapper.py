@@ -32,6 +32,7 @@ import numpy as np
 from commonground.sdg import SHIPPED_MODEL
 from commonground.sdg.embed import MiniLMEmbedder
 from commonground.sdg.features import TargetIndex
+from commonground.sdg.gate import domain_phrases
 from commonground.sdg.keywords import KeywordIndex
 from commonground.sdg.model import MODES, SdgMapper
 from commonground.sdg.static import StaticEmbedder
@@ -401,11 +402,17 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
 
 def add_gate(mapper: SdgMapper, in_domain: list[str], folder: Path = UNRELATED, *,
              weights: str = "balanced", vectors: str = "static",
-             english_only: bool = False) -> SdgMapper:
-    """Fit the content gate (twenty-fifth to twenty-seventh rounds) on the mapper's training
-    rows and the unrelated texts in ``folder``; nothing else changes."""
+             english_only: bool = False, phrases: bool = False) -> SdgMapper:
+    """Fit the content gate (twenty-fifth to twenty-eighth rounds) on the mapper's training
+    rows (with ``phrases``, and the phrases of its keyword systems) and the unrelated texts
+    in ``folder``; nothing else changes."""
     rows = unrelated_texts(folder)
-    gate = mapper.fit_gate(in_domain, [r["text"] for r in rows],
+    extra = []
+    if phrases:
+        assert mapper.keywords is not None
+        extra = domain_phrases(mapper.keywords.systems_raw)
+    gate = mapper.fit_gate([*in_domain, *extra], [r["text"] for r in rows],
+                           keyword_phrases=len(extra),
                            balanced=weights == "balanced", bridged=vectors == "bridged",
                            english_only=english_only,
                            unrelated_from=sorted({r["writer"] for r in rows}))
@@ -627,6 +634,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gate-english", action="store_true",
                     help="the content gate judges English text and text of no known "
                          "language only (twenty-seventh round)")
+    ap.add_argument("--gate-phrases", action="store_true",
+                    help="the content gate also learns the keyword systems' phrases as "
+                         "in-domain text (twenty-eighth round)")
     ap.add_argument("--target-maps-only", type=Path, metavar="MODEL",
                     help="only fit the target maps into MODEL, a model of the shipped "
                          "configuration (target rounds 2-4, docs/benchmarks.md)")
@@ -645,7 +655,8 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"{args.gate_only} was not fitted on the shipped configuration's "
                              "training set in this checkout; retrain it")
         add_gate(mapper, ts.texts, weights=args.gate_weights, vectors=args.gate_vectors,
-                 english_only=args.gate_english).save(args.gate_only)
+                 english_only=args.gate_english,
+                 phrases=args.gate_phrases).save(args.gate_only)
         print(json.dumps({"content_gate": mapper.gate_ and mapper.gate_.report}))
         return
     if args.target_maps_only:

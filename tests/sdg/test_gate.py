@@ -15,6 +15,7 @@ from commonground.sdg.gate import (
     THRESHOLD,
     ContentGate,
     cross_fitted,
+    domain_phrases,
     gate_features,
     unrecognised,
     writers_held_out,
@@ -95,6 +96,25 @@ def test_cross_fitted_rows_are_scored_by_a_gate_that_never_saw_them() -> None:
         alone = ContentGate.fit(x_in[fold != k], x_out)
         np.testing.assert_allclose(out[fold == k], alone.proba(x_in[fold == k]), rtol=1e-5)
     assert unrecognised(out).tolist() == [True] + [False] * 89
+
+
+def test_extra_in_domain_rows_join_every_folds_fit() -> None:
+    x_in, x_out = _separable(60, 20)
+    extra = np.full((30, 4), -0.8, np.float32)  # in-domain rows that look unrelated
+    fold = np.arange(60) % 3
+    with_extra = cross_fitted(x_in, fold, x_out, x_extra=extra)
+    for k in range(3):
+        alone = ContentGate.fit(np.vstack([x_in[fold != k], extra]), x_out)
+        np.testing.assert_allclose(with_extra[fold == k], alone.proba(x_in[fold == k]),
+                                   rtol=1e-5)
+    assert len(with_extra) == 60
+
+
+def test_domain_phrases_are_the_phrase_systems_terms_once() -> None:
+    systems = {"b": {"kind": "phrases", "items": [["clean water", 6], ["aid", 1]]},
+               "a": {"kind": "phrases", "items": [["aid", 17], ["solar power", 7]]},
+               "q": {"kind": "queries", "items": [['"poverty" AND "line"', 1, "1.1"]]}}
+    assert domain_phrases(systems) == ["aid", "solar power", "clean water"]
 
 
 def test_writers_held_out_scores_each_writer_by_a_gate_without_it() -> None:

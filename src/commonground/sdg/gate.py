@@ -127,13 +127,15 @@ class ContentGate:
 
 
 def cross_fitted(x_in: FloatArray, fold: NDArray[Any], x_out: FloatArray,
-                 balanced: bool = True) -> FloatArray:
+                 balanced: bool = True, x_extra: FloatArray | None = None) -> FloatArray:
     """Each in-domain row's gate probability from a gate fitted without its fold (and with
-    every unrelated row), as unseen in-domain text meets the final gate."""
+    every unrelated row, and ``x_extra``: in-domain rows in every fold's fit, such as the
+    keyword phrases), as unseen in-domain text meets the final gate."""
     out = np.zeros(len(x_in), dtype=np.float32)
     for k in np.unique(fold):
         held = fold == k
-        coef, intercept = _fit(x_in[~held], x_out, balanced)
+        rest = x_in[~held] if x_extra is None else np.vstack([x_in[~held], x_extra])
+        coef, intercept = _fit(rest, x_out, balanced)
         out[held] = _sigmoid(x_in[held] @ coef + intercept)
     return out
 
@@ -148,6 +150,16 @@ def writers_held_out(x_in: FloatArray, x_out: FloatArray, writer: NDArray[Any],
         coef, intercept = _fit(x_in, x_out[~held], balanced)
         out[held] = _sigmoid(x_out[held] @ coef + intercept)
     return out
+
+
+def domain_phrases(systems: dict[str, dict[str, Any]]) -> list[str]:
+    """The phrases of the phrase keyword systems (``KeywordIndex.systems_raw``), each once:
+    the domain's short vocabulary, in-domain rows of the gate (twenty-eighth round)."""
+    seen: dict[str, None] = {}
+    for name in sorted(systems):
+        if systems[name].get("kind") == "phrases":
+            seen.update((str(item[0]), None) for item in systems[name]["items"])
+    return list(seen)
 
 
 def judged(languages: Sequence[str | None]) -> NDArray[np.bool_]:
