@@ -93,7 +93,8 @@ def gated(pred: np.ndarray, away: np.ndarray | None) -> np.ndarray:
 
 
 def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool,
-              english_only: bool = False, phrases: bool = False) -> np.ndarray:
+              english_only: bool = False, phrases: bool = False,
+              keyword_keeps: bool = False) -> np.ndarray:
     """The twenty-fifth round's candidate on the fit's rows: each row's content gate,
     cross-fitted on the fit's folds (trained on the other folds' rows and every unrelated
     text), below the threshold."""
@@ -122,6 +123,8 @@ def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool,
     away = np.zeros(len(ts.texts), dtype=bool)  # a row the gate does not judge is kept
     x_extra = mapper.gate_inputs(extra, bridged=bridged) if extra else None
     away[inside] = unrecognised(cross_fitted(x_in, fold[inside], x_out, balanced, x_extra))
+    if keyword_keeps:  # as the mapper applies such a gate: a keyword hit keeps the row
+        away &= mapper.keywords.features(ts.texts).sum(axis=1) == 0
     return away
 
 
@@ -206,6 +209,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gate-phrases", action="store_true",
                     help="with --gate: the keyword systems' phrases as further in-domain "
                          "rows (the twenty-eighth round's candidate)")
+    ap.add_argument("--gate-keywords", action="store_true",
+                    help="with --gate: a row with a keyword hit is never turned away (the "
+                         "twenty-ninth round's candidate)")
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -252,7 +258,8 @@ def main(argv: list[str] | None = None) -> None:
         # shipped one belongs to the same static table (build takes the shipped table)
         mapper.word_bridge_ = SdgMapper.load(SHIPPED_MODEL).word_bridge_
         away = gate_away(mapper, ts, args.gate_weights == "balanced",
-                         args.gate_vectors == "bridged", args.gate_english, args.gate_phrases)
+                         args.gate_vectors == "bridged", args.gate_english, args.gate_phrases,
+                         args.gate_keywords)
         out["gate"] = {"turned_away": int(away.sum()), "of": len(away),
                        "labellers_rows": int(away[rule_rows].sum()),
                        "oro_rows": int(away[oro].sum())}
@@ -283,7 +290,8 @@ def main(argv: list[str] | None = None) -> None:
                   "augment_int8": args.augment_int8, "blend_fast": args.blend_fast,
                   "gate": args.gate and f"{args.gate_weights}, {args.gate_vectors}"
                   + (", English only" if args.gate_english else "")
-                  + (", keyword phrases" if args.gate_phrases else ""),
+                  + (", keyword phrases" if args.gate_phrases else "")
+                  + (", a keyword hit keeps" if args.gate_keywords else ""),
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
     suffix = ("-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8

@@ -402,7 +402,8 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
 
 def add_gate(mapper: SdgMapper, in_domain: list[str], folder: Path = UNRELATED, *,
              weights: str = "balanced", vectors: str = "static",
-             english_only: bool = False, phrases: bool = False) -> SdgMapper:
+             english_only: bool = False, phrases: bool = False,
+             keyword_keeps: bool = False) -> SdgMapper:
     """Fit the content gate (twenty-fifth to twenty-eighth rounds) on the mapper's training
     rows (with ``phrases``, and the phrases of its keyword systems) and the unrelated texts
     in ``folder``; nothing else changes."""
@@ -414,7 +415,7 @@ def add_gate(mapper: SdgMapper, in_domain: list[str], folder: Path = UNRELATED, 
     gate = mapper.fit_gate([*in_domain, *extra], [r["text"] for r in rows],
                            keyword_phrases=len(extra),
                            balanced=weights == "balanced", bridged=vectors == "bridged",
-                           english_only=english_only,
+                           english_only=english_only, keyword_keeps=keyword_keeps,
                            unrelated_from=sorted({r["writer"] for r in rows}))
     print(f"content gate: {gate.report['in_domain']} in-domain rows, "
           f"{gate.report['unrelated']} unrelated texts", file=sys.stderr, flush=True)
@@ -637,6 +638,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gate-phrases", action="store_true",
                     help="the content gate also learns the keyword systems' phrases as "
                          "in-domain text (twenty-eighth round)")
+    ap.add_argument("--gate-keywords", action="store_true",
+                    help="a chunk with a keyword hit is never turned away by the content "
+                         "gate (twenty-ninth round)")
     ap.add_argument("--target-maps-only", type=Path, metavar="MODEL",
                     help="only fit the target maps into MODEL, a model of the shipped "
                          "configuration (target rounds 2-4, docs/benchmarks.md)")
@@ -656,7 +660,8 @@ def main(argv: list[str] | None = None) -> None:
                              "training set in this checkout; retrain it")
         add_gate(mapper, ts.texts, weights=args.gate_weights, vectors=args.gate_vectors,
                  english_only=args.gate_english,
-                 phrases=args.gate_phrases).save(args.gate_only)
+                 phrases=args.gate_phrases,
+                 keyword_keeps=args.gate_keywords).save(args.gate_only)
         print(json.dumps({"content_gate": mapper.gate_ and mapper.gate_.report}))
         return
     if args.target_maps_only:

@@ -58,7 +58,8 @@ def test_fit_separates_and_round_trips(tmp_path: Path) -> None:
     assert gate.proba(x_in).min() > 0.5 > gate.proba(x_out).max()
     assert gate.report == {"C": 1.0, "threshold": THRESHOLD, "in_domain": 200,
                            "unrelated": 40, "class_weight": "balanced", "vectors": "static",
-                           "judges": "every text", "source": "test"}
+                           "judges": "every text", "keyword_hit_keeps": False,
+                           "source": "test"}
     gate.save(tmp_path / "gate.npz")
     again = ContentGate.load(tmp_path / "gate.npz", gate.report, 4)
     np.testing.assert_array_equal(again.proba(x_out), gate.proba(x_out))
@@ -210,6 +211,25 @@ def test_an_english_only_gate_leaves_other_languages_alone(
     np.savez(tmp_path / "two.npz", coef=gate.coef, intercept=np.array([0.0], np.float32),
              options=np.array([True, True]))
     assert not ContentGate.load(tmp_path / "two.npz", {}, len(gate.coef)).english_only
+
+
+def test_a_keyword_hit_keeps_a_chunk_when_asked(gated: tuple[SdgMapper, SdgMapper],
+                                               tmp_path: Path) -> None:
+    texts, _ = small_training_set()
+    plain = gated[0].with_mode("fast")
+    keeps = plain.with_mode("fast")
+    keeps.fit_gate(texts, UNRELATED, keyword_keeps=True)
+    judged_alone = plain.with_mode("fast")
+    judged_alone.fit_gate(texts, UNRELATED)
+    probe = "asdf qwer water zxcv"  # junk, but "water" is a keyword of the small index
+    assert judged_alone.map(probe).notes  # the gate alone turns it away
+    assert keeps.map(probe) == plain.map(probe)  # the hit keeps it, answered as before
+    assert keeps.map("asdf qwer zxcv").notes  # no hit: still turned away
+    assert keeps.gate_ is not None and keeps.gate_.report["keyword_hit_keeps"] is True
+    keeps.model_card = {"name": "test"}
+    loaded = SdgMapper.load(keeps.save(tmp_path / "model"), "fast")
+    assert loaded.gate_ is not None and loaded.gate_.keyword_keeps
+    assert loaded.map(probe) == plain.map(probe)
 
 
 def test_a_document_is_kept_when_any_chunk_is_in_domain(

@@ -77,10 +77,13 @@ class ContentGate:
     bridged: bool = False
     #: whether it judges only chunks of ``JUDGED_LANGUAGES`` (fitted on such rows only)
     english_only: bool = False
+    #: whether a chunk with any keyword hit counts as in-domain whatever its score
+    keyword_keeps: bool = False
 
     @classmethod
     def fit(cls, x_in: FloatArray, x_out: FloatArray, *, balanced: bool = True,
-            bridged: bool = False, english_only: bool = False, **report: Any) -> ContentGate:
+            bridged: bool = False, english_only: bool = False, keyword_keeps: bool = False,
+            **report: Any) -> ContentGate:
         """Fit on in-domain rows ``x_in`` and unrelated rows ``x_out`` (``gate_features``;
         ``bridged`` says which vectors they were made from, ``english_only`` that they are
         the rows of ``JUDGED_LANGUAGES`` alone)."""
@@ -92,8 +95,9 @@ class ContentGate:
             "C": C, "threshold": THRESHOLD, "in_domain": len(x_in), "unrelated": len(x_out),
             "class_weight": "balanced" if balanced else "none",
             "vectors": "static, word-bridged" if bridged else "static",
-            "judges": "English or no language" if english_only else "every text", **report},
-            balanced, bridged, english_only)
+            "judges": "English or no language" if english_only else "every text",
+            "keyword_hit_keeps": keyword_keeps, **report},
+            balanced, bridged, english_only, keyword_keeps)
 
     def proba(self, x: FloatArray) -> FloatArray:
         if x.shape[1:] != self.coef.shape:
@@ -104,7 +108,8 @@ class ContentGate:
 
     def save(self, path: Path) -> None:
         np.savez(path, coef=self.coef, intercept=np.array([self.intercept], np.float32),
-                 options=np.array([self.balanced, self.bridged, self.english_only]))
+                 options=np.array([self.balanced, self.bridged, self.english_only,
+                                   self.keyword_keeps]))
 
     @classmethod
     def load(cls, path: Path, report: dict[str, Any], dim: int) -> ContentGate:
@@ -113,17 +118,18 @@ class ContentGate:
             with np.load(path) as z:
                 coef, intercept = z["coef"].astype(np.float32), float(z["intercept"][0])
                 # without options: round 25's gate (balanced, plain vectors, every text);
-                # two options: round 26's (every text)
+                # fewer than four: an earlier round's, the later options off
                 options = ([bool(v) for v in z["options"]] if "options" in z.files
                            else [True, False])
-                balanced, bridged, english_only = (*options, False)[:3]
+                balanced, bridged, english_only, keyword_keeps = (*options, False, False)[:4]
         except (OSError, KeyError, ValueError, IndexError) as exc:
             raise ModelError(f"{path} cannot be read as the content gate ({exc}); rebuild it "
                              "with scripts/train_sdg_mapper.py --gate-only") from exc
         if coef.shape != (dim,):
             raise ModelError(f"{path} holds {coef.shape} weights for {dim} features; rebuild "
                              "it with scripts/train_sdg_mapper.py --gate-only")
-        return cls(coef, intercept, dict(report), balanced, bridged, english_only)
+        return cls(coef, intercept, dict(report), balanced, bridged, english_only,
+                   keyword_keeps)
 
 
 def cross_fitted(x_in: FloatArray, fold: NDArray[Any], x_out: FloatArray,

@@ -628,13 +628,14 @@ class SdgMapper:
 
     def fit_gate(self, in_domain: Sequence[str], unrelated: Sequence[str], *,
                  balanced: bool = True, bridged: bool = False, english_only: bool = False,
-                 **report: Any) -> ContentGate:
+                 keyword_keeps: bool = False, **report: Any) -> ContentGate:
         """Fit ``gate_`` on texts of the domain (the mapper's training rows) and texts about
         nothing the goals cover (``data/sdg_non_sdg``); ``report`` goes to the model card.
         ``balanced`` weighs the two classes equally; ``bridged`` reads the fast mode's
         vectors (the word bridge's for Spanish, French and Portuguese) instead of the plain
         static ones; ``english_only`` fits and applies it to English text and text of no
-        known language alone (``gate.JUDGED_LANGUAGES``). Unrelated texts without a letter
+        known language alone (``gate.JUDGED_LANGUAGES``); ``keyword_keeps`` counts a chunk
+        with a keyword hit as in-domain at run time. Unrelated texts without a letter
         ('42') are left out: mapping refuses them before any gate would read them."""
         mappable = [t for t in unrelated if isinstance(t, str) and has_words(t)]
         inside = check_texts(in_domain)
@@ -648,7 +649,8 @@ class SdgMapper:
                       "unrelated_other_languages": len(mappable) - len(outside)}
         self.gate_ = ContentGate.fit(
             self.gate_inputs(inside, bridged=bridged), self.gate_inputs(outside, bridged=bridged),
-            balanced=balanced, bridged=bridged, english_only=english_only, **report,
+            balanced=balanced, bridged=bridged, english_only=english_only,
+            keyword_keeps=keyword_keeps, **report,
             unrelated_without_words=len(unrelated) - len(mappable))
         return self.gate_
 
@@ -689,6 +691,9 @@ class SdgMapper:
                 if self.gate_.english_only:
                     # a chunk in another language is not judged: it counts as in-domain
                     gate[~judged([guess_language(c) for c in flat])] = 1.0
+                if self.gate_.keyword_keeps:
+                    # the keyword systems' direct evidence that a chunk speaks of a goal
+                    gate[f.kw.sum(axis=1) > 0] = 1.0
             return (all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors,
                     unbridged, gate)
 
