@@ -46,7 +46,7 @@ def unrelated_test() -> list[str]:
 
 def in_domain_sets() -> dict[str, list[str]]:
     """Held-out texts labelled with at least one goal, per set."""
-    from commonground.sdg.train import written_paragraphs
+    from commonground.sdg.train import short_texts, written_paragraphs
 
     out = {name: [r["text"] for r in written_paragraphs(DATA / name) if r["sdgs"]]
            for name in ("sdg_excerpts", "sdg_understated")}
@@ -56,8 +56,7 @@ def in_domain_sets() -> dict[str, list[str]]:
             language += [json.loads(line)["text"] for line in fh if line.strip()]
     out["sdg_language_paragraphs"] = language
     # short texts (1-6 words) about a goal, written for the twenty-eighth round
-    with (DATA / "sdg_short_test" / "held_out.jsonl").open(encoding="utf-8") as fh:
-        out["sdg_short_test"] = [json.loads(line)["text"] for line in fh if line.strip()]
+    out["sdg_short_test"] = [r["text"] for r in short_texts(DATA / "sdg_short_test")]
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from demo_goals import texts  # type: ignore[import-not-found]  # one loader of them
 

@@ -94,14 +94,14 @@ def gated(pred: np.ndarray, away: np.ndarray | None) -> np.ndarray:
 
 def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool,
               english_only: bool = False, phrases: bool = False,
-              keyword_keeps: bool = False) -> np.ndarray:
+              keyword_keeps: bool = False, short: bool = False) -> np.ndarray:
     """The twenty-fifth round's candidate on the fit's rows: each row's content gate,
     cross-fitted on the fit's folds (trained on the other folds' rows and every unrelated
     text), below the threshold."""
     from commonground.sdg.fitting import fold_of
     from commonground.sdg.gate import cross_fitted, domain_phrases, judged, unrecognised
     from commonground.sdg.text import guess_language, has_words
-    from commonground.sdg.train import unrelated_texts
+    from commonground.sdg.train import short_texts, unrelated_texts
 
     if bridged and mapper.word_bridge_ is None:
         raise SystemExit("a word-bridged gate needs the fast mode's word bridge, which this fit "
@@ -112,6 +112,8 @@ def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool,
     out = [r["text"] for r in unrelated_texts(ROOT / "data" / "sdg_non_sdg")
            if has_words(r["text"])]
     extra = domain_phrases(mapper.keywords.systems_raw) if phrases else []
+    if short:
+        extra += [r["text"] for r in short_texts(ROOT / "data" / "sdg_short")]
     inside = np.ones(len(ts.texts), dtype=bool)
     if english_only:  # as SdgMapper.fit_gate(english_only=True)
         inside = judged([guess_language(t) for t in ts.texts])
@@ -212,6 +214,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gate-keywords", action="store_true",
                     help="with --gate: a row with a keyword hit is never turned away (the "
                          "twenty-ninth round's candidate)")
+    ap.add_argument("--gate-short", action="store_true",
+                    help="with --gate: data/sdg_short's texts as further in-domain rows (the "
+                         "thirtieth round's candidate)")
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -259,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
         mapper.word_bridge_ = SdgMapper.load(SHIPPED_MODEL).word_bridge_
         away = gate_away(mapper, ts, args.gate_weights == "balanced",
                          args.gate_vectors == "bridged", args.gate_english, args.gate_phrases,
-                         args.gate_keywords)
+                         args.gate_keywords, args.gate_short)
         out["gate"] = {"turned_away": int(away.sum()), "of": len(away),
                        "labellers_rows": int(away[rule_rows].sum()),
                        "oro_rows": int(away[oro].sum())}
@@ -291,7 +296,8 @@ def main(argv: list[str] | None = None) -> None:
                   "gate": args.gate and f"{args.gate_weights}, {args.gate_vectors}"
                   + (", English only" if args.gate_english else "")
                   + (", keyword phrases" if args.gate_phrases else "")
-                  + (", a keyword hit keeps" if args.gate_keywords else ""),
+                  + (", a keyword hit keeps" if args.gate_keywords else "")
+                  + (", short texts" if args.gate_short else ""),
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
     suffix = ("-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8

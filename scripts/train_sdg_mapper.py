@@ -46,6 +46,7 @@ from commonground.sdg.train import (
     TrainingSet,
     keyword_systems,
     load_training_set,
+    short_texts,
     target_texts,
     unrelated_texts,
     word_bridge_texts,
@@ -60,6 +61,8 @@ PARAGRAPHS = ROOT / "data" / "sdg_paragraphs"
 RELABELS = ROOT / "data" / "sdg_abstract_labels"
 #: texts about nothing the goals cover: the content gate's negatives (twenty-fifth round)
 UNRELATED = ROOT / "data" / "sdg_non_sdg"
+#: short texts about the goals: further in-domain rows of the gate (thirtieth round)
+SHORT = ROOT / "data" / "sdg_short"
 #: chosen by the last `--select` run (see the model card's "selection" section)
 DEFAULT_C = {"accurate": 1.0, "fast": 4.0}
 GRID = {"accurate": (0.3, 1.0, 3.0), "fast": (1.0, 4.0, 16.0)}
@@ -403,17 +406,19 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
 def add_gate(mapper: SdgMapper, in_domain: list[str], folder: Path = UNRELATED, *,
              weights: str = "balanced", vectors: str = "static",
              english_only: bool = False, phrases: bool = False,
-             keyword_keeps: bool = False) -> SdgMapper:
-    """Fit the content gate (twenty-fifth to twenty-eighth rounds) on the mapper's training
-    rows (with ``phrases``, and the phrases of its keyword systems) and the unrelated texts
-    in ``folder``; nothing else changes."""
+             keyword_keeps: bool = False, short: Path | None = None) -> SdgMapper:
+    """Fit the content gate (twenty-fifth to thirtieth rounds) on the mapper's training
+    rows (with ``phrases`` the phrases of its keyword systems, with ``short`` the short
+    texts about the goals in that folder, too) and the unrelated texts in ``folder``;
+    nothing else changes."""
     rows = unrelated_texts(folder)
-    extra = []
+    extra: list[str] = []
     if phrases:
         assert mapper.keywords is not None
         extra = domain_phrases(mapper.keywords.systems_raw)
-    gate = mapper.fit_gate([*in_domain, *extra], [r["text"] for r in rows],
-                           keyword_phrases=len(extra),
+    shorts = [] if short is None else [r["text"] for r in short_texts(short)]
+    gate = mapper.fit_gate([*in_domain, *extra, *shorts], [r["text"] for r in rows],
+                           keyword_phrases=len(extra), short_texts=len(shorts),
                            balanced=weights == "balanced", bridged=vectors == "bridged",
                            english_only=english_only, keyword_keeps=keyword_keeps,
                            unrelated_from=sorted({r["writer"] for r in rows}))
@@ -641,6 +646,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gate-keywords", action="store_true",
                     help="a chunk with a keyword hit is never turned away by the content "
                          "gate (twenty-ninth round)")
+    ap.add_argument("--gate-short", action="store_true",
+                    help="the content gate also learns data/sdg_short's short texts about "
+                         "the goals as in-domain text (thirtieth round)")
     ap.add_argument("--target-maps-only", type=Path, metavar="MODEL",
                     help="only fit the target maps into MODEL, a model of the shipped "
                          "configuration (target rounds 2-4, docs/benchmarks.md)")
@@ -661,7 +669,8 @@ def main(argv: list[str] | None = None) -> None:
         add_gate(mapper, ts.texts, weights=args.gate_weights, vectors=args.gate_vectors,
                  english_only=args.gate_english,
                  phrases=args.gate_phrases,
-                 keyword_keeps=args.gate_keywords).save(args.gate_only)
+                 keyword_keeps=args.gate_keywords,
+                 short=SHORT if args.gate_short else None).save(args.gate_only)
         print(json.dumps({"content_gate": mapper.gate_ and mapper.gate_.report}))
         return
     if args.target_maps_only:

@@ -21,7 +21,7 @@ from commonground.sdg.gate import (
     writers_held_out,
 )
 from commonground.sdg.model import SdgMapper
-from commonground.sdg.train import unrelated_texts
+from commonground.sdg.train import short_texts, unrelated_texts
 from sdg_small import small_mapper, small_training_set
 
 UNRELATED = ["TODO", "asdf qwer", "lorem ipsum dolor sit amet", "click here to log in",
@@ -276,6 +276,18 @@ def test_unrelated_texts_are_validated(tmp_path: Path) -> None:
     (tmp_path / "b.jsonl").write_text('{"id": "b-1", "text": "x"}\n')
     with pytest.raises(InvalidInput, match="needs id, text, kind, lang"):
         unrelated_texts(tmp_path)
+
+
+def test_short_texts_are_validated(tmp_path: Path) -> None:
+    good = {"id": "s-1", "text": "clean water", "goal": 6, "lang": "en"}
+    (tmp_path / "w.jsonl").write_text(json.dumps(good) + "\n")
+    assert [(r["text"], r["goal"], r["writer"]) for r in short_texts(tmp_path)] == [
+        ("clean water", 6, "w")]
+    (tmp_path / "w.jsonl").write_text(json.dumps(dict(good, goal=18)) + "\n")
+    with pytest.raises(InvalidInput, match=r"w\.jsonl line 1: .*goal a number 1-17"):
+        short_texts(tmp_path)
+    with pytest.raises(InvalidInput, match="no \\*\\.jsonl files of short texts"):
+        short_texts(tmp_path / "none")
 
 
 def test_the_note_names_the_score_and_the_threshold() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,13 +277,14 @@ def written_paragraphs(folder: Path, languages: tuple[str, ...] | None = None,
     return [r for r in rows if languages is None or r["lang"] in languages]
 
 
-def unrelated_texts(folder: Path) -> list[dict[str, Any]]:
-    """The project-written texts about nothing the goals cover (``data/sdg_non_sdg``, the
-    content gate's negatives), validated; each line ``{"id", "text", "kind", "lang"}``."""
+def _checked_records(folder: Path, what: str, fields: str, fix: str,
+                     valid: Callable[[dict[str, Any]], bool], rule: str,
+                     ) -> list[dict[str, Any]]:
+    """The JSON Lines records of every ``*.jsonl`` in ``folder`` (``writer``: the file's
+    stem), each checked by ``valid``; ids unique. Errors name the file and line."""
     files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
     if not files:
-        raise InvalidInput(f"no *.jsonl files of unrelated texts in {folder}; point at "
-                           "data/sdg_non_sdg, or train without the content gate (--no-gate)")
+        raise InvalidInput(f"no *.jsonl files of {what} in {folder}; {fix}")
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for path in files:
@@ -294,20 +295,43 @@ def unrelated_texts(folder: Path) -> list[dict[str, Any]]:
                 where = f"{path.name} line {n}"
                 try:
                     row = json.loads(line)
-                    ok = (isinstance(row["text"], str) and bool(row["text"].strip())
-                          and isinstance(row["kind"], str) and isinstance(row["lang"], str))
+                    ok = valid(row)
                     rid = row["id"]
                 except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise InvalidInput(f"{where}: not a text record ({exc}); each line needs "
-                                       "id, text, kind, lang") from exc
+                    raise InvalidInput(f"{where}: not a record of {what} ({exc}); each line "
+                                       f"needs {fields}") from exc
                 if not ok:
-                    raise InvalidInput(f"{where}: text must be non-empty, kind and lang "
-                                       "strings")
+                    raise InvalidInput(f"{where}: {rule}")
                 if rid in seen:
                     raise InvalidInput(f"{where}: duplicate id {rid!r}; ids must be unique")
                 seen.add(rid)
                 rows.append(dict(row, writer=path.stem))
     return rows
+
+
+def _has_text(row: dict[str, Any]) -> bool:
+    return isinstance(row["text"], str) and bool(row["text"].strip()) and isinstance(
+        row["lang"], str)
+
+
+def unrelated_texts(folder: Path) -> list[dict[str, Any]]:
+    """The project-written texts about nothing the goals cover (``data/sdg_non_sdg``, the
+    content gate's negatives), validated; each line ``{"id", "text", "kind", "lang"}``."""
+    return _checked_records(
+        folder, "unrelated texts", "id, text, kind, lang",
+        "point at data/sdg_non_sdg, or train without the content gate (--no-gate)",
+        lambda r: _has_text(r) and isinstance(r["kind"], str),
+        "text must be non-empty, kind and lang strings")
+
+
+def short_texts(folder: Path) -> list[dict[str, Any]]:
+    """Project-written short texts about a goal (``data/sdg_short``: in-domain rows of the
+    content gate; ``data/sdg_short_test``: its held-out test), validated; each line
+    ``{"id", "text", "goal", "lang"}``."""
+    return _checked_records(
+        folder, "short texts", "id, text, goal, lang", "point at data/sdg_short",
+        lambda r: _has_text(r) and isinstance(r["goal"], int) and 1 <= r["goal"] <= 17,
+        "text must be non-empty, goal a number 1-17, lang a string")
 
 
 #: the roles and parts of a row of ``data/sdg_abstract_labels/labels.csv`` (see its README):
