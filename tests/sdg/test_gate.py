@@ -260,7 +260,8 @@ def test_the_gate_is_saved_with_the_model(gated: tuple[SdgMapper, SdgMapper],
 
 
 def test_unrelated_texts_are_validated(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match=r"no \*\.jsonl files of unrelated texts.*--no-gate"):
+    with pytest.raises(InvalidInput,
+                       match=r"no \*\.jsonl files of unrelated texts.*data/sdg_non_sdg"):
         unrelated_texts(tmp_path)
     good = {"id": "a-1", "text": "TODO", "kind": "placeholder", "lang": "en"}
     (tmp_path / "a.jsonl").write_text(json.dumps(good) + "\n\n" + json.dumps(

@@ -319,7 +319,7 @@ def unrelated_texts(folder: Path) -> list[dict[str, Any]]:
     content gate's negatives), validated; each line ``{"id", "text", "kind", "lang"}``."""
     return _checked_records(
         folder, "unrelated texts", "id, text, kind, lang",
-        "point at data/sdg_non_sdg, or train without the content gate (--no-gate)",
+        "point at data/sdg_non_sdg (the content gate's negatives)",
         lambda r: _has_text(r) and isinstance(r["kind"], str),
         "text must be non-empty, kind and lang strings")
 
