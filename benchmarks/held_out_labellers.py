@@ -92,30 +92,28 @@ def gated(pred: np.ndarray, away: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool,
-              english_only: bool = False, phrases: bool = False,
-              keyword_keeps: bool = False, short: bool = False) -> np.ndarray:
-    """The twenty-fifth round's candidate on the fit's rows: each row's content gate,
-    cross-fitted on the fit's folds (trained on the other folds' rows and every unrelated
-    text), below the threshold."""
+def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.ndarray:
+    """The content gate of rounds 25-30 on the fit's rows, with ``args``'s options
+    (``train_sdg_mapper.add_gate_arguments``): each row's gate cross-fitted on the fit's
+    folds (trained on the other folds' rows, the extra in-domain rows and every unrelated
+    text), below the threshold, and applied as the mapper applies it."""
     from commonground.sdg.fitting import fold_of
-    from commonground.sdg.gate import cross_fitted, domain_phrases, judged, unrecognised
+    from commonground.sdg.gate import cross_fitted, judged, unrecognised
     from commonground.sdg.text import guess_language, has_words
-    from commonground.sdg.train import short_texts, unrelated_texts
+    from commonground.sdg.train import unrelated_texts
 
+    options = train.gate_options(args)
+    bridged = options["bridged"]
     if bridged and mapper.word_bridge_ is None:
         raise SystemExit("a word-bridged gate needs the fast mode's word bridge, which this fit "
                          "does not have yet; give the fit the shipped model's")
     groups = np.asarray(ts.fold_groups(), dtype=str)
     fold = fold_of(len(ts.texts), mapper.folds, mapper.seed, groups)
     # as SdgMapper.fit_gate: a text without a letter never reaches a gate
-    out = [r["text"] for r in unrelated_texts(ROOT / "data" / "sdg_non_sdg")
-           if has_words(r["text"])]
-    extra = domain_phrases(mapper.keywords.systems_raw) if phrases else []
-    if short:
-        extra += [r["text"] for r in short_texts(ROOT / "data" / "sdg_short")]
+    out = [r["text"] for r in unrelated_texts(train.UNRELATED) if has_words(r["text"])]
+    extra = train.gate_extra_rows(mapper, args)
     inside = np.ones(len(ts.texts), dtype=bool)
-    if english_only:  # as SdgMapper.fit_gate(english_only=True)
+    if options["english_only"]:  # as SdgMapper.fit_gate(english_only=True)
         inside = judged([guess_language(t) for t in ts.texts])
         out = [t for t in out if judged([guess_language(t)])[0]]
         extra = [t for t in extra if judged([guess_language(t)])[0]]
@@ -124,8 +122,9 @@ def gate_away(mapper: Any, ts: Any, balanced: bool, bridged: bool,
                               bridged=bridged)
     away = np.zeros(len(ts.texts), dtype=bool)  # a row the gate does not judge is kept
     x_extra = mapper.gate_inputs(extra, bridged=bridged) if extra else None
-    away[inside] = unrecognised(cross_fitted(x_in, fold[inside], x_out, balanced, x_extra))
-    if keyword_keeps:  # as the mapper applies such a gate: a keyword hit keeps the row
+    away[inside] = unrecognised(cross_fitted(x_in, fold[inside], x_out, options["balanced"],
+                                             x_extra))
+    if options["keyword_keeps"]:  # as the mapper applies such a gate: a hit keeps the row
         away &= mapper.keywords.features(ts.texts).sum(axis=1) == 0
     return away
 
@@ -176,6 +175,12 @@ def paired(new: dict[str, Any], old: dict[str, Any], rule: str) -> dict[str, Any
 
 
 def main(argv: list[str] | None = None) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from written_paragraphs import (  # type: ignore[import-not-found]  # one loader of it
+        _train_script,
+    )
+
+    train = _train_script()
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "sdg")
@@ -201,22 +206,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="apply a content gate cross-fitted on the fit's folds, with "
                          "data/sdg_non_sdg as unrelated text (the twenty-fifth round's "
                          "candidate)")
-    ap.add_argument("--gate-weights", choices=("balanced", "none"), default="balanced",
-                    help="with --gate: its class weights")
-    ap.add_argument("--gate-vectors", choices=("static", "bridged"), default="static",
-                    help="with --gate: the vectors it reads (bridged: the fast mode's)")
-    ap.add_argument("--gate-english", action="store_true",
-                    help="with --gate: it judges English text and text of no known language "
-                         "only (the twenty-seventh round's candidate)")
-    ap.add_argument("--gate-phrases", action="store_true",
-                    help="with --gate: the keyword systems' phrases as further in-domain "
-                         "rows (the twenty-eighth round's candidate)")
-    ap.add_argument("--gate-keywords", action="store_true",
-                    help="with --gate: a row with a keyword hit is never turned away (the "
-                         "twenty-ninth round's candidate)")
-    ap.add_argument("--gate-short", action="store_true",
-                    help="with --gate: data/sdg_short's texts as further in-domain rows (the "
-                         "thirtieth round's candidate)")
+    train.add_gate_arguments(ap)
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -240,12 +230,6 @@ def main(argv: list[str] | None = None) -> None:
     from commonground.sdg import SHIPPED_MODEL
     from commonground.sdg.model import MODES, SdgMapper
 
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from written_paragraphs import (  # type: ignore[import-not-found]  # one loader of it
-        _train_script,
-    )
-
-    train = _train_script()
     tuned = train.tuned_folder(args.cache, args.tuned, args.no_tuned)
     mapper, ts = train.build(args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed,
                              static=SdgMapper.load(SHIPPED_MODEL).static,
@@ -262,9 +246,7 @@ def main(argv: list[str] | None = None) -> None:
         # the word bridge is fitted after the fit (train_sdg_mapper.add_language_bridge); the
         # shipped one belongs to the same static table (build takes the shipped table)
         mapper.word_bridge_ = SdgMapper.load(SHIPPED_MODEL).word_bridge_
-        away = gate_away(mapper, ts, args.gate_weights == "balanced",
-                         args.gate_vectors == "bridged", args.gate_english, args.gate_phrases,
-                         args.gate_keywords, args.gate_short)
+        away = gate_away(mapper, ts, train, args)
         out["gate"] = {"turned_away": int(away.sum()), "of": len(away),
                        "labellers_rows": int(away[rule_rows].sum()),
                        "oro_rows": int(away[oro].sum())}

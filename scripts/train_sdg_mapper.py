@@ -403,24 +403,52 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
     return mapper
 
 
-def add_gate(mapper: SdgMapper, in_domain: list[str], folder: Path = UNRELATED, *,
-             weights: str = "balanced", vectors: str = "static",
-             english_only: bool = False, phrases: bool = False,
-             keyword_keeps: bool = False, short: Path | None = None) -> SdgMapper:
-    """Fit the content gate (twenty-fifth to thirtieth rounds) on the mapper's training
-    rows (with ``phrases`` the phrases of its keyword systems, with ``short`` the short
-    texts about the goals in that folder, too) and the unrelated texts in ``folder``;
-    nothing else changes."""
+def add_gate_arguments(ap: argparse.ArgumentParser) -> None:
+    """The content gate's options (rounds 25-30, docs/benchmarks.md), for this script's
+    ``--gate-only`` and ``benchmarks/held_out_labellers.py --gate``."""
+    ap.add_argument("--gate-weights", choices=("balanced", "none"), default="balanced",
+                    help="the content gate's class weights")
+    ap.add_argument("--gate-vectors", choices=("static", "bridged"), default="static",
+                    help="the vectors the content gate reads: plain static, or bridged (the "
+                         "fast mode's, with the word bridge for es/fr/pt)")
+    ap.add_argument("--gate-english", action="store_true",
+                    help="the content gate judges English text and text of no known "
+                         "language only (twenty-seventh round)")
+    ap.add_argument("--gate-phrases", action="store_true",
+                    help="the content gate also learns the keyword systems' phrases as "
+                         "in-domain text (twenty-eighth round)")
+    ap.add_argument("--gate-keywords", action="store_true",
+                    help="a chunk with a keyword hit is never turned away by the content "
+                         "gate (twenty-ninth round)")
+    ap.add_argument("--gate-short", action="store_true",
+                    help="the content gate also learns data/sdg_short's short texts about "
+                         "the goals as in-domain text (thirtieth round)")
+
+
+def gate_options(args: argparse.Namespace) -> dict[str, bool]:
+    """``SdgMapper.fit_gate``'s options from ``add_gate_arguments``'s flags."""
+    return {"balanced": args.gate_weights == "balanced",
+            "bridged": args.gate_vectors == "bridged", "english_only": args.gate_english,
+            "keyword_keeps": args.gate_keywords}
+
+
+def gate_extra_rows(mapper: SdgMapper, args: argparse.Namespace) -> list[str]:
+    """Further in-domain rows of the gate: the keyword systems' phrases (``--gate-phrases``)
+    and the short texts about the goals (``--gate-short``)."""
+    assert mapper.keywords is not None
+    return ([*domain_phrases(mapper.keywords.systems_raw)] if args.gate_phrases else []) + (
+        [r["text"] for r in short_texts(SHORT)] if args.gate_short else [])
+
+
+def add_gate(mapper: SdgMapper, in_domain: list[str], args: argparse.Namespace,
+             folder: Path = UNRELATED) -> SdgMapper:
+    """Fit the content gate (twenty-fifth to thirtieth rounds) with ``args``'s options on
+    the mapper's training rows (and ``gate_extra_rows``) and the unrelated texts in
+    ``folder``; nothing else changes."""
     rows = unrelated_texts(folder)
-    extra: list[str] = []
-    if phrases:
-        assert mapper.keywords is not None
-        extra = domain_phrases(mapper.keywords.systems_raw)
-    shorts = [] if short is None else [r["text"] for r in short_texts(short)]
-    gate = mapper.fit_gate([*in_domain, *extra, *shorts], [r["text"] for r in rows],
-                           keyword_phrases=len(extra), short_texts=len(shorts),
-                           balanced=weights == "balanced", bridged=vectors == "bridged",
-                           english_only=english_only, keyword_keeps=keyword_keeps,
+    extra = gate_extra_rows(mapper, args)
+    gate = mapper.fit_gate([*in_domain, *extra], [r["text"] for r in rows],
+                           **gate_options(args), extra_in_domain=len(extra),
                            unrelated_from=sorted({r["writer"] for r in rows}))
     print(f"content gate: {gate.report['in_domain']} in-domain rows, "
           f"{gate.report['unrelated']} unrelated texts", file=sys.stderr, flush=True)
@@ -632,23 +660,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gate-only", type=Path, metavar="MODEL",
                     help="only fit the content gate into MODEL, a model of the shipped "
                          "configuration (twenty-fifth round, docs/benchmarks.md)")
-    ap.add_argument("--gate-weights", choices=("balanced", "none"), default="balanced",
-                    help="the content gate's class weights")
-    ap.add_argument("--gate-vectors", choices=("static", "bridged"), default="static",
-                    help="the vectors the content gate reads: plain static, or bridged (the "
-                         "fast mode's, with the word bridge for es/fr/pt)")
-    ap.add_argument("--gate-english", action="store_true",
-                    help="the content gate judges English text and text of no known "
-                         "language only (twenty-seventh round)")
-    ap.add_argument("--gate-phrases", action="store_true",
-                    help="the content gate also learns the keyword systems' phrases as "
-                         "in-domain text (twenty-eighth round)")
-    ap.add_argument("--gate-keywords", action="store_true",
-                    help="a chunk with a keyword hit is never turned away by the content "
-                         "gate (twenty-ninth round)")
-    ap.add_argument("--gate-short", action="store_true",
-                    help="the content gate also learns data/sdg_short's short texts about "
-                         "the goals as in-domain text (thirtieth round)")
+    add_gate_arguments(ap)
     ap.add_argument("--target-maps-only", type=Path, metavar="MODEL",
                     help="only fit the target maps into MODEL, a model of the shipped "
                          "configuration (target rounds 2-4, docs/benchmarks.md)")
@@ -666,11 +678,7 @@ def main(argv: list[str] | None = None) -> None:
         if not np.array_equal(mapper.banks_["accurate"][1], ts.labels):
             raise SystemExit(f"{args.gate_only} was not fitted on the shipped configuration's "
                              "training set in this checkout; retrain it")
-        add_gate(mapper, ts.texts, weights=args.gate_weights, vectors=args.gate_vectors,
-                 english_only=args.gate_english,
-                 phrases=args.gate_phrases,
-                 keyword_keeps=args.gate_keywords,
-                 short=SHORT if args.gate_short else None).save(args.gate_only)
+        add_gate(mapper, ts.texts, args).save(args.gate_only)
         print(json.dumps({"content_gate": mapper.gate_ and mapper.gate_.report}))
         return
     if args.target_maps_only:

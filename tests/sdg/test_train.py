@@ -83,7 +83,7 @@ def test_duplicate_ids_and_missing_folder_are_refused(tmp_path: Path) -> None:
     folder = _paragraphs(tmp_path, [_row("a", [2])], "two")
     with pytest.raises(InvalidInput, match=r"two\.jsonl line 1: duplicate id 'a'"):
         written_paragraphs(folder)
-    with pytest.raises(InvalidInput, match=r"no \*\.jsonl paragraph files .* --no-paragraphs"):
+    with pytest.raises(InvalidInput, match=r"no \*\.jsonl files of paragraphs .* --no-paragraphs"):
         written_paragraphs(tmp_path / "absent")
 
 

@@ -231,57 +231,39 @@ def written_paragraphs(folder: Path, languages: tuple[str, ...] | None = None,
     Each line: ``{"id", "text", "sdgs", "kind", "focus", "lang"}``; ``sdgs`` may be empty
     (a paragraph that addresses no goal is a negative for all 17).
     """
-    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
-    if not files:
-        raise InvalidInput(f"no *.jsonl paragraph files in {folder}; pass --paragraphs "
-                           "pointing at data/sdg_paragraphs, or --no-paragraphs")
-    rows: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for path in files:
-        with path.open(encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                where = f"{path.name} line {n}"
-                try:
-                    row = json.loads(line)
-                    goals = row["sdgs"]
-                    ok = (isinstance(row["text"], str) and row["text"].strip()
-                          and isinstance(goals, list)
-                          and all(isinstance(g, int) and 1 <= g <= 17 for g in goals)
-                          and row["kind"] in PARAGRAPH_KINDS
-                          and isinstance(row["lang"], str))
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise InvalidInput(f"{where}: not a paragraph record ({exc}); each line "
-                                       "needs id, text, sdgs, kind, focus, lang") from exc
-                if not ok:
-                    raise InvalidInput(f"{where}: text must be non-empty, sdgs a list of goal "
-                                       f"numbers 1-17, kind one of {PARAGRAPH_KINDS}, "
-                                       "lang a language code")
-                focus = row["focus"]
-                plan = {"direct": isinstance(focus, int) and focus in goals,
-                        "near": isinstance(focus, int) and 1 <= focus <= 17
-                        and focus not in goals,
-                        "none": focus == 0 and not goals}
-                if not plan[row["kind"]]:
-                    raise InvalidInput(f"{where}: a {row['kind']!r} paragraph must have "
-                                       + {"direct": "its focus goal among its sdgs",
-                                          "near": "a focus goal 1-17 that is not among its "
-                                                  "sdgs (the goal it is a hard negative for)",
-                                          "none": "focus 0 and no sdgs"}[row["kind"]]
-                                       + f"; got focus {focus!r}, sdgs {goals}")
-                if row["id"] in seen:
-                    raise InvalidInput(f"{where}: duplicate id {row['id']!r}; ids must be unique")
-                seen.add(row["id"])
-                rows.append(dict(row, register=path.stem))
+    rows = _checked_records(folder, "paragraphs", "id, text, sdgs, kind, focus, lang",
+                            "pass --paragraphs pointing at data/sdg_paragraphs, or "
+                            "--no-paragraphs", _paragraph_problem, stem="register")
     return [r for r in rows if languages is None or r["lang"] in languages]
 
 
+def _paragraph_problem(row: dict[str, Any]) -> str | None:
+    goals = row["sdgs"]
+    if not (isinstance(row["text"], str) and row["text"].strip() and isinstance(goals, list)
+            and all(isinstance(g, int) and 1 <= g <= 17 for g in goals)
+            and row["kind"] in PARAGRAPH_KINDS and isinstance(row["lang"], str)):
+        return (f"text must be non-empty, sdgs a list of goal numbers 1-17, kind one of "
+                f"{PARAGRAPH_KINDS}, lang a language code")
+    focus = row["focus"]
+    plan = {"direct": isinstance(focus, int) and focus in goals,
+            "near": isinstance(focus, int) and 1 <= focus <= 17 and focus not in goals,
+            "none": focus == 0 and not goals}
+    if not plan[row["kind"]]:
+        return (f"a {row['kind']!r} paragraph must have "
+                + {"direct": "its focus goal among its sdgs",
+                   "near": "a focus goal 1-17 that is not among its sdgs (the goal it is a "
+                           "hard negative for)",
+                   "none": "focus 0 and no sdgs"}[row["kind"]]
+                + f"; got focus {focus!r}, sdgs {goals}")
+    return None
+
+
 def _checked_records(folder: Path, what: str, fields: str, fix: str,
-                     valid: Callable[[dict[str, Any]], bool], rule: str,
+                     problem: Callable[[dict[str, Any]], str | None], stem: str = "writer",
                      ) -> list[dict[str, Any]]:
-    """The JSON Lines records of every ``*.jsonl`` in ``folder`` (``writer``: the file's
-    stem), each checked by ``valid``; ids unique. Errors name the file and line."""
+    """The JSON Lines records of every ``*.jsonl`` in ``folder`` (``stem``: the file's
+    name), each checked by ``problem`` (what is wrong with it, or None); ids unique. Errors
+    name the file and line."""
     files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
     if not files:
         raise InvalidInput(f"no *.jsonl files of {what} in {folder}; {fix}")
@@ -295,17 +277,17 @@ def _checked_records(folder: Path, what: str, fields: str, fix: str,
                 where = f"{path.name} line {n}"
                 try:
                     row = json.loads(line)
-                    ok = valid(row)
+                    wrong = problem(row)
                     rid = row["id"]
                 except (json.JSONDecodeError, KeyError, TypeError) as exc:
                     raise InvalidInput(f"{where}: not a record of {what} ({exc}); each line "
                                        f"needs {fields}") from exc
-                if not ok:
-                    raise InvalidInput(f"{where}: {rule}")
+                if wrong:
+                    raise InvalidInput(f"{where}: {wrong}")
                 if rid in seen:
                     raise InvalidInput(f"{where}: duplicate id {rid!r}; ids must be unique")
                 seen.add(rid)
-                rows.append(dict(row, writer=path.stem))
+                rows.append(dict(row, **{stem: path.stem}))
     return rows
 
 
@@ -320,8 +302,8 @@ def unrelated_texts(folder: Path) -> list[dict[str, Any]]:
     return _checked_records(
         folder, "unrelated texts", "id, text, kind, lang",
         "point at data/sdg_non_sdg (the content gate's negatives)",
-        lambda r: _has_text(r) and isinstance(r["kind"], str),
-        "text must be non-empty, kind and lang strings")
+        lambda r: None if _has_text(r) and isinstance(r["kind"], str)
+        else "text must be non-empty, kind and lang strings")
 
 
 def short_texts(folder: Path) -> list[dict[str, Any]]:
@@ -330,8 +312,8 @@ def short_texts(folder: Path) -> list[dict[str, Any]]:
     ``{"id", "text", "goal", "lang"}``."""
     return _checked_records(
         folder, "short texts", "id, text, goal, lang", "point at data/sdg_short",
-        lambda r: _has_text(r) and isinstance(r["goal"], int) and 1 <= r["goal"] <= 17,
-        "text must be non-empty, goal a number 1-17, lang a string")
+        lambda r: None if _has_text(r) and isinstance(r["goal"], int) and 1 <= r["goal"] <= 17
+        else "text must be non-empty, goal a number 1-17, lang a string")
 
 
 #: the roles and parts of a row of ``data/sdg_abstract_labels/labels.csv`` (see its README):
