@@ -98,8 +98,8 @@ def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.
     folds (trained on the other folds' rows, the extra in-domain rows and every unrelated
     text), below the threshold, and applied as the mapper applies it."""
     from commonground.sdg.fitting import fold_of
-    from commonground.sdg.gate import cross_fitted, judged, unrecognised
-    from commonground.sdg.text import guess_language, has_words
+    from commonground.sdg.gate import cross_fitted, judged, kept_anyway, unrecognised
+    from commonground.sdg.text import has_words
     from commonground.sdg.train import unrelated_texts
 
     options = train.gate_options(args)
@@ -114,9 +114,9 @@ def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.
     extra = train.gate_extra_rows(mapper, args)
     inside = np.ones(len(ts.texts), dtype=bool)
     if options["english_only"]:  # as SdgMapper.fit_gate(english_only=True)
-        inside = judged([guess_language(t) for t in ts.texts])
-        out = [t for t in out if judged([guess_language(t)])[0]]
-        extra = [t for t in extra if judged([guess_language(t)])[0]]
+        inside = judged(ts.texts)
+        out = [t for t, j in zip(out, judged(out), strict=True) if j]
+        extra = [t for t, j in zip(extra, judged(extra), strict=True) if j]
     x_out = mapper.gate_inputs(out, bridged=bridged)
     x_in = mapper.gate_inputs([t for t, k in zip(ts.texts, inside, strict=True) if k],
                               bridged=bridged)
@@ -124,9 +124,9 @@ def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.
     x_extra = mapper.gate_inputs(extra, bridged=bridged) if extra else None
     away[inside] = unrecognised(cross_fitted(x_in, fold[inside], x_out, options["balanced"],
                                              x_extra))
-    if options["keyword_keeps"]:  # as the mapper applies such a gate: a hit keeps the row
-        away &= mapper.keywords.features(ts.texts).sum(axis=1) == 0
-    return away
+    # as the mapper applies such a gate
+    return away & ~kept_anyway(ts.texts, mapper.keywords.features(ts.texts),
+                               english_only=False, keyword_keeps=options["keyword_keeps"])
 
 
 def blend(mapper: Any, labels: np.ndarray, rule_rows: np.ndarray, scored: np.ndarray,

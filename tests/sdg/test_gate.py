@@ -17,6 +17,7 @@ from commonground.sdg.gate import (
     cross_fitted,
     domain_phrases,
     gate_features,
+    kept_anyway,
     unrecognised,
     writers_held_out,
 )
@@ -109,6 +110,19 @@ def test_extra_in_domain_rows_join_every_folds_fit() -> None:
         np.testing.assert_allclose(with_extra[fold == k], alone.proba(x_in[fold == k]),
                                    rtol=1e-5)
     assert len(with_extra) == 60
+
+
+def test_chunks_kept_whatever_their_score() -> None:
+    texts = ["the school and its teachers", "la escuela y sus maestros en el barrio",
+             "asdf qwer zxcv"]
+    kw = np.zeros((3, 17), np.float32)
+    kw[2, 3] = 1.0
+    assert kept_anyway(texts, kw, english_only=False, keyword_keeps=False).tolist() == [
+        False, False, False]
+    assert kept_anyway(texts, kw, english_only=True, keyword_keeps=False).tolist() == [
+        False, True, False]
+    assert kept_anyway(texts, kw, english_only=True, keyword_keeps=True).tolist() == [
+        False, True, True]
 
 
 def test_domain_phrases_are_the_phrase_systems_terms_once() -> None:

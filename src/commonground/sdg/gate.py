@@ -168,9 +168,24 @@ def domain_phrases(systems: dict[str, dict[str, Any]]) -> list[str]:
     return list(seen)
 
 
-def judged(languages: Sequence[str | None]) -> NDArray[np.bool_]:
-    """Which of the (guessed) ``languages`` an ``english_only`` gate judges."""
-    return np.array([lang in JUDGED_LANGUAGES for lang in languages], dtype=bool)
+def judged(texts: Sequence[str]) -> NDArray[np.bool_]:
+    """Which ``texts`` an ``english_only`` gate judges: those ``guess_language`` gives as
+    English or as no known language."""
+    from commonground.sdg.text import guess_language
+
+    return np.array([guess_language(t) in JUDGED_LANGUAGES for t in texts], dtype=bool)
+
+
+def kept_anyway(texts: Sequence[str], kw: FloatArray, *, english_only: bool,
+                keyword_keeps: bool) -> NDArray[np.bool_]:
+    """The chunks a gate with these options counts as in-domain whatever its score: another
+    language (``english_only``) or a keyword hit (``keyword_keeps``)."""
+    out = np.zeros(len(texts), dtype=bool)
+    if english_only:
+        out |= ~judged(texts)
+    if keyword_keeps:  # the keyword systems' direct evidence that a chunk speaks of a goal
+        out |= kw.sum(axis=1) > 0
+    return out
 
 
 def unrecognised(doc_gate: FloatArray) -> NDArray[np.bool_]:

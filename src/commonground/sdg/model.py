@@ -44,7 +44,7 @@ from commonground.sdg.features import TargetIndex, hashed_ngrams, length_feature
 from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
 from commonground.sdg.gate import NOTE as UNRECOGNISED_NOTE
 from commonground.sdg.gate import THRESHOLD as GATE_THRESHOLD
-from commonground.sdg.gate import ContentGate, gate_features, judged, unrecognised
+from commonground.sdg.gate import ContentGate, gate_features, judged, kept_anyway
 from commonground.sdg.keywords import KeywordIndex, tokens
 from commonground.sdg.lexical import NGramVector, lexical_targets
 from commonground.sdg.mapping import SdgMapping
@@ -641,10 +641,8 @@ class SdgMapper:
         inside = check_texts(in_domain)
         outside = check_texts(mappable)
         if english_only:
-            inside = [t for t, j in zip(inside, judged(list(map(guess_language, inside))),
-                                        strict=True) if j]
-            outside = [t for t, j in zip(outside, judged(list(map(guess_language, outside))),
-                                         strict=True) if j]
+            inside = [t for t, j in zip(inside, judged(inside), strict=True) if j]
+            outside = [t for t, j in zip(outside, judged(outside), strict=True) if j]
             report = {**report, "in_domain_other_languages": len(in_domain) - len(inside),
                       "unrelated_other_languages": len(mappable) - len(outside)}
         self.gate_ = ContentGate.fit(
@@ -688,12 +686,8 @@ class SdgMapper:
                 # the fast mode has the vectors either gate reads at hand
                 mine = (emb if bridged else static) if self.mode == "fast" else None
                 gate = self.gate_.proba(self.gate_inputs(flat, mine, f.kw, bridged=bridged))
-                if self.gate_.english_only:
-                    # a chunk in another language is not judged: it counts as in-domain
-                    gate[~judged([guess_language(c) for c in flat])] = 1.0
-                if self.gate_.keyword_keeps:
-                    # the keyword systems' direct evidence that a chunk speaks of a goal
-                    gate[f.kw.sum(axis=1) > 0] = 1.0
+                gate[kept_anyway(flat, f.kw, english_only=self.gate_.english_only,
+                                 keyword_keeps=self.gate_.keyword_keeps)] = 1.0
             return (all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors,
                     unbridged, gate)
 
@@ -779,7 +773,7 @@ class SdgMapper:
             out[row] = self._aggregate(p[a:b])
             if gate is not None:
                 best = float(gate[a:b].max())
-                if unrecognised(np.array([best]))[0]:
+                if best < GATE_THRESHOLD:
                     away[row] = True
                     out[row] *= best
         return out, counts, away
