@@ -92,10 +92,13 @@ def select(data: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"in_domain": len(ts.texts), "unrelated": len(rows), "variants": {}}
     print(f"{'weights':<9} {'vectors':<8} {'in-domain turned away':>22} "
           f"{'unrelated turned away':>22}")
+    # the features depend on the vectors only: computed once for both class weightings
+    features = {v: (mapper.gate_inputs(ts.texts, bridged=v == "bridged"),
+                    mapper.gate_inputs([r["text"] for r in rows], bridged=v == "bridged"))
+                for v in ("static", "bridged")}
     for weights, vectors in VARIANTS:
-        bridged, balanced = vectors == "bridged", weights == "balanced"
-        x_in = mapper.gate_inputs(ts.texts, bridged=bridged)
-        x_out = mapper.gate_inputs([r["text"] for r in rows], bridged=bridged)
+        balanced = weights == "balanced"
+        x_in, x_out = features[vectors]
         away_in = int(unrecognised(cross_fitted(x_in, fold, x_out, balanced)).sum())
         away_out = int(unrecognised(writers_held_out(x_in, x_out, writer, balanced)).sum())
         v = out["variants"][f"{weights}, {vectors}"] = {

@@ -98,8 +98,7 @@ def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.
     folds (trained on the other folds' rows, the extra in-domain rows and every unrelated
     text), below the threshold, and applied as the mapper applies it."""
     from commonground.sdg.fitting import fold_of
-    from commonground.sdg.gate import cross_fitted, judged, kept_anyway, unrecognised
-    from commonground.sdg.text import has_words
+    from commonground.sdg.gate import cross_fitted, kept_anyway, training_rows, unrecognised
     from commonground.sdg.train import unrelated_texts
 
     options = train.gate_options(args)
@@ -109,18 +108,18 @@ def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.
                          "does not have yet; give the fit the shipped model's")
     groups = np.asarray(ts.fold_groups(), dtype=str)
     fold = fold_of(len(ts.texts), mapper.folds, mapper.seed, groups)
-    # as SdgMapper.fit_gate: a text without a letter never reaches a gate
-    out = [r["text"] for r in unrelated_texts(train.UNRELATED) if has_words(r["text"])]
+    # the rows SdgMapper.fit_gate learns from: the fit's, then the extra in-domain ones
     extra = train.gate_extra_rows(mapper, args)
-    inside = np.ones(len(ts.texts), dtype=bool)
-    if options["english_only"]:  # as SdgMapper.fit_gate(english_only=True)
-        inside = judged(ts.texts)
-        out = [t for t, j in zip(out, judged(out), strict=True) if j]
-        extra = [t for t, j in zip(extra, judged(extra), strict=True) if j]
+    mask, out, _ = training_rows([*ts.texts, *extra],
+                                 [r["text"] for r in unrelated_texts(train.UNRELATED)],
+                                 english_only=options["english_only"])
+    n = len(ts.texts)
+    inside = mask[:n]
+    extra = [t for t, k in zip(extra, mask[n:], strict=True) if k]
     x_out = mapper.gate_inputs(out, bridged=bridged)
     x_in = mapper.gate_inputs([t for t, k in zip(ts.texts, inside, strict=True) if k],
                               bridged=bridged)
-    away = np.zeros(len(ts.texts), dtype=bool)  # a row the gate does not judge is kept
+    away = np.zeros(n, dtype=bool)  # a row the gate does not judge is kept
     x_extra = mapper.gate_inputs(extra, bridged=bridged) if extra else None
     away[inside] = unrecognised(cross_fitted(x_in, fold[inside], x_out, options["balanced"],
                                              x_extra))

@@ -436,7 +436,7 @@ def gate_extra_rows(mapper: SdgMapper, args: argparse.Namespace) -> list[str]:
     """Further in-domain rows of the gate: the keyword systems' phrases (``--gate-phrases``)
     and the short texts about the goals (``--gate-short``)."""
     assert mapper.keywords is not None
-    return ([*domain_phrases(mapper.keywords.systems_raw)] if args.gate_phrases else []) + (
+    return (domain_phrases(mapper.keywords.systems_raw) if args.gate_phrases else []) + (
         [r["text"] for r in short_texts(SHORT)] if args.gate_short else [])
 
 

@@ -120,6 +120,12 @@ def oof_decisions(x: Any, y: NDArray[Any], c: float,
     return z
 
 
+def sigmoid(z: NDArray[Any]) -> FloatArray:
+    """Probabilities (float32) of log-odds ``z``, clipped to +-30 so exp cannot overflow."""
+    out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
+    return out
+
+
 def _margin(a: FloatArray) -> FloatArray:
     """Each goal's value minus the best value among the other goals of the same row."""
     s = np.sort(a, axis=1)

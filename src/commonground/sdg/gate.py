@@ -12,7 +12,7 @@ and a note; any other document is answered exactly as without the gate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg.features import length_features
+from commonground.sdg.fitting import sigmoid
 
 FloatArray = NDArray[np.float32]
 #: fixed before the round was run (docs/benchmarks.md, twenty-fifth round)
@@ -56,11 +57,6 @@ def _fit(x_in: FloatArray, x_out: FloatArray, balanced: bool) -> tuple[FloatArra
     model = LogisticRegression(C=C, class_weight="balanced" if balanced else None,
                                max_iter=5000).fit(x, y)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
-
-
-def _sigmoid(z: NDArray[Any]) -> FloatArray:
-    out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
-    return out
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,7 @@ class ContentGate:
             raise ModelError(f"the content gate reads {self.coef.shape[0]} features, got "
                              f"{x.shape[1:]}; rebuild it with scripts/train_sdg_mapper.py "
                              "--gate-only")
-        return _sigmoid(x @ self.coef + self.intercept)
+        return sigmoid(x @ self.coef + self.intercept)
 
     def save(self, path: Path) -> None:
         np.savez(path, coef=self.coef, intercept=np.array([self.intercept], np.float32),
@@ -132,30 +128,33 @@ class ContentGate:
                    keyword_keeps)
 
 
+def _group_held_out(x: FloatArray, group: NDArray[Any],
+                    fit_without: Callable[[NDArray[np.bool_]], tuple[FloatArray, float]],
+                    ) -> FloatArray:
+    """Each row of ``x`` scored by the gate ``fit_without(held)`` fits without its group."""
+    out = np.zeros(len(x), dtype=np.float32)
+    for name in np.unique(group):
+        held = group == name
+        coef, intercept = fit_without(held)
+        out[held] = sigmoid(x[held] @ coef + intercept)
+    return out
+
+
 def cross_fitted(x_in: FloatArray, fold: NDArray[Any], x_out: FloatArray,
                  balanced: bool = True, x_extra: FloatArray | None = None) -> FloatArray:
     """Each in-domain row's gate probability from a gate fitted without its fold (and with
     every unrelated row, and ``x_extra``: in-domain rows in every fold's fit, such as the
     keyword phrases), as unseen in-domain text meets the final gate."""
-    out = np.zeros(len(x_in), dtype=np.float32)
-    for k in np.unique(fold):
-        held = fold == k
-        rest = x_in[~held] if x_extra is None else np.vstack([x_in[~held], x_extra])
-        coef, intercept = _fit(rest, x_out, balanced)
-        out[held] = _sigmoid(x_in[held] @ coef + intercept)
-    return out
+    return _group_held_out(x_in, fold, lambda held: _fit(
+        x_in[~held] if x_extra is None else np.vstack([x_in[~held], x_extra]), x_out,
+        balanced))
 
 
 def writers_held_out(x_in: FloatArray, x_out: FloatArray, writer: NDArray[Any],
                      balanced: bool = True) -> FloatArray:
     """Each unrelated text's gate probability from a gate fitted without its writer's texts
     (and with every in-domain row): how the gate meets unrelated text of a new hand."""
-    out = np.zeros(len(x_out), dtype=np.float32)
-    for name in np.unique(writer):
-        held = writer == name
-        coef, intercept = _fit(x_in, x_out[~held], balanced)
-        out[held] = _sigmoid(x_out[held] @ coef + intercept)
-    return out
+    return _group_held_out(x_out, writer, lambda held: _fit(x_in, x_out[~held], balanced))
 
 
 def domain_phrases(systems: dict[str, dict[str, Any]]) -> list[str]:
@@ -174,6 +173,25 @@ def judged(texts: Sequence[str]) -> NDArray[np.bool_]:
     from commonground.sdg.text import guess_language
 
     return np.array([guess_language(t) in JUDGED_LANGUAGES for t in texts], dtype=bool)
+
+
+def training_rows(in_domain: Sequence[str], unrelated: Sequence[str], *, english_only: bool,
+                  ) -> tuple[NDArray[np.bool_], list[str], dict[str, int]]:
+    """What a gate with these options learns from: a mask of the ``in_domain`` texts, the
+    ``unrelated`` texts kept, and the counts left out. Unrelated texts without a letter
+    ('42') go, since mapping refuses them before any gate reads them; with
+    ``english_only`` so do texts of other languages."""
+    from commonground.sdg.text import has_words
+
+    mappable = [t for t in unrelated if isinstance(t, str) and has_words(t)]
+    inside = judged(in_domain) if english_only else np.ones(len(in_domain), dtype=bool)
+    outside = ([t for t, j in zip(mappable, judged(mappable), strict=True) if j]
+               if english_only else mappable)
+    left_out = {"unrelated_without_words": len(unrelated) - len(mappable)}
+    if english_only:
+        left_out.update(in_domain_other_languages=int((~inside).sum()),
+                        unrelated_other_languages=len(mappable) - len(outside))
+    return inside, outside, left_out
 
 
 def kept_anyway(texts: Sequence[str], kw: FloatArray, *, english_only: bool,

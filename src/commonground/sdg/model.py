@@ -41,23 +41,16 @@ from commonground.sdg.blas import one_blas_thread
 from commonground.sdg.bridge import LanguageBridge, multilingual_encoder, needs_bridge
 from commonground.sdg.embed import Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features, ranked
-from commonground.sdg.fitting import base_decisions, knn_votes, pair_features
+from commonground.sdg.fitting import base_decisions, knn_votes, pair_features, sigmoid
 from commonground.sdg.gate import NOTE as UNRECOGNISED_NOTE
 from commonground.sdg.gate import THRESHOLD as GATE_THRESHOLD
-from commonground.sdg.gate import ContentGate, gate_features, judged, kept_anyway
+from commonground.sdg.gate import ContentGate, gate_features, kept_anyway, training_rows
 from commonground.sdg.keywords import KeywordIndex, tokens
 from commonground.sdg.lexical import NGramVector, lexical_targets
 from commonground.sdg.mapping import SdgMapping
 from commonground.sdg.static import StaticEmbedder
 from commonground.sdg.targetmap import TargetMap, fit_target_map
-from commonground.sdg.text import (
-    Chunk,
-    check_text,
-    check_texts,
-    chunks,
-    guess_language,
-    has_words,
-)
+from commonground.sdg.text import Chunk, check_text, check_texts, chunks, guess_language
 from commonground.sdg.trees import FIELDS as TREE_FIELDS
 from commonground.sdg.trees import OnnxTrees, TreeEnsemble
 from commonground.sdg.tuned import TunedEncoder
@@ -139,8 +132,7 @@ class _Head:
                if "aux_coef" in a else None)
         pairs = pair_features(z, f.retrieval, f.kw, f.length, knn, aux)
         logit = self.stack.decision_function(pairs)
-        out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))).astype(np.float32)
-        return out.reshape(-1, 17)
+        return sigmoid(logit).reshape(-1, 17)
 
     def _weights(self, key: str, x: Any) -> FloatArray:
         """The weights ``key``; for sparse ``x``, stored so that their transpose is in C order.
@@ -637,19 +629,14 @@ class SdgMapper:
         known language alone (``gate.JUDGED_LANGUAGES``); ``keyword_keeps`` counts a chunk
         with a keyword hit as in-domain at run time. Unrelated texts without a letter
         ('42') are left out: mapping refuses them before any gate would read them."""
-        mappable = [t for t in unrelated if isinstance(t, str) and has_words(t)]
-        inside = check_texts(in_domain)
-        outside = check_texts(mappable)
-        if english_only:
-            inside = [t for t, j in zip(inside, judged(inside), strict=True) if j]
-            outside = [t for t, j in zip(outside, judged(outside), strict=True) if j]
-            report = {**report, "in_domain_other_languages": len(in_domain) - len(inside),
-                      "unrelated_other_languages": len(mappable) - len(outside)}
+        texts = check_texts(in_domain)
+        mask, outside, left_out = training_rows(texts, unrelated, english_only=english_only)
+        inside = [t for t, k in zip(texts, mask, strict=True) if k]
         self.gate_ = ContentGate.fit(
-            self.gate_inputs(inside, bridged=bridged), self.gate_inputs(outside, bridged=bridged),
-            balanced=balanced, bridged=bridged, english_only=english_only,
-            keyword_keeps=keyword_keeps, **report,
-            unrelated_without_words=len(unrelated) - len(mappable))
+            self.gate_inputs(inside, bridged=bridged),
+            self.gate_inputs(check_texts(outside), bridged=bridged), balanced=balanced,
+            bridged=bridged, english_only=english_only, keyword_keeps=keyword_keeps,
+            **report, **left_out)
         return self.gate_
 
     def gate_inputs(self, texts: Sequence[str], static: FloatArray | None = None,
