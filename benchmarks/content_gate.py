@@ -16,8 +16,10 @@ at least 90 % of the unrelated texts, the one that turns away the fewest in-doma
 2. *In-domain text no model trains on* (``data/sdg_excerpts``, ``data/sdg_understated``,
    ``data/sdg_language_paragraphs``, ``data/sdg_short_test``, the demo initiatives'
    summaries and case studies):
-   of the texts labelled with at least one goal, how many ``--model`` turns away. The gate
-   reads the same features in both modes, so this is counted once (fast mode).
+   of the texts labelled with at least one goal, how many ``--model`` turns away (the gate
+   reads the same features in both modes, so this is counted once, in the fast mode), and,
+   per mode, how many ``--model`` and ``--against`` answer with no goal (the thirty-first
+   round's test 3).
 
 Defaults: ``--model`` and ``--against`` the shipped model. Prints tables; writes
 ``benchmarks/results/content_gate.json``. An evaluation only: nothing is chosen here.
@@ -151,13 +153,21 @@ def main(argv: list[str] | None = None) -> None:
         out["unrelated"][mode] = row
         print(f"{mode:<9} {row['no_goal_against']:>17} {row['no_goal_model']:>15} "
               f"{row['turned_away']:>12}")
-    fast = SdgMapper.load(args.model, "fast")
-    print(f"\n{'in-domain set (labelled with a goal)':<40} {'texts':>6} {'turned away':>12}")
+    models = {(name, mode): SdgMapper.load(folder, mode) for mode in MODES
+              for name, folder in (("against", args.against), ("model", args.model))}
+    print(f"\n{'in-domain set (labelled with a goal)':<40} {'texts':>6} {'turned away':>12}"
+          "   no goal, against -> model (accurate; fast)")
     for name, texts in in_domain_sets().items():
-        away = sum(turned_away(a) for a in fast.map_many(texts, evidence=False))
-        out["in_domain"][name] = {"texts": len(texts), "turned_away": away,
-                                  "percent": round(100 * away / max(1, len(texts)), 2)}
-        print(f"{name:<40} {len(texts):>6} {away:>12}")
+        found_by = {key: m.map_many(texts, evidence=False) for key, m in models.items()}
+        away = sum(turned_away(a) for a in found_by[("model", "fast")])
+        row = out["in_domain"][name] = {
+            "texts": len(texts), "turned_away": away,
+            "percent": round(100 * away / max(1, len(texts)), 2),
+            # the thirty-first round's test 3: in-domain texts answered with no goal
+            **{f"no_goal_{who}_{mode}": sum(not a.predicted_goals() for a in found)
+               for (who, mode), found in found_by.items()}}
+        print(f"{name:<40} {len(texts):>6} {away:>12}   " + "; ".join(
+            f"{row[f'no_goal_against_{m}']} -> {row[f'no_goal_model_{m}']}" for m in MODES))
     out["run"] = {"model": str(args.model), "against": str(args.against),
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}

@@ -23,8 +23,10 @@ comparison and the verdict per mode.
 ``--precision int8`` fits the accurate mode on the out-of-fold scores of the int8 encoder
 (``finetune_minilm.py train --int8``), the candidate of the twenty-second round;
 ``--augment-int8`` trains the fp32 fit's stacker on both precisions' scores, the candidate
-of the twenty-third. Prints a table; writes ``benchmarks/results/held_out_labellers.json``
-(``-int8.json`` for int8, ``-augment-int8.json`` with ``--augment-int8``).
+of the twenty-third; ``--stack-extra`` trains both stackers on the unrelated and short
+texts too, the candidate of the thirty-first. Prints a table; writes
+``benchmarks/results/held_out_labellers.json`` (``-int8.json`` for int8,
+``-augment-int8.json`` with ``--augment-int8``, and likewise for the other candidates).
 About 7 minutes, more when the frozen MiniLM vectors are not cached.
 """
 
@@ -206,6 +208,9 @@ def main(argv: list[str] | None = None) -> None:
                          "data/sdg_non_sdg as unrelated text (the twenty-fifth round's "
                          "candidate)")
     train.add_gate_arguments(ap)
+    ap.add_argument("--stack-extra", action="store_true",
+                    help="train both stackers on the unrelated and short texts too (the "
+                         "thirty-first round's candidate)")
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -233,7 +238,8 @@ def main(argv: list[str] | None = None) -> None:
     mapper, ts = train.build(args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed,
                              static=SdgMapper.load(SHIPPED_MODEL).static,
                              paragraphs=train.PARAGRAPHS, tuned=tuned, precision=args.precision,
-                             both_precisions=args.augment_int8)
+                             both_precisions=args.augment_int8,
+                             stack_extra=args.stack_extra)
     rule_rows = ts.relabelled("paragraph")
     if not rule_rows.any():
         raise SystemExit("the configuration has no relabelled abstracts (--no-relabels?); "
@@ -274,6 +280,7 @@ def main(argv: list[str] | None = None) -> None:
                      else "adopt" if v["adopt"] else "do not adopt"))
     out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
                   "augment_int8": args.augment_int8, "blend_fast": args.blend_fast,
+                  "stack_extra": args.stack_extra,
                   "gate": args.gate and f"{args.gate_weights}, {args.gate_vectors}"
                   + (", English only" if args.gate_english else "")
                   + (", keyword phrases" if args.gate_phrases else "")
@@ -282,7 +289,8 @@ def main(argv: list[str] | None = None) -> None:
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
     suffix = ("-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8
-              else "-blend-fast" if args.blend_fast else "-gate" if args.gate else "")
+              else "-blend-fast" if args.blend_fast else "-gate" if args.gate
+              else "-stack-extra" if args.stack_extra else "")
     results = RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

@@ -36,6 +36,7 @@ from commonground.sdg.gate import domain_phrases
 from commonground.sdg.keywords import KeywordIndex
 from commonground.sdg.model import MODES, SdgMapper
 from commonground.sdg.static import StaticEmbedder
+from commonground.sdg.text import has_words
 from commonground.sdg.train import (
     EXCLUDED,
     PARAGRAPH_LANGUAGES,
@@ -296,7 +297,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           stack_paragraphs: bool = STACK_PARAGRAPHS,
           select_on_paragraphs: bool = SELECT_ON_PARAGRAPHS,
           relabels: Path | None = RELABELS, tuned: Path | None = None,
-          both_precisions: bool = False,
+          both_precisions: bool = False, stack_extra: bool = False,
           ) -> tuple[SdgMapper, TrainingSet]:
     """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table.
 
@@ -313,6 +314,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     cross-fitted on this training set and ``seed``; None keeps the wheel's frozen MiniLM.
     ``both_precisions`` trains the accurate stacker on its out-of-fold scores at fp32 and
     at int8 (the twenty-third round's candidate; needs ``train --int8`` folds).
+    ``stack_extra`` trains both stackers on the unrelated and short texts too
+    (``stack_extra_rows``, the thirty-first round's candidate).
     The other defaults are the shipped configuration (docs/benchmarks.md, eleventh,
     fifteenth and sixteenth rounds).
     """
@@ -345,8 +348,23 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
                groups=ts.fold_groups() if grouped else None,
                rule_rows=ts.paragraph_rule_rows() if select_on_paragraphs else None,
                tuned=None if tuned is None else TunedEncoder.load(tuned, precision,
-                                                                 both=both_precisions))
+                                                                 both=both_precisions),
+               stack_extra=stack_extra_rows() if stack_extra else None)
     return mapper, ts
+
+
+def stack_extra_rows(unrelated: Path = UNRELATED, short: Path = SHORT,
+                     ) -> tuple[list[str], np.ndarray]:
+    """The thirty-first round's stacker-only texts: every unrelated text (all 17 pairs
+    negative) and every short text about a goal (only its stated goal's pair, positive;
+    its other goals are not known to be absent). Texts without a letter are left out: the
+    mapper answers them with no goal before any model reads them."""
+    texts = [r["text"] for r in unrelated_texts(unrelated) if has_words(r["text"])]
+    y = np.zeros((len(texts), 17), dtype=np.int8)
+    rows = [r for r in short_texts(short) if has_words(r["text"])]
+    stated = np.full((len(rows), 17), -1, dtype=np.int8)
+    stated[np.arange(len(rows)), [r["goal"] - 1 for r in rows]] = 1
+    return texts + [r["text"] for r in rows], np.concatenate([y, stated])
 
 
 def frozen_embedder(tuned: bool, precision: str) -> MiniLMEmbedder:
@@ -488,7 +506,8 @@ def tuned_folder(cache: Path, given: Path | None, no_tuned: bool) -> Path | None
 
 
 def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[str, Any],
-               tuned: dict[str, Any] | None = None) -> dict[str, Any]:
+               tuned: dict[str, Any] | None = None, stack_extra: bool = False,
+               ) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for s in ts.source:
         key = {"official": "official_texts", "written": "written_paragraphs"}.get(
@@ -562,6 +581,16 @@ def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[s
             "by commonground",
         ],
     }
+    if stack_extra:
+        texts, y = stack_extra_rows()
+        card["training_data"]["stacker_only_texts"] = {
+            "source": "data/sdg_non_sdg (texts about nothing the goals cover) and "
+                      "data/sdg_short (short texts about a goal), written for this project",
+            "licence": "AGPL-3.0-or-later (the project's own)",
+            "rows": len(texts), "unrelated": int((y == 0).all(axis=1).sum()),
+            "role": "train only the stacker of both modes (thirty-first round): unrelated "
+                    "texts as 17 negative pairs, short texts as their stated goal's pair; "
+                    "scored by the final base models"}
     if tuned is not None:
         card["fine_tuning"] = dict(
             tuned, script="scripts/finetune_minilm.py export + train (twenty-first round, "
@@ -651,6 +680,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-tuned", action="store_true",
                     help="train the accurate mode on the wheel's frozen MiniLM (the model "
                          "before the twenty-first selection round)")
+    ap.add_argument("--stack-extra", action="store_true",
+                    help="train both stackers on data/sdg_non_sdg (no goal) and "
+                         "data/sdg_short (their goal) too, scored by the final base models "
+                         "(the thirty-first round's candidate)")
+    ap.add_argument("--reuse", type=Path, metavar="MODEL",
+                    help="take the static word-piece table and both language bridges from "
+                         "MODEL (the same training data and encoder, e.g. the shipped model) "
+                         "instead of distilling and fitting them again: they do not depend "
+                         "on the heads (the bridges alone take about 15 minutes)")
     ap.add_argument("--cv-seeds", type=int, nargs="+", metavar="SEED",
                     help="only cross-validate the configuration with these fold seeds (the "
                          "adoption rule uses 1 2 3); prints both proxies, saves nothing")
@@ -716,11 +754,19 @@ def main(argv: list[str] | None = None) -> None:
                   f"C fast {cf}: {scores['fast'][str(cf)]:.4f}", file=sys.stderr)
         c = {m: float(max(s, key=lambda k: s[k])) for m, s in scores.items()}
         selection.update(chosen_C=c, grid_scores=scores)
+    reused = None if args.reuse is None else SdgMapper.load(args.reuse)
+    static = None if reused is None else reused.static
+    if static is not None and not isinstance(static, StaticEmbedder):
+        raise SystemExit(f"--reuse {args.reuse}: that model has no static word-piece table")
     mapper, ts = build(args.data, args.cache, c, precision=args.precision,
-                       paragraphs=args.paragraphs, relabels=args.relabels, tuned=tuned)
+                       paragraphs=args.paragraphs, relabels=args.relabels, tuned=tuned,
+                       stack_extra=args.stack_extra, static=static)
     mapper.model_card = model_card(mapper, ts, args.data, selection,
-                                   None if tuned is None else TunedEncoder.load(tuned).report)
-    if args.paragraphs is not None:
+                                   None if tuned is None else TunedEncoder.load(tuned).report,
+                                   stack_extra=args.stack_extra)
+    if reused is not None:
+        mapper.bridge_, mapper.word_bridge_ = reused.bridge_, reused.word_bridge_
+    elif args.paragraphs is not None:
         add_language_bridge(mapper, args.paragraphs, args.data)
     if args.benchmark:
         add_benchmark(mapper)

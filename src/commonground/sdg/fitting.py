@@ -110,6 +110,38 @@ class TunedScores:
     other: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
 
+@dataclass
+class StackExtra:
+    """Texts that train the stacker only (thirty-first round): no base model learns from
+    them, so the final base models score them as they score unseen text at run time. Each
+    field is one mode's input for these texts, as ``Features`` holds it."""
+
+    base_x: Any  # the main base model's input
+    retrieval: FloatArray | None
+    kw: FloatArray
+    length: FloatArray
+    vectors: FloatArray | None  # the neighbour vote's query vectors (accurate mode)
+    aux_x: Any  # the second base model's input
+    #: (m, 17): 1 a positive pair, 0 a negative one, -1 a pair the stacker does not see
+    y: NDArray[np.int8]
+
+
+def extra_pairs(extra: StackExtra, coef: FloatArray, intercept: FloatArray,
+                bank: tuple[FloatArray, NDArray[Any]] | None,
+                second: SecondBase | None) -> tuple[FloatArray, NDArray[np.int8]]:
+    """The pair features and labels of ``extra``'s used pairs, scored by the final base
+    models (``coef``/``intercept``, ``second``) and neighbour ``bank``, as ``_Head.proba``
+    scores unseen text."""
+    z = base_decisions(extra.base_x, coef, intercept)
+    knn = (knn_votes(extra.vectors, bank[0], bank[1])
+           if bank is not None and extra.vectors is not None else None)
+    aux = base_decisions(extra.aux_x, second.coef, second.intercept) if second else None
+    pairs = pair_features(z, extra.retrieval, extra.kw, extra.length, knn, aux)
+    y = np.asarray(extra.y, dtype=np.int8).reshape(-1)
+    used = y >= 0
+    return pairs[used], y[used]
+
+
 def oof_decisions(x: Any, y: NDArray[Any], c: float,
                   folds: list[tuple[NDArray[np.intp], NDArray[np.intp]]]) -> FloatArray:
     """Out-of-fold decision values of the per-goal base model, (n, 17)."""
@@ -269,6 +301,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
              stack_rows: NDArray[np.bool_] | None = None,
              groups: NDArray[Any] | None = None,
              tuned: TunedScores | None = None,
+             stack_extra: StackExtra | None = None,
              ) -> tuple[dict[str, NDArray[Any]], dict[str, Any], FloatArray]:
     """Learned arrays of one mode, its cross-validation report, and the stacker's
     out-of-fold probabilities (n, 17) that the thresholds were chosen on.
@@ -284,6 +317,9 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     cross-fitted on the same folds; ``base_x`` is then unused. With ``tuned.other`` the
     stacker is trained on every row twice, with its scores at each precision (both copies
     in the row's fold), and the thresholds are chosen on the first copy's probabilities.
+    ``stack_extra`` adds pairs of texts no base model learns from (``StackExtra``) to the
+    stacker of every fold and to the final one; they are never scored, so the thresholds
+    are chosen on the training rows alone.
     """
     from commonground.sdg.model import decide
 
@@ -305,12 +341,25 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         twin = pair_features(o_base, o_retrieval, kw, length,
                               None if knn is None else o_knn, aux)
     yp = y.reshape(-1)
+    base_coef, base_intercept = ((tuned.coef, tuned.intercept) if tuned is not None
+                                 else per_goal_linear(base_x, y, c_base))
+    if stack_extra is not None and twin is not None:
+        raise ValueError("stacker-only texts have no second-precision copy; fit them "
+                         "without the other precision's scores")
+    # the final base models score the extra texts, as unseen text is scored at run time
+    ex, ey = (extra_pairs(stack_extra, base_coef, base_intercept,
+                          None if knn is None or bank is None else (bank, y), second)
+              if stack_extra is not None else (pairs[:0], yp[:0]))
+
+    def stacker(rows: NDArray[np.intp]) -> Any:
+        if twin is not None:
+            return fit_trees(pairs[rows], yp[rows], twin[rows])
+        return fit_trees(np.concatenate([pairs[rows], ex]), np.concatenate([yp[rows], ey]))
+
     zs = np.zeros(len(yp), dtype=np.float32)
     stacked = np.ones(len(y), bool) if stack_rows is None else np.asarray(stack_rows, bool)
     for tr, te in split:
-        trp = _pair_rows(tr[stacked[tr]])
-        zs[_pair_rows(te)] = fit_trees(
-            pairs[trp], yp[trp], None if twin is None else twin[trp]).decision_function(
+        zs[_pair_rows(te)] = stacker(_pair_rows(tr[stacked[tr]])).decision_function(
             pairs[_pair_rows(te)])
     p = (1.0 / (1.0 + np.exp(-zs))).reshape(-1, 17).astype(np.float32)
     thr, k, acc = choose_rule(p, sets, top_k)
@@ -330,18 +379,16 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         "C_aux": second.c if second is not None else None,
         "knn_k": KNN_K if bank is not None else 0,
         "stacker_copies": 1 if twin is None else 2,
+        "stacker_extra_pairs": {"positive": int((ey == 1).sum()),
+                                "negative": int((ey == 0).sum())},
         "thresholds": [float(t) for t in thr],
         "cv_proxy_accuracy": float(acc.mean()),
         **extra,
         "cv_proxy_accuracy_per_goal": {str(g + 1): round(float(a), 4) for g, a in enumerate(acc)},
         "cv_multilabel": multilabel_metrics(y[rows].astype(bool), pred[rows], p[rows]),
     }
-    base_coef, base_intercept = ((tuned.coef, tuned.intercept) if tuned is not None
-                                 else per_goal_linear(base_x, y, c_base))
     # the stacker learns from out-of-fold base scores, which is what unseen text produces
-    every = _pair_rows(np.flatnonzero(stacked))
-    stack = TreeEnsemble.from_sklearn(
-        fit_trees(pairs[every], yp[every], None if twin is None else twin[every]))
+    stack = TreeEnsemble.from_sklearn(stacker(_pair_rows(np.flatnonzero(stacked))))
     arrays = {
         "base_coef": base_coef, "base_intercept": base_intercept,
         **{f"stack_{name}": a for name, a in stack.arrays().items()},

@@ -41,7 +41,13 @@ from commonground.sdg.blas import one_blas_thread
 from commonground.sdg.bridge import LanguageBridge, multilingual_encoder, needs_bridge
 from commonground.sdg.embed import Embedder, MiniLMEmbedder
 from commonground.sdg.features import TargetIndex, hashed_ngrams, length_features, ranked
-from commonground.sdg.fitting import base_decisions, knn_votes, pair_features, sigmoid
+from commonground.sdg.fitting import (
+    StackExtra,
+    base_decisions,
+    knn_votes,
+    pair_features,
+    sigmoid,
+)
 from commonground.sdg.gate import NOTE as UNRECOGNISED_NOTE
 from commonground.sdg.gate import THRESHOLD as GATE_THRESHOLD
 from commonground.sdg.gate import ContentGate, gate_features, kept_anyway, training_rows
@@ -364,7 +370,8 @@ class SdgMapper:
             mode_rows: Mapping[str, NDArray[np.bool_]] | None = None,
             groups: Sequence[str] | None = None,
             rule_rows: NDArray[Any] | None = None,
-            tuned: TunedEncoder | None = None) -> SdgMapper:
+            tuned: TunedEncoder | None = None,
+            stack_extra: tuple[Sequence[str], NDArray[Any]] | None = None) -> SdgMapper:
         """Train both modes' heads, calibrate them and pick thresholds by cross-validation.
 
         ``Y`` is (n, 17) 0/1. ``embeddings`` may pass cached MiniLM vectors of ``texts``;
@@ -386,6 +393,10 @@ class SdgMapper:
         vectors give the retrieval and neighbour features; it must have been cross-fitted on
         this fit's texts, labels and folds. ``embeddings`` stay the wheel's MiniLM vectors
         (they pick the hard negatives of the threshold sets, independent of the model).
+        ``stack_extra`` is ``(texts, Y)`` of texts that train only the stacker, in both
+        modes (thirty-first round: text about nothing the goals cover, and short text):
+        ``Y`` (m, 17) holds 1 for a positive pair, 0 for a negative one and -1 for a pair
+        the stacker does not see; the final base models score them as unseen text.
         """
         from commonground.sdg.fitting import (
             PARAGRAPH_WORDS,
@@ -457,6 +468,7 @@ class SdgMapper:
             raise InvalidInput(f"rule_rows must be a ({len(texts)}, 17) array of 1 (positive), "
                                f"-1 (negative) and 0 (not in the set), got shape "
                                f"{np.shape(rule_rows)}")
+        extra = self._stack_extra(stack_extra, tuned)
         n = len(texts)
         grp = None if groups is None else np.asarray(groups, dtype=str)
         eval_rows = np.ones(n, bool) if eval_rows is None else np.asarray(eval_rows)
@@ -524,7 +536,8 @@ class SdgMapper:
                 f.base[r], retrieval, f.kw[r], f.length[r], ym, sets, bank=bank,
                 second=second, c_base=self.c_base[mode], top_k=self.top_k, folds=self.folds,
                 seed=self.seed, extra_sets=extra_sets, stack_rows=stacked[r], groups=gm,
-                tuned=tuned_scores)
+                tuned=tuned_scores,
+                stack_extra=None if extra is None else extra[mode])
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
                 arrays[k] = arrays[k].astype(np.float16)
@@ -544,6 +557,38 @@ class SdgMapper:
             self._embedder = MiniLMEmbedder(precision=self.precision, tuned=self._tuned)
         self.n_train_ = len(texts)
         return self
+
+    def _stack_extra(self, given: tuple[Sequence[str], NDArray[Any]] | None,
+                     tuned: TunedEncoder | None) -> dict[str, StackExtra] | None:
+        """Each mode's input for ``fit(stack_extra=)``'s texts, as the mode reads unseen
+        text: the accurate mode through the fine-tuned encoder when there is one."""
+        if given is None:
+            return None
+        texts, Y = given
+        texts = check_texts(texts)
+        y = np.asarray(Y)
+        if y.shape != (len(texts), 17) or not np.isin(y, (-1, 0, 1)).all():
+            raise InvalidInput(f"stack_extra's labels must be a ({len(texts)}, 17) array of 1 "
+                               f"(positive), 0 (negative) and -1 (not used), got shape "
+                               f"{y.shape}")
+        assert self.keywords is not None and self.static is not None
+        kw = self.keywords.features(texts)
+        out = {}
+        for mode in MODES:
+            targets = self.targets_[mode]
+            vec = None
+            if mode == "accurate" and tuned is not None:
+                encoder = MiniLMEmbedder(precision=self.precision, tuned=dict(tuned.weights))
+                vec = encoder.encode(texts)
+                targets = _half(_target_index(tuned.targets, self.target_texts))
+            elif mode == "fast":
+                vec = self.static.encode(texts)
+            else:
+                vec = self.embedder.encode(texts)
+            f = self._features(mode, texts, vec, kw)
+            out[mode] = StackExtra(f.base, targets.features(vec), f.kw, f.length, vec, f.aux,
+                                   y.astype(np.int8))
+        return out
 
     def fit_target_maps(self, texts: Sequence[str], frozen: FloatArray,
                         frozen_targets: TargetIndex, groups: NDArray[Any] | None = None, *,

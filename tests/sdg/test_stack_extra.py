@@ -1,0 +1,119 @@
+"""Stacker-only texts (thirty-first round): texts no base model learns from, scored by the
+final base models as unseen text is, train the stacker of every fold and the final one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from commonground.errors import InvalidInput
+from commonground.sdg.fitting import StackExtra, extra_pairs, fit_second_base, pair_features
+from commonground.sdg.model import SdgMapper
+from sdg_small import small_mapper, small_training_set
+
+from conftest import load_script
+
+JUNK = ["football match tonight at eight", "reset your password", "lorem ipsum dolor sit",
+        "TODO fix the footer", "buy two shirts get one free", "the band plays on friday",
+        "meeting moved to room four", "recipe pancakes flour eggs milk"]
+HELD_OUT_JUNK = ["tennis final on sunday", "update your browser", "shoes on sale",
+                 "film review of the sequel"]
+
+
+def _extra(n_junk: int, short: list[tuple[str, int]]) -> tuple[list[str], np.ndarray]:
+    y = np.zeros((n_junk + len(short), 17), dtype=np.int8)
+    y[n_junk:] = -1
+    for i, (_, goal) in enumerate(short):
+        y[n_junk + i, goal - 1] = 1
+    return JUNK[:n_junk] + [t for t, _ in short], y
+
+
+@pytest.fixture(scope="module")
+def fits() -> tuple[SdgMapper, SdgMapper]:
+    texts, y = small_training_set()
+    plain = small_mapper().fit(texts, y)
+    extra = small_mapper().fit(texts, y, stack_extra=_extra(
+        len(JUNK), [("clean water", 6), ("solar power", 7), ("school meals", 4)]))
+    return plain, extra
+
+
+@pytest.mark.slow
+def test_the_stacker_sees_the_used_pairs_only(fits: tuple[SdgMapper, SdgMapper]) -> None:
+    plain, extra = fits
+    for mode in ("accurate", "fast"):
+        # every pair of an unrelated text is negative; a short text gives its stated goal only
+        assert extra.cv_[mode]["stacker_extra_pairs"] == {"positive": 3,
+                                                          "negative": 17 * len(JUNK)}
+        assert plain.cv_[mode]["stacker_extra_pairs"] == {"positive": 0, "negative": 0}
+
+
+@pytest.mark.slow
+def test_unrelated_text_gets_lower_probabilities(fits: tuple[SdgMapper, SdgMapper]) -> None:
+    plain, extra = fits
+    for mode in ("accurate", "fast"):
+        before = plain.with_mode(mode).predict_proba(HELD_OUT_JUNK).max(axis=1)
+        after = extra.with_mode(mode).predict_proba(HELD_OUT_JUNK).max(axis=1)
+        assert after.mean() < before.mean(), mode
+    # and text of the domain keeps its goal
+    water = "water sanitation drinking wells toilets hygiene in the city programme"
+    assert 6 in extra.map(water).predicted_goals()
+
+
+@pytest.mark.slow
+def test_the_base_models_and_thresholds_learn_from_the_training_rows_alone(
+        fits: tuple[SdgMapper, SdgMapper]) -> None:
+    plain, extra = fits
+    for mode in ("accurate", "fast"):
+        a, b = plain.heads_[mode].a, extra.heads_[mode].a
+        for key in ("base_coef", "base_intercept", "aux_coef", "aux_intercept"):
+            np.testing.assert_array_equal(a[key], b[key])
+        if mode in plain.banks_:  # the neighbour bank: the training rows alone
+            np.testing.assert_array_equal(plain.banks_[mode][0], extra.banks_[mode][0])
+
+
+def test_extra_pairs_are_scored_by_the_final_base_models() -> None:
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((60, 5)).astype(np.float32), np.zeros((60, 17), np.int8)
+    y[np.arange(60), np.arange(60) % 17] = 1
+    second = fit_second_base(x, y, 1.0, folds=3, seed=0)
+    coef, intercept = rng.standard_normal((17, 5)).astype(np.float32), np.zeros(17, np.float32)
+    kw, length = np.zeros((2, 34), np.float32), np.ones((2, 3), np.float32)
+    labels = np.array([[0] * 17, [-1] * 5 + [1] + [-1] * 11], dtype=np.int8)
+    extra = StackExtra(x[:2], None, kw, length, None, x[:2], labels)
+    pairs, used = extra_pairs(extra, coef, intercept, None, second)
+    z = x[:2] @ coef.T + intercept
+    aux = x[:2] @ second.coef.T + second.intercept
+    expected = pair_features(z, None, kw, length, None, aux)
+    # the first text's 17 pairs and the second text's pair of goal 6, in that order
+    np.testing.assert_allclose(pairs, expected[[*range(17), 17 + 5]], rtol=1e-5, atol=1e-5)
+    assert used.tolist() == [0] * 17 + [1]
+
+
+@pytest.mark.parametrize(("labels", "problem"), [
+    (np.zeros((2, 17), np.int8), "(3, 17)"),
+    (np.full((3, 17), 2, np.int8), "1 (positive), 0 (negative) and -1"),
+])
+def test_bad_stack_extra_labels_are_refused(labels: np.ndarray, problem: str) -> None:
+    texts, y = small_training_set()
+    with pytest.raises(InvalidInput, match=problem.replace("(", r"\(").replace(")", r"\)")):
+        small_mapper().fit(texts, y, stack_extra=(JUNK[:3], labels))
+
+
+def test_the_training_script_reads_the_unrelated_and_short_texts(tmp_path: Path) -> None:
+    train = load_script("scripts/train_sdg_mapper.py")
+    unrelated, short = tmp_path / "unrelated", tmp_path / "short"
+    unrelated.mkdir()
+    short.mkdir()
+    rows = [{"id": "u1", "text": "TODO", "kind": "placeholder", "lang": "en"},
+            {"id": "u2", "text": "12345", "kind": "junk", "lang": ""}]
+    (unrelated / "w.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    (short / "w.jsonl").write_text(json.dumps(
+        {"id": "s1", "text": "clean water", "goal": 6, "lang": "en"}) + "\n")
+    texts, y = train.stack_extra_rows(unrelated, short)
+    # a text without a letter is answered with no goal before any model reads it: left out
+    assert texts == ["TODO", "clean water"]
+    assert y[0].tolist() == [0] * 17
+    assert y[1].tolist() == [-1] * 5 + [1] + [-1] * 11
