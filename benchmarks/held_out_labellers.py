@@ -208,9 +208,7 @@ def main(argv: list[str] | None = None) -> None:
                          "data/sdg_non_sdg as unrelated text (the twenty-fifth round's "
                          "candidate)")
     train.add_gate_arguments(ap)
-    ap.add_argument("--stack-extra", action="store_true",
-                    help="train both stackers on the unrelated and short texts too (the "
-                         "thirty-first round's candidate)")
+    train.add_stack_extra_arguments(ap)
     ap.add_argument("--against", type=Path, metavar="FILE",
                     help="an earlier run's JSON (the configuration in force): print the "
                          "paired comparison and the verdict")
@@ -239,7 +237,8 @@ def main(argv: list[str] | None = None) -> None:
                              static=SdgMapper.load(SHIPPED_MODEL).static,
                              paragraphs=train.PARAGRAPHS, tuned=tuned, precision=args.precision,
                              both_precisions=args.augment_int8,
-                             stack_extra=args.stack_extra)
+                             stack_extra=args.stack_extra,
+                             stack_extra_languages=train.stack_extra_languages(args))
     rule_rows = ts.relabelled("paragraph")
     if not rule_rows.any():
         raise SystemExit("the configuration has no relabelled abstracts (--no-relabels?); "
@@ -280,7 +279,8 @@ def main(argv: list[str] | None = None) -> None:
                      else "adopt" if v["adopt"] else "do not adopt"))
     out["run"] = {"seed": args.seed, "tuned": tuned is not None, "precision": args.precision,
                   "augment_int8": args.augment_int8, "blend_fast": args.blend_fast,
-                  "stack_extra": args.stack_extra,
+                  "stack_extra": args.stack_extra and (
+                      args.stack_extra_languages or "all languages"),
                   "gate": args.gate and f"{args.gate_weights}, {args.gate_vectors}"
                   + (", English only" if args.gate_english else "")
                   + (", keyword phrases" if args.gate_phrases else "")

@@ -298,6 +298,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           select_on_paragraphs: bool = SELECT_ON_PARAGRAPHS,
           relabels: Path | None = RELABELS, tuned: Path | None = None,
           both_precisions: bool = False, stack_extra: bool = False,
+          stack_extra_languages: tuple[str, ...] | None = None,
           ) -> tuple[SdgMapper, TrainingSet]:
     """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table.
 
@@ -315,7 +316,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     ``both_precisions`` trains the accurate stacker on its out-of-fold scores at fp32 and
     at int8 (the twenty-third round's candidate; needs ``train --int8`` folds).
     ``stack_extra`` trains both stackers on the unrelated and short texts too
-    (``stack_extra_rows``, the thirty-first round's candidate).
+    (``stack_extra_rows``, the thirty-first round's candidate), those declared in
+    ``stack_extra_languages`` only if given (the thirty-second round's: English).
     The other defaults are the shipped configuration (docs/benchmarks.md, eleventh,
     fifteenth and sixteenth rounds).
     """
@@ -349,19 +351,25 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
                rule_rows=ts.paragraph_rule_rows() if select_on_paragraphs else None,
                tuned=None if tuned is None else TunedEncoder.load(tuned, precision,
                                                                  both=both_precisions),
-               stack_extra=stack_extra_rows() if stack_extra else None)
+               stack_extra=stack_extra_rows(languages=stack_extra_languages)
+               if stack_extra else None)
     return mapper, ts
 
 
 def stack_extra_rows(unrelated: Path = UNRELATED, short: Path = SHORT,
+                     languages: tuple[str, ...] | None = None,
                      ) -> tuple[list[str], np.ndarray]:
     """The thirty-first round's stacker-only texts: every unrelated text (all 17 pairs
     negative) and every short text about a goal (only its stated goal's pair, positive;
-    its other goals are not known to be absent). Texts without a letter are left out: the
+    its other goals are not known to be absent); with ``languages``, only the texts their
+    writers declared in one of them (``lang``). Texts without a letter are left out: the
     mapper answers them with no goal before any model reads them."""
-    texts = [r["text"] for r in unrelated_texts(unrelated) if has_words(r["text"])]
+    def kept(r: dict[str, Any]) -> bool:
+        return has_words(r["text"]) and (languages is None or r["lang"] in languages)
+
+    texts = [r["text"] for r in unrelated_texts(unrelated) if kept(r)]
     y = np.zeros((len(texts), 17), dtype=np.int8)
-    rows = [r for r in short_texts(short) if has_words(r["text"])]
+    rows = [r for r in short_texts(short) if kept(r)]
     stated = np.full((len(rows), 17), -1, dtype=np.int8)
     stated[np.arange(len(rows)), [r["goal"] - 1 for r in rows]] = 1
     return texts + [r["text"] for r in rows], np.concatenate([y, stated])
@@ -419,6 +427,25 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
                            accurate=mapper._tuned is not None)
     mapper.save(model)
     return mapper
+
+
+def add_stack_extra_arguments(ap: argparse.ArgumentParser) -> None:
+    """The flags of the thirty-first and thirty-second rounds' stacker-only texts."""
+    ap.add_argument("--stack-extra", action="store_true",
+                    help="train both stackers on data/sdg_non_sdg (no goal) and "
+                         "data/sdg_short (their goal) too, scored by the final base models "
+                         "(the thirty-first round's candidate)")
+    ap.add_argument("--stack-extra-languages", nargs="+", metavar="LANG",
+                    help="with --stack-extra: only the texts declared in these languages "
+                         "(the thirty-second round's candidate: en)")
+
+
+def stack_extra_languages(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """``--stack-extra-languages``, refused without ``--stack-extra``."""
+    if args.stack_extra_languages and not args.stack_extra:
+        raise SystemExit("--stack-extra-languages chooses among the stacker-only texts; "
+                         "add --stack-extra")
+    return tuple(args.stack_extra_languages) if args.stack_extra_languages else None
 
 
 def add_gate_arguments(ap: argparse.ArgumentParser) -> None:
@@ -507,7 +534,7 @@ def tuned_folder(cache: Path, given: Path | None, no_tuned: bool) -> Path | None
 
 def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[str, Any],
                tuned: dict[str, Any] | None = None, stack_extra: bool = False,
-               ) -> dict[str, Any]:
+               stack_extra_languages: tuple[str, ...] | None = None) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for s in ts.source:
         key = {"official": "official_texts", "written": "written_paragraphs"}.get(
@@ -582,8 +609,9 @@ def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[s
         ],
     }
     if stack_extra:
-        texts, y = stack_extra_rows()
+        texts, y = stack_extra_rows(languages=stack_extra_languages)
         card["training_data"]["stacker_only_texts"] = {
+            "languages": list(stack_extra_languages or ["all"]),
             "source": "data/sdg_non_sdg (texts about nothing the goals cover) and "
                       "data/sdg_short (short texts about a goal), written for this project",
             "licence": "AGPL-3.0-or-later (the project's own)",
@@ -680,10 +708,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-tuned", action="store_true",
                     help="train the accurate mode on the wheel's frozen MiniLM (the model "
                          "before the twenty-first selection round)")
-    ap.add_argument("--stack-extra", action="store_true",
-                    help="train both stackers on data/sdg_non_sdg (no goal) and "
-                         "data/sdg_short (their goal) too, scored by the final base models "
-                         "(the thirty-first round's candidate)")
+    add_stack_extra_arguments(ap)
     ap.add_argument("--reuse", type=Path, metavar="MODEL",
                     help="take the static word-piece table and both language bridges from "
                          "MODEL (the same training data and encoder, e.g. the shipped model) "
@@ -703,6 +728,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="only fit the target maps into MODEL, a model of the shipped "
                          "configuration (target rounds 2-4, docs/benchmarks.md)")
     args = ap.parse_args(argv)
+    extra_languages = stack_extra_languages(args)
     if args.bridge_only:
         mapper = add_language_bridge(SdgMapper.load(args.bridge_only), args.paragraphs,
                                      args.data)
@@ -760,10 +786,12 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"--reuse {args.reuse}: that model has no static word-piece table")
     mapper, ts = build(args.data, args.cache, c, precision=args.precision,
                        paragraphs=args.paragraphs, relabels=args.relabels, tuned=tuned,
-                       stack_extra=args.stack_extra, static=static)
+                       stack_extra=args.stack_extra,
+                       stack_extra_languages=extra_languages, static=static)
     mapper.model_card = model_card(mapper, ts, args.data, selection,
                                    None if tuned is None else TunedEncoder.load(tuned).report,
-                                   stack_extra=args.stack_extra)
+                                   stack_extra=args.stack_extra,
+                                   stack_extra_languages=extra_languages)
     if reused is not None:
         mapper.bridge_, mapper.word_bridge_ = reused.bridge_, reused.word_bridge_
     elif args.paragraphs is not None:

@@ -110,10 +110,22 @@ def test_the_training_script_reads_the_unrelated_and_short_texts(tmp_path: Path)
     rows = [{"id": "u1", "text": "TODO", "kind": "placeholder", "lang": "en"},
             {"id": "u2", "text": "12345", "kind": "junk", "lang": ""}]
     (unrelated / "w.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    (short / "w.jsonl").write_text(json.dumps(
-        {"id": "s1", "text": "clean water", "goal": 6, "lang": "en"}) + "\n")
+    short_rows = [{"id": "s1", "text": "clean water", "goal": 6, "lang": "en"},
+                  {"id": "s2", "text": "paz y justicia", "goal": 16, "lang": "es"}]
+    (short / "w.jsonl").write_text("\n".join(json.dumps(r) for r in short_rows) + "\n")
     texts, y = train.stack_extra_rows(unrelated, short)
     # a text without a letter is answered with no goal before any model reads it: left out
-    assert texts == ["TODO", "clean water"]
+    assert texts == ["TODO", "clean water", "paz y justicia"]
     assert y[0].tolist() == [0] * 17
     assert y[1].tolist() == [-1] * 5 + [1] + [-1] * 11
+    assert y[2].tolist() == [-1] * 15 + [1, -1]
+    # the thirty-second round: only the texts their writers declared English
+    english, y_en = train.stack_extra_rows(unrelated, short, languages=("en",))
+    assert english == ["TODO", "clean water"]
+    np.testing.assert_array_equal(y_en, y[:2])
+
+
+def test_languages_without_stack_extra_are_refused() -> None:
+    train = load_script("scripts/train_sdg_mapper.py")
+    with pytest.raises(SystemExit, match="add --stack-extra"):
+        train.main(["--stack-extra-languages", "en", "--out", "/nonexistent"])
