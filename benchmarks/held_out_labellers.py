@@ -229,6 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.augment_int8 and (args.no_tuned or args.precision == "int8"):
         raise SystemExit("--augment-int8 adds the int8 scores to an fp32 fit of the "
                          "fine-tuned encoder; drop --no-tuned and --precision int8")
+    if args.stack_extra and args.augment_int8:
+        raise SystemExit("--stack-extra texts are scored at one precision; drop --augment-int8")
     from commonground.sdg import SHIPPED_MODEL
     from commonground.sdg.model import MODES, SdgMapper
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -129,3 +131,10 @@ def test_languages_without_stack_extra_are_refused() -> None:
     train = load_script("scripts/train_sdg_mapper.py")
     with pytest.raises(SystemExit, match="add --stack-extra"):
         train.main(["--stack-extra-languages", "en", "--out", "/nonexistent"])
+
+
+def test_stack_extra_is_refused_beside_a_second_precision() -> None:
+    # a stacker trained on both precisions' scores has no second copy of these texts
+    both = cast(Any, SimpleNamespace(other=(np.zeros((1, 17)),) * 3))
+    with pytest.raises(InvalidInput, match="without both=True"):
+        small_mapper()._stack_extra((JUNK[:1], np.zeros((1, 17), np.int8)), both)

@@ -574,9 +574,11 @@ class SdgMapper:
         assert self.keywords is not None and self.static is not None
         kw = self.keywords.features(texts)
         out = {}
+        if tuned is not None and tuned.other is not None:
+            raise InvalidInput("stack_extra texts have scores at one precision only; load the "
+                               "fine-tuned encoder without both=True to fit them")
         for mode in MODES:
             targets = self.targets_[mode]
-            vec = None
             if mode == "accurate" and tuned is not None:
                 encoder = MiniLMEmbedder(precision=self.precision, tuned=dict(tuned.weights))
                 vec = encoder.encode(texts)
