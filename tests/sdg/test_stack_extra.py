@@ -138,3 +138,13 @@ def test_stack_extra_is_refused_beside_a_second_precision() -> None:
     both = cast(Any, SimpleNamespace(other=(np.zeros((1, 17)),) * 3))
     with pytest.raises(InvalidInput, match="without both=True"):
         small_mapper()._stack_extra((JUNK[:1], np.zeros((1, 17), np.int8)), both)
+
+
+def test_bridge_analysis_refuses_a_model_that_is_not_a_folder(tmp_path: Path) -> None:
+    script = load_script("benchmarks/bridge_no_goal.py")
+    for bad in ("no-equals-sign", f"name={tmp_path / 'missing'}", f"={tmp_path}"):
+        with pytest.raises(SystemExit, match="NAME=MODEL"):
+            script.main([bad])
+    # the paragraphs it reads: one per target and language (507), each with its language
+    rows = script.paragraphs()
+    assert len(rows) == 507 and {r["lang"] for r in rows} == {"es", "fr", "pt"}
