@@ -429,6 +429,26 @@ def add_target_maps(model: Path, data: Path, cache: Path | None) -> SdgMapper:
     return mapper
 
 
+def check_reuse(model: Path, tuned: Path | None) -> None:
+    """Exit unless ``model``'s encoder is the one this fit will use (``tuned``'s, or the
+    wheel's without one): its language bridge maps into that encoder's space."""
+    from safetensors.numpy import load_file
+
+    theirs = model / "encoder.safetensors"
+    if tuned is None:
+        same = not theirs.is_file()
+    elif not theirs.is_file():
+        same = False
+    else:
+        a, b = load_file(str(theirs)), load_file(str(tuned / "encoder.safetensors"))
+        same = a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    if not same:
+        raise SystemExit(f"--reuse {model}: its encoder is not the one this fit uses "
+                         f"({'the wheel' if tuned is None else tuned}), so its language "
+                         "bridge would map into another space; reuse a model trained with "
+                         "the same encoder, or drop --reuse")
+
+
 def add_stack_extra_arguments(ap: argparse.ArgumentParser) -> None:
     """The flags of the thirty-first and thirty-second rounds' stacker-only texts."""
     ap.add_argument("--stack-extra", action="store_true",
@@ -780,6 +800,8 @@ def main(argv: list[str] | None = None) -> None:
                   f"C fast {cf}: {scores['fast'][str(cf)]:.4f}", file=sys.stderr)
         c = {m: float(max(s, key=lambda k: s[k])) for m, s in scores.items()}
         selection.update(chosen_C=c, grid_scores=scores)
+    if args.reuse is not None:
+        check_reuse(args.reuse, tuned)
     reused = None if args.reuse is None else SdgMapper.load(args.reuse)
     static = None if reused is None else reused.static
     if static is not None and not isinstance(static, StaticEmbedder):

@@ -148,3 +148,19 @@ def test_bridge_analysis_refuses_a_model_that_is_not_a_folder(tmp_path: Path) ->
     # the paragraphs it reads: one per target and language (507), each with its language
     rows = script.paragraphs()
     assert len(rows) == 507 and {r["lang"] for r in rows} == {"es", "fr", "pt"}
+
+
+def test_reuse_needs_the_encoder_of_the_fit(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+
+    train = load_script("scripts/train_sdg_mapper.py")
+    model, tuned, other, plain = (tmp_path / n for n in ("model", "tuned", "other", "plain"))
+    for folder, value in ((model, 1.0), (tuned, 1.0), (other, 2.0)):
+        folder.mkdir()
+        save_file({"w": np.full((2, 2), value, np.float16)}, str(folder / "encoder.safetensors"))
+    plain.mkdir()
+    train.check_reuse(model, tuned)  # the same layers: its bridges fit this encoder
+    train.check_reuse(plain, None)  # neither has a fine-tuned encoder
+    for reused, fit in ((model, other), (plain, tuned), (model, None)):
+        with pytest.raises(SystemExit, match="its encoder is not the one this fit uses"):
+            train.check_reuse(reused, fit)
