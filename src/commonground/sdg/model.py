@@ -571,24 +571,26 @@ class SdgMapper:
             raise InvalidInput(f"stack_extra's labels must be a ({len(texts)}, 17) array of 1 "
                                f"(positive), 0 (negative) and -1 (not used), got shape "
                                f"{y.shape}")
-        assert self.keywords is not None and self.static is not None
-        kw = self.keywords.features(texts)
-        out = {}
         if tuned is not None and tuned.other is not None:
             raise InvalidInput("stack_extra texts have scores at one precision only; load the "
                                "fine-tuned encoder without both=True to fit them")
+        assert self.keywords is not None and self.static is not None
+        kw = self.keywords.features(texts)
+        out = {}
         for mode in MODES:
-            targets = self.targets_[mode]
+            targets = None  # None: the mode's own, which _features reads
             if mode == "accurate" and tuned is not None:
-                encoder = MiniLMEmbedder(precision=self.precision, tuned=dict(tuned.weights))
-                vec = encoder.encode(texts)
+                vec = MiniLMEmbedder(precision=self.precision,
+                                     tuned=dict(tuned.weights)).encode(texts)
+                # until the fit ends, the accurate mode's targets are the frozen encoder's
                 targets = _half(_target_index(tuned.targets, self.target_texts))
             elif mode == "fast":
                 vec = self.static.encode(texts)
             else:
                 vec = self.embedder.encode(texts)
             f = self._features(mode, texts, vec, kw)
-            out[mode] = StackExtra(f.base, targets.features(vec), f.kw, f.length, vec, f.aux,
+            retrieval = f.retrieval if targets is None else targets.features(vec)
+            out[mode] = StackExtra(f.base, retrieval, f.kw, f.length, vec, f.aux,
                                    y.astype(np.int8))
         return out
 
