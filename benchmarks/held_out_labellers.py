@@ -24,7 +24,9 @@ comparison and the verdict per mode.
 (``finetune_minilm.py train --int8``), the candidate of the twenty-second round;
 ``--augment-int8`` trains the fp32 fit's stacker on both precisions' scores, the candidate
 of the twenty-third; ``--stack-extra`` trains both stackers on the unrelated and short
-texts too, the candidate of the thirty-first. Prints a table; writes
+texts too, the candidate of the thirty-first; ``--thresholds-with-oro`` judges thresholds
+chosen on the labellers' and ORO's abstracts pooled, with ORO held out by fold (the
+thirty-third round's candidate and its own tests). Prints a table; writes
 ``benchmarks/results/held_out_labellers.json`` (``-int8.json`` for int8,
 ``-augment-int8.json`` with ``--augment-int8``, and likewise for the other candidates).
 About 7 minutes, more when the frozen MiniLM vectors are not cached.
@@ -65,14 +67,14 @@ def score(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.
     the relabels on ``rule_rows`` and ORO's expert labels on the ``oro`` rows. ``away``
     marks rows a content gate turns away: thresholds are chosen as without it (the gate is
     added to a fitted model), and those rows get no goal."""
-    from commonground.sdg.fitting import choose_rule, hard_negative_sets
+    from commonground.sdg.fitting import hard_negative_sets
     from commonground.sdg.model import decide
 
     who = np.asarray(labeller)
     per_labeller = {}
     for name in sorted(set(who[rule_rows])):
         mine = rule_rows & (who == name)
-        thr, k, _ = choose_rule(p, hard_negative_sets(labels, rule_rows & ~mine, topical), None)
+        thr, k = rule_on(p, labels, rule_rows & ~mine, topical)
         per_labeller[name] = round(balanced(gated(decide(p, thr, k), away),
                                             hard_negative_sets(labels, mine, topical)), 2)
     values = np.array(list(per_labeller.values()))
@@ -92,6 +94,93 @@ def gated(pred: np.ndarray, away: np.ndarray | None) -> np.ndarray:
     out = pred.copy()
     out[away] = False
     return out
+
+
+def rule_on(p: np.ndarray, labels: np.ndarray, rows: np.ndarray, topical: np.ndarray,
+            ) -> tuple[np.ndarray, int]:
+    """Thresholds and ``top_k`` chosen as the fit chooses them, on ``rows``' goal sets."""
+    from commonground.sdg.fitting import choose_rule, hard_negative_sets
+
+    thr, k, _ = choose_rule(p, hard_negative_sets(labels, rows, topical), None)
+    return thr, int(k)
+
+
+def oro_by_fold(p: np.ndarray, labels: np.ndarray, rule_rows: np.ndarray, topical: np.ndarray,
+                oro: np.ndarray, fold: np.ndarray) -> np.ndarray:
+    """Decisions for the ``oro`` rows (others: none), each fold's by the rule chosen on the
+    ``rule_rows`` and the other folds' ORO rows: no ORO row is decided by a rule chosen on
+    its own label."""
+    from commonground.sdg.model import decide
+
+    out = np.zeros(p.shape, dtype=bool)
+    for k in sorted(set(fold[oro].tolist())):
+        mine = oro & (fold == k)
+        thr, kk = rule_on(p, labels, rule_rows | (oro & ~mine), topical)
+        out[mine] = decide(p[mine], thr, kk)
+    return out
+
+
+def with_oro(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.ndarray,
+             topical: np.ndarray, thresholds: np.ndarray, top_k: int, oro: np.ndarray,
+             fold: np.ndarray) -> dict[str, Any]:
+    """The thirty-third round on one mode's out-of-fold probabilities: thresholds and
+    ``top_k`` chosen on the labellers' abstracts and ORO's, pooled (the candidate), against
+    those the fit chose on the labellers' alone (``thresholds``, ``top_k``). No row is
+    decided by a rule chosen on it: ORO's abstracts are decided fold by fold (``fold``) by
+    a candidate chosen without that fold's; each labeller's by one chosen without theirs."""
+    from commonground.sdg.fitting import balanced_accuracy, hard_negative_sets
+    from commonground.sdg.model import decide
+
+    def chosen(rows: np.ndarray) -> tuple[np.ndarray, int]:
+        return rule_on(p, labels, rows, topical)
+
+    shipped = decide(p, thresholds, top_k)
+    candidate = oro_by_fold(p, labels, rule_rows, topical, oro, fold)
+    oro_sets = hard_negative_sets(labels, oro, topical)
+    per_goal = [(a, b) for a, b in zip(balanced_accuracy(shipped, oro_sets),
+                                       balanced_accuracy(candidate, oro_sets), strict=True)
+                if a is not None and b is not None]
+    d_oro = np.array([b - a for a, b in per_goal])
+    who = np.asarray(labeller)
+    names = sorted(set(who[rule_rows]))
+    per_labeller = {}
+    for name in names:
+        mine = rule_rows & (who == name)
+        sets = hard_negative_sets(labels, mine, topical)
+        old, old_k = chosen(rule_rows & ~mine)
+        thr, kk = chosen((rule_rows & ~mine) | oro)
+        per_labeller[name] = (round(balanced(decide(p, old, old_k), sets), 2),
+                              round(balanced(decide(p, thr, kk), sets), 2))
+    d_lab = np.array([b - a for a, b in per_labeller.values()])
+    final_thr, final_k = chosen(rule_rows | oro)
+    final = decide(p, final_thr, final_k)
+
+    def se(d: np.ndarray) -> float:
+        return float(d.std(ddof=1) / np.sqrt(len(d)))
+
+    test1 = bool(d_oro.mean() > 2 * se(d_oro))
+    test2 = bool(d_lab.mean() >= -2 * se(d_lab))
+    return {
+        "oro_held_out_by_fold": {"shipped": round(float(np.mean([a for a, _ in per_goal])), 2),
+                                 "candidate": round(float(np.mean([b for _, b in per_goal])), 2),
+                                 "gain": round(float(d_oro.mean()), 2),
+                                 "se": round(se(d_oro), 2), "goals": len(d_oro),
+                                 "pass": test1},
+        "labellers_held_out": {"shipped": round(float(np.mean([a for a, _ in
+                                                               per_labeller.values()])), 2),
+                               "candidate": round(float(np.mean([b for _, b in
+                                                                 per_labeller.values()])), 2),
+                               "difference": round(float(d_lab.mean()), 2),
+                               "se": round(se(d_lab), 2), "pass": test2,
+                               "per_labeller": per_labeller},
+        "adopt": test1 and test2,
+        "thresholds": {"shipped": [round(float(t), 3) for t in thresholds],
+                       "candidate": [round(float(t), 3) for t in final_thr]},
+        "top_k": {"shipped": top_k, "candidate": final_k},
+        "goals_per_text": {f"{name}_{which}": round(float(pred[rows].sum(1).mean()), 3)
+                           for name, rows in (("oro", oro), ("labellers", rule_rows))
+                           for which, pred in (("shipped", shipped), ("candidate", final))},
+    }
 
 
 def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.ndarray:
@@ -207,6 +296,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="apply a content gate cross-fitted on the fit's folds, with "
                          "data/sdg_non_sdg as unrelated text (the twenty-fifth round's "
                          "candidate)")
+    ap.add_argument("--thresholds-with-oro", action="store_true",
+                    help="judge thresholds and top_k chosen on the labellers' abstracts and "
+                         "ORO's expert-labelled ones pooled, against the fit's (the "
+                         "thirty-third round: ORO held out by fold, labellers held out)")
     train.add_gate_arguments(ap)
     train.add_stack_extra_arguments(ap)
     ap.add_argument("--against", type=Path, metavar="FILE",
@@ -271,6 +364,35 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{mode:<9} {r['labellers_held_out']:>19.2f} {r['labellers_se']:>5.2f} "
               f"{r['oro']:>6.2f}   " + " ".join(f"{k} {v:.1f}"
                                                  for k, v in r["per_labeller"].items()))
+    if args.thresholds_with_oro:
+        from commonground.sdg.fitting import fold_of
+
+        fold = fold_of(len(ts.texts), mapper.folds, mapper.seed,
+                       np.asarray(ts.fold_groups(), dtype=str))
+        out["thresholds_with_oro"] = {}
+        for mode in MODES:
+            head = mapper.heads_[mode]
+            r = out["thresholds_with_oro"][mode] = with_oro(
+                mapper.oof_[mode], ts.labels, ts.labeller, rule_rows, mapper.topical_,
+                head.thresholds, int(head.top_k), oro, fold)
+            shipped = {k: a for k, (a, _) in r["labellers_held_out"]["per_labeller"].items()}
+            if shipped != out[mode]["per_labeller"]:
+                raise SystemExit("the labellers' figures under the fit's rule differ from the "
+                                 "held-out test's own; the round would judge another rule")
+            o, lab = r["oro_held_out_by_fold"], r["labellers_held_out"]
+            print(f"{mode:<9} thresholds with ORO: ORO held out by fold {o['shipped']:.2f} -> "
+                  f"{o['candidate']:.2f}, per-goal gain {o['gain']:+.2f} (SE {o['se']:.2f}): "
+                  f"{'pass' if o['pass'] else 'fail'}; labellers {lab['shipped']:.2f} -> "
+                  f"{lab['candidate']:.2f}, {lab['difference']:+.2f} (SE {lab['se']:.2f}): "
+                  f"{'pass' if lab['pass'] else 'fail'}; "
+                  + ("adopt" if r["adopt"] else "do not adopt"))
+            print(f"{'':<9} top_k {r['top_k']['shipped']} -> {r['top_k']['candidate']}; goals "
+                  f"per text: " + ", ".join(f"{k} {v:.2f}"
+                                            for k, v in r["goals_per_text"].items()))
+            print(f"{'':<9} thresholds " + " ".join(
+                f"{g}:{a:g}->{b:g}" for g, (a, b) in enumerate(zip(
+                    r["thresholds"]["shipped"], r["thresholds"]["candidate"], strict=True),
+                    start=1) if a != b))
     if against is not None:
         out["paired"] = {"against": str(args.against)}
         for mode in MODES:
@@ -288,11 +410,13 @@ def main(argv: list[str] | None = None) -> None:
                   + (", keyword phrases" if args.gate_phrases else "")
                   + (", a keyword hit keeps" if args.gate_keywords else "")
                   + (", short texts" if args.gate_short else ""),
+                  "thresholds_with_oro": args.thresholds_with_oro,
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
     suffix = ("-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8
               else "-blend-fast" if args.blend_fast else "-gate" if args.gate
-              else "-stack-extra" if args.stack_extra else "")
+              else "-stack-extra" if args.stack_extra
+              else "-thresholds-with-oro" if args.thresholds_with_oro else "")
     results = RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

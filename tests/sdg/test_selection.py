@@ -56,3 +56,52 @@ def test_runs_of_different_labellers_or_an_unknown_rule_are_refused() -> None:
         paired(_run([80.0, 82.0, 84.0], 75.0), OLD, "gain")
     with pytest.raises(ValueError, match="unknown rule"):
         paired(OLD, OLD, "lenient")
+
+
+def _synthetic(seed: int = 0) -> dict[str, Any]:
+    """Out-of-fold-like probabilities that follow the labels loosely: 160 labellers' rows
+    (four labellers) and 100 ORO rows in five folds."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = 260
+    labels = (rng.random((n, 17)) < 0.25).astype(np.int8)
+    p = np.clip(0.5 * labels + 0.6 * rng.random((n, 17)), 0, 1)
+    rule_rows = np.arange(n) < 160
+    oro = ~rule_rows
+    labeller = [f"L{i % 4}" if i < 160 else "" for i in range(n)]
+    return {"p": p, "labels": labels, "labeller": labeller, "rule_rows": rule_rows,
+            "topical": rng.random((n, 17)), "oro": oro, "fold": np.arange(n) % 5}
+
+
+def test_oro_rows_are_never_decided_by_a_rule_chosen_on_their_own_labels() -> None:
+    import numpy as np
+
+    held = _held_out()
+    d = _synthetic()
+    keys = ("p", "labels", "rule_rows", "topical", "oro", "fold")
+    before = held.oro_by_fold(*(d[k] for k in keys))
+    assert not before[~d["oro"]].any()  # only ORO rows are decided
+    # flip every label of fold 0's ORO rows: their decisions cannot move, other folds' may
+    fold0 = d["oro"] & (d["fold"] == 0)
+    d["labels"] = d["labels"].copy()
+    d["labels"][fold0] = 1 - d["labels"][fold0]
+    after = held.oro_by_fold(*(d[k] for k in keys))
+    assert np.array_equal(before[fold0], after[fold0])
+    assert not np.array_equal(before[d["oro"] & ~fold0], after[d["oro"] & ~fold0])
+
+
+def test_thresholds_with_oro_reports_the_fit_rule_as_the_held_out_test_does() -> None:
+    held = _held_out()
+    d = _synthetic(1)
+    thr, k = held.rule_on(d["p"], d["labels"], d["rule_rows"], d["topical"])
+    res = held.with_oro(d["p"], d["labels"], d["labeller"], d["rule_rows"], d["topical"],
+                        thr, k, d["oro"], d["fold"])
+    plain = held.score(d["p"], d["labels"], d["labeller"], d["rule_rows"], d["topical"],
+                       thr, k, d["oro"])
+    lab = res["labellers_held_out"]
+    assert {name: a for name, (a, _) in lab["per_labeller"].items()} == plain["per_labeller"]
+    assert res["oro_held_out_by_fold"]["shipped"] == plain["oro"]
+    # the verdict needs both tests
+    assert res["adopt"] == (res["oro_held_out_by_fold"]["pass"] and lab["pass"])
+    assert res["top_k"]["shipped"] == k and len(res["thresholds"]["candidate"]) == 17
