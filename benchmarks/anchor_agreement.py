@@ -52,11 +52,15 @@ def read_anchors(path: Path, ids: list[str]) -> tuple[list[str], NDArray[np.bool
 
 
 def agreement(sdg: NDArray[np.int64], label: NDArray[np.bool_], ours: NDArray[np.bool_],
-              anchors: NDArray[np.bool_]) -> dict[str, Any]:
+              anchors: NDArray[np.bool_], rank: NDArray[np.int64] | None = None,
+              ) -> dict[str, Any]:
     """The split of ``ours``'s errors by the anchors' majority, per goal and in all.
 
     ``sdg``, ``label``, ``ours``: per row; ``anchors``: (systems, rows). A row's majority
-    says yes when more than half of the systems do. Scores are ``metric``'s."""
+    says yes when more than half of the systems do. Scores are ``metric``'s. ``rank``
+    (per row, the rank of the row's goal among the mapper's 17 probabilities, 1 = first)
+    adds how the mapper ranks the goals it misses where the majority is right, and the
+    goals it gets right."""
     majority = anchors.mean(axis=0) > 0.5
     wrong = ours != label
     shared = wrong & (majority == ours)  # the majority answers as we do, against the label
@@ -79,7 +83,15 @@ def agreement(sdg: NDArray[np.int64], label: NDArray[np.bool_], ours: NDArray[np
             "own_false_negative": int((wrong & ~shared & ~ours).sum()),
             "shared_false_positive": int((shared & ours).sum()),
             "shared_false_negative": int((shared & ~ours).sum()),
-            "per_goal": per_goal}
+            "per_goal": per_goal,
+            **({} if rank is None else {
+                "own_false_negative_ranks": _counts(rank[wrong & ~shared & ~ours]),
+                "true_positive_ranks": _counts(rank[ours & label])})}
+
+
+def _counts(values: NDArray[np.int64]) -> dict[str, int]:
+    found, n = np.unique(values, return_counts=True)
+    return {str(int(v)): int(c) for v, c in zip(found, n, strict=True)}
 
 
 def metric(pred: NDArray[np.bool_], label: NDArray[np.bool_], sdg: NDArray[np.int64]) -> float:
@@ -114,8 +126,12 @@ def main(argv: list[str] | None = None) -> None:
     out: dict[str, Any] = {"model": str(args.model or "shipped"), "modes": {}}
     for mode in args.mode:
         mapper = SdgMapper.load(args.model or SHIPPED_MODEL, mode=mode)
-        ours = mapper.predict([r.text for r in rows])[np.arange(len(rows)), sdg - 1]
-        res = agreement(sdg, label, ours, anchors)
+        # one pass for probabilities and decisions (predict would compute them again)
+        p, chunks, away = mapper._doc_proba([r.text for r in rows])
+        goal = p[np.arange(len(rows)), sdg - 1]
+        rank = 1 + (p > goal[:, None]).sum(axis=1)
+        ours = mapper._decide(p, chunks, away)[np.arange(len(rows)), sdg - 1]
+        res = agreement(sdg, label, ours, anchors, rank)
         res["systems"] = {s: metric(anchors[k], label, sdg) for k, s in enumerate(systems)}
         out["modes"][mode] = res
         best = max(res["systems"], key=res["systems"].get)
@@ -126,6 +142,9 @@ def main(argv: list[str] | None = None) -> None:
               f"{res['shared_false_negative']} false negatives); the majority is right on "
               f"{res['errors'] - res['shared_with_majority']} ({res['own_false_positive']} "
               f"false positives, {res['own_false_negative']} false negatives)")
+        print("  rank of the goal among the mapper's probabilities (rank: rows), missed "
+              f"where the majority is right: {res['own_false_negative_ranks']}; true "
+              f"positives: {res['true_positive_ranks']}")
         print(f"  ceiling if every error the majority gets right were mended: "
               f"{res['ceiling_if_own_errors_mended']:.2f}")
         print("  goal  ours  majority  errors  shared  own FP  own FN")

@@ -65,3 +65,15 @@ def test_the_anchor_file_reproduces_the_leaderboard(shared_dir: Path) -> None:
     for name, published in (("sdg-prospector", "AFD SDG Prospector"),
                             ("openai-gpt-4o", "GPT-4o"), ("text2sdg", "text2sdg")):
         assert round(scores[name], 1) == LEADERBOARD[published]
+
+
+def test_ranks_of_missed_goals_are_counted() -> None:
+    sdg = np.array([1, 1, 2])
+    label = np.array([True, True, True])
+    ours = np.array([True, False, False])
+    anchors = np.array([[1, 1, 0]], dtype=bool)  # one system: right on rows 0-1, wrong on 2
+    res = script.agreement(sdg, label, ours, anchors, np.array([1, 2, 3]))
+    # row 1 is missed where the majority is right (rank 2); row 2's miss is shared
+    assert res["own_false_negative_ranks"] == {"2": 1}
+    assert res["true_positive_ranks"] == {"1": 1}
+    assert "true_positive_ranks" not in script.agreement(sdg, label, ours, anchors)
