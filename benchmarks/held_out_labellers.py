@@ -333,7 +333,9 @@ def main(argv: list[str] | None = None) -> None:
                              paragraphs=train.PARAGRAPHS, tuned=tuned, precision=args.precision,
                              both_precisions=args.augment_int8,
                              stack_extra=args.stack_extra,
-                             stack_extra_languages=train.stack_extra_languages(args))
+                             stack_extra_languages=train.stack_extra_languages(args),
+                             stack_paragraph_length=args.stack_paragraph_length,
+                             stack_paragraphs=train.STACK_PARAGRAPHS and not args.stack_no_written)
     rule_rows = ts.relabelled("paragraph")
     if not rule_rows.any():
         raise SystemExit("the configuration has no relabelled abstracts (--no-relabels?); "
@@ -411,12 +413,16 @@ def main(argv: list[str] | None = None) -> None:
                   + (", a keyword hit keeps" if args.gate_keywords else "")
                   + (", short texts" if args.gate_short else ""),
                   "thresholds_with_oro": args.thresholds_with_oro,
+                  "stack_paragraph_length": args.stack_paragraph_length,
+                  "stack_no_written": args.stack_no_written,
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
     suffix = ("-int8" if args.precision == "int8" else "-augment-int8" if args.augment_int8
               else "-blend-fast" if args.blend_fast else "-gate" if args.gate
               else "-stack-extra" if args.stack_extra
-              else "-thresholds-with-oro" if args.thresholds_with_oro else "")
+              else "-thresholds-with-oro" if args.thresholds_with_oro
+              else "".join(("-stack-paragraph-length" if args.stack_paragraph_length else "",
+                            "-stack-no-written" if args.stack_no_written else "")))
     results = RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

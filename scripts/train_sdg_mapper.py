@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from commonground.sdg import SHIPPED_MODEL
 from commonground.sdg.embed import MiniLMEmbedder
 from commonground.sdg.features import TargetIndex
+from commonground.sdg.fitting import PARAGRAPH_WORDS
 from commonground.sdg.gate import domain_phrases
 from commonground.sdg.keywords import KeywordIndex
 from commonground.sdg.model import MODES, SdgMapper
@@ -299,6 +301,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           relabels: Path | None = RELABELS, tuned: Path | None = None,
           both_precisions: bool = False, stack_extra: bool = False,
           stack_extra_languages: tuple[str, ...] | None = None,
+          stack_paragraph_length: bool = False,
           ) -> tuple[SdgMapper, TrainingSet]:
     """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table.
 
@@ -318,6 +321,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     ``stack_extra`` trains both stackers on the unrelated and short texts too
     (``stack_extra_rows``, the thirty-first round's candidate), those declared in
     ``stack_extra_languages`` only if given (the thirty-second round's: English).
+    ``stack_paragraph_length`` keeps rows under ``PARAGRAPH_WORDS`` words (titles) out of
+    the stackers' training (the thirty-fourth round's candidate).
     The other defaults are the shipped configuration (docs/benchmarks.md, eleventh,
     fifteenth and sixteenth rounds).
     """
@@ -345,7 +350,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
         [s in ("aurora_survey", "oro_gold") for s in ts.source])
     grouped = relabels is not None or select_on_paragraphs
     mapper.fit(ts.texts, ts.labels, embeddings=emb, framework_ids=ts.framework_id,
-               eval_rows=eval_rows, stack_rows=None if stack_paragraphs else ~written,
+               eval_rows=eval_rows, stack_rows=stack_rows(ts, stack_paragraphs,
+                                                          stack_paragraph_length),
                mode_rows={m: ~written for m in MODES if m not in paragraph_modes},
                groups=ts.fold_groups() if grouped else None,
                rule_rows=ts.paragraph_rule_rows() if select_on_paragraphs else None,
@@ -354,6 +360,17 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
                stack_extra=stack_extra_rows(languages=stack_extra_languages)
                if stack_extra else None)
     return mapper, ts
+
+
+def stack_rows(ts: TrainingSet, stack_paragraphs: bool,
+               paragraph_length: bool) -> NDArray[np.bool_] | None:
+    """The rows the stackers learn from (None: all): not the written paragraphs unless
+    ``stack_paragraphs``; with ``paragraph_length``, only rows of ``PARAGRAPH_WORDS`` words
+    or more."""
+    rows = np.ones(len(ts.texts), dtype=bool) if stack_paragraphs else ~ts.written()
+    if paragraph_length:
+        rows &= np.array([len(t.split()) >= PARAGRAPH_WORDS for t in ts.texts])
+    return None if rows.all() else rows
 
 
 def stack_extra_rows(unrelated: Path = UNRELATED, short: Path = SHORT,
@@ -450,7 +467,15 @@ def check_reuse(model: Path, tuned: Path | None) -> None:
 
 
 def add_stack_extra_arguments(ap: argparse.ArgumentParser) -> None:
-    """The flags of the thirty-first and thirty-second rounds' stacker-only texts."""
+    """The flags of the stackers' training rows: the thirty-first and thirty-second rounds'
+    stacker-only texts, the thirty-fourth round's paragraph-length rows."""
+    ap.add_argument("--stack-paragraph-length", action="store_true",
+                    help=f"train both stackers on rows of {PARAGRAPH_WORDS} words or more only "
+                         "(shorter rows still train the base models); with --stack-no-written, "
+                         "the thirty-fourth round's candidate")
+    ap.add_argument("--stack-no-written", action="store_true",
+                    help="keep the written paragraphs out of both stackers' training (they "
+                         "still train the base models)")
     ap.add_argument("--stack-extra", action="store_true",
                     help="train both stackers on data/sdg_non_sdg (no goal) and "
                          "data/sdg_short (their goal) too, scored by the final base models "
@@ -809,7 +834,9 @@ def main(argv: list[str] | None = None) -> None:
     mapper, ts = build(args.data, args.cache, c, precision=args.precision,
                        paragraphs=args.paragraphs, relabels=args.relabels, tuned=tuned,
                        stack_extra=args.stack_extra,
-                       stack_extra_languages=extra_languages, static=static)
+                       stack_extra_languages=extra_languages, static=static,
+                       stack_paragraph_length=args.stack_paragraph_length,
+                       stack_paragraphs=STACK_PARAGRAPHS and not args.stack_no_written)
     mapper.model_card = model_card(mapper, ts, args.data, selection,
                                    None if tuned is None else TunedEncoder.load(tuned).report,
                                    stack_extra=args.stack_extra,

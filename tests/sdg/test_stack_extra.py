@@ -164,3 +164,21 @@ def test_reuse_needs_the_encoder_of_the_fit(tmp_path: Path) -> None:
     for reused, fit in ((model, other), (plain, tuned), (model, None)):
         with pytest.raises(SystemExit, match="its encoder is not the one this fit uses"):
             train.check_reuse(reused, fit)
+
+
+def test_stack_rows_keep_short_rows_and_written_paragraphs_out_as_asked() -> None:
+    from commonground.sdg.fitting import PARAGRAPH_WORDS
+    from commonground.sdg.train import TrainingSet
+
+    train = load_script("scripts/train_sdg_mapper.py")
+    long = " ".join(["water"] * PARAGRAPH_WORDS)
+    short = " ".join(["water"] * (PARAGRAPH_WORDS - 1))
+    ts = TrainingSet(texts=[long, short, long, short],
+                     labels=np.zeros((4, 17), dtype=np.int8),
+                     source=["aurora_survey", "aurora_survey", "written:report", "written:report"])
+    # the shipped configuration: every row (None), or every row but the written ones
+    assert train.stack_rows(ts, True, False) is None
+    assert train.stack_rows(ts, False, False).tolist() == [True, True, False, False]
+    # the thirty-fourth round: paragraph-length rows, with or without the written ones
+    assert train.stack_rows(ts, True, True).tolist() == [True, False, True, False]
+    assert train.stack_rows(ts, False, True).tolist() == [True, False, False, False]
