@@ -322,7 +322,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     (``stack_extra_rows``, the thirty-first round's candidate), those declared in
     ``stack_extra_languages`` only if given (the thirty-second round's: English).
     ``stack_paragraph_length`` keeps rows under ``PARAGRAPH_WORDS`` words (titles) out of
-    the stackers' training (the thirty-fourth round's candidate).
+    the stackers' training (with ``stack_paragraphs=False``, the thirty-fourth round's
+    candidate).
     The other defaults are the shipped configuration (docs/benchmarks.md, eleventh,
     fifteenth and sixteenth rounds).
     """
@@ -579,7 +580,8 @@ def tuned_folder(cache: Path, given: Path | None, no_tuned: bool) -> Path | None
 
 def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[str, Any],
                tuned: dict[str, Any] | None = None, stack_extra: bool = False,
-               stack_extra_languages: tuple[str, ...] | None = None) -> dict[str, Any]:
+               stack_extra_languages: tuple[str, ...] | None = None,
+               stacker_rows: NDArray[np.bool_] | None = None) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for s in ts.source:
         key = {"official": "official_texts", "written": "written_paragraphs"}.get(
@@ -664,6 +666,12 @@ def model_card(mapper: SdgMapper, ts: TrainingSet, data: Path, selection: dict[s
             "role": "train only the stacker of both modes (thirty-first round): unrelated "
                     "texts as 17 negative pairs, short texts as their stated goal's pair; "
                     "scored by the final base models"}
+    if stacker_rows is not None:
+        card["training_data"]["stacker_rows"] = {
+            "rows": int(stacker_rows.sum()), "of": len(stacker_rows),
+            "role": "the only training rows both stackers learn from (--stack-paragraph-length "
+                    "/ --stack-no-written, thirty-fourth round); the others train the base "
+                    "models and the neighbour bank"}
     if tuned is not None:
         card["fine_tuning"] = dict(
             tuned, script="scripts/finetune_minilm.py export + train (twenty-first round, "
@@ -831,16 +839,19 @@ def main(argv: list[str] | None = None) -> None:
     static = None if reused is None else reused.static
     if static is not None and not isinstance(static, StaticEmbedder):
         raise SystemExit(f"--reuse {args.reuse}: that model has no static word-piece table")
+    stack_written = STACK_PARAGRAPHS and not args.stack_no_written
     mapper, ts = build(args.data, args.cache, c, precision=args.precision,
                        paragraphs=args.paragraphs, relabels=args.relabels, tuned=tuned,
                        stack_extra=args.stack_extra,
                        stack_extra_languages=extra_languages, static=static,
                        stack_paragraph_length=args.stack_paragraph_length,
-                       stack_paragraphs=STACK_PARAGRAPHS and not args.stack_no_written)
+                       stack_paragraphs=stack_written)
     mapper.model_card = model_card(mapper, ts, args.data, selection,
                                    None if tuned is None else TunedEncoder.load(tuned).report,
                                    stack_extra=args.stack_extra,
-                                   stack_extra_languages=extra_languages)
+                                   stack_extra_languages=extra_languages,
+                                   stacker_rows=stack_rows(ts, stack_written,
+                                                           args.stack_paragraph_length))
     if reused is not None:
         mapper.bridge_, mapper.word_bridge_ = reused.bridge_, reused.word_bridge_
     elif args.paragraphs is not None:
