@@ -64,28 +64,24 @@ def agreement(sdg: NDArray[np.int64], label: NDArray[np.bool_], ours: NDArray[np
     majority = anchors.mean(axis=0) > 0.5
     wrong = ours != label
     shared = wrong & (majority == ours)  # the majority answers as we do, against the label
-    mended = np.where(wrong & ~shared, label, ours)
-
-    def score(pred: NDArray[np.bool_]) -> float:
-        return metric(pred, label, sdg)
-
+    own = wrong & ~shared  # the majority is right
     per_goal = {str(g): {"ours": score_goal(ours, label, sdg == g),
                          "majority": score_goal(majority, label, sdg == g),
                          "errors": int(wrong[sdg == g].sum()),
                          "shared": int(shared[sdg == g].sum()),
-                         "own_false_positive": int((wrong & ~shared & ours)[sdg == g].sum()),
-                         "own_false_negative": int((wrong & ~shared & ~ours)[sdg == g].sum())}
+                         "own_false_positive": int((own & ours)[sdg == g].sum()),
+                         "own_false_negative": int((own & ~ours)[sdg == g].sum())}
                 for g in sorted(set(sdg.tolist()))}
-    return {"ours": score(ours), "majority": score(majority),
-            "ceiling_if_own_errors_mended": score(mended),
+    return {"ours": metric(ours, label, sdg), "majority": metric(majority, label, sdg),
+            "ceiling_if_own_errors_mended": metric(np.where(own, label, ours), label, sdg),
             "errors": int(wrong.sum()), "shared_with_majority": int(shared.sum()),
-            "own_false_positive": int((wrong & ~shared & ours).sum()),
-            "own_false_negative": int((wrong & ~shared & ~ours).sum()),
+            "own_false_positive": int((own & ours).sum()),
+            "own_false_negative": int((own & ~ours).sum()),
             "shared_false_positive": int((shared & ours).sum()),
             "shared_false_negative": int((shared & ~ours).sum()),
             "per_goal": per_goal,
             **({} if rank is None else {
-                "own_false_negative_ranks": _counts(rank[wrong & ~shared & ~ours]),
+                "own_false_negative_ranks": _counts(rank[own & ~ours]),
                 "true_positive_ranks": _counts(rank[ours & label])})}
 
 
