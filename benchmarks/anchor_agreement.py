@@ -122,11 +122,12 @@ def main(argv: list[str] | None = None) -> None:
     out: dict[str, Any] = {"model": str(args.model or "shipped"), "modes": {}}
     for mode in args.mode:
         mapper = SdgMapper.load(args.model or SHIPPED_MODEL, mode=mode)
-        # one pass for probabilities and decisions (predict would compute them again)
-        p, chunks, away = mapper._doc_proba([r.text for r in rows])
+        # the public answers carry both probabilities and decisions: one pass
+        answers = mapper.map_many([r.text for r in rows], evidence=False)
+        p = np.array([[g.probability for g in a.goals] for a in answers])
         goal = p[np.arange(len(rows)), sdg - 1]
         rank = 1 + (p > goal[:, None]).sum(axis=1)
-        ours = mapper._decide(p, chunks, away)[np.arange(len(rows)), sdg - 1]
+        ours = np.array([a.goals[g - 1].predicted for a, g in zip(answers, sdg, strict=True)])
         res = agreement(sdg, label, ours, anchors, rank)
         res["systems"] = {s: metric(anchors[k], label, sdg) for k, s in enumerate(systems)}
         out["modes"][mode] = res
