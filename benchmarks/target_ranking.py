@@ -104,11 +104,12 @@ def within_goal_ranks(rank: Ranker, vectors: np.ndarray, paragraphs: list[dict[s
 
 def answer_ranking(mapper: Any, texts: list[str]) -> Ranker:
     """``mapper.rank_targets`` as its answers call it for each of ``texts``: with the text's
-    character n-grams where its language guess is Spanish, French or Portuguese."""
+    character n-grams where its language guess is Spanish, French or Portuguese, or English
+    in the fast mode (``lexical.ngrams_for``)."""
     from commonground.sdg.lexical import ngrams_for
     from commonground.sdg.text import guess_language
 
-    words = {t: ngrams_for(t, guess_language(t)) for t in texts}
+    words = {t: ngrams_for(t, guess_language(t), mapper.mode) for t in texts}
 
     def rank(v: np.ndarray, goal: int, text: str) -> list[tuple[str, float]]:
         ranking: list[tuple[str, float]] = mapper.rank_targets(v, goal, None, words.get(text))

@@ -1,4 +1,5 @@
-"""The targets' character n-grams (target round 5): the weighting, the ranking, the gate."""
+"""The targets' character n-grams (target rounds 5 and 6): the weighting, the ranking, the
+gate."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from commonground.sdg.lexical import (
     char_ngrams,
     fold,
     lexical_targets,
+    ngrams_for,
     word_ngrams,
 )
 
@@ -74,6 +76,25 @@ def test_a_spanish_text_about_drinking_water_finds_target_6_1_by_its_words() -> 
     np.testing.assert_array_equal(row.data, vals)
     with pytest.raises(ModelError, match=r"6\.z of goal 6 .*retrain"):
         lex.target_scores(lex.vector(SPANISH_WATER), 6, ["6.1", "6.z"])
+
+
+def test_which_answers_rank_targets_with_the_ngrams() -> None:
+    """Spanish, French and Portuguese in both modes (round 5); English in the fast mode
+    only (round 6); text of unclear language never."""
+    english = "The city treats its wastewater before it reaches the river."
+    for mode in ("accurate", "fast"):
+        for language in ("es", "fr", "pt"):
+            got = ngrams_for(SPANISH_WATER, language, mode)
+            assert got is not None
+            np.testing.assert_array_equal(got[0], lexical_targets().vector(SPANISH_WATER)[0])
+        assert ngrams_for(english, None, mode) is None
+        assert ngrams_for(english, "de", mode) is None
+    assert ngrams_for(english, "en", "accurate") is None
+    fast = ngrams_for(english, "en", "fast")
+    assert fast is not None and len(fast[0])
+    ids = [t.id for t in framework().goal(6).targets]
+    scores = lexical_targets().target_scores(fast, 6, ids)
+    assert ids[int(np.argmax(scores))] == "6.3"  # halving untreated wastewater
 
 
 def test_a_framework_without_the_languages_is_refused() -> None:

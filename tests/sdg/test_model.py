@@ -322,18 +322,22 @@ def test_shipped_modes_rank_targets_as_the_target_rounds_chose(
     assert fast_mapper.rank_targets(s, 6) == maps["fast"].best_targets(
         s, 6, "all", beside=fast_mapper.target_index())
     assert set(mapper.model_card["target_ranking"]["maps"]) == {"accurate", "fast"}
-    # the answers' targets (every chunk mapped in one product per batch) are the same
-    for m, vec in ((mapper, v), (fast_mapper, s)):
+    # the answers' targets (every chunk mapped in one product per batch) are the same; in
+    # the fast mode English text adds the targets' n-grams (round 6)
+    from commonground.sdg.lexical import lexical_targets
+
+    for m, vec, words in ((mapper, v, None), (fast_mapper, s, lexical_targets().vector(text))):
         answer = m.map(text)
         assert answer.predicted_goals() == [6]
         assert [(t.target, t.score) for t in answer.targets] == [
-            (t, round(score, 4)) for t, score in m.rank_targets(vec, 6)[:2]]
+            (t, round(score, 4)) for t, score in m.rank_targets(vec, 6, None, words)[:2]]
 
 
 def test_spanish_french_and_portuguese_answers_rank_targets_with_their_words(
         mapper: SdgMapper, fast_mapper: SdgMapper) -> None:
     """Target round 5: the mean of the mode's cosines and the character n-gram cosine to
-    the official texts, only where the answer's language is es, fr or pt."""
+    the official texts, where the answer's language is es, fr or pt; round 6: in English
+    too in the fast mode, never in the accurate mode."""
     from commonground.sdg.explain import MAX_TARGETS, TARGETS_PER_GOAL
     from commonground.sdg.lexical import lexical_targets
 
@@ -352,7 +356,7 @@ def test_spanish_french_and_portuguese_answers_rank_targets_with_their_words(
             # the answer's chunk vector: in the accurate mode Spanish, French and Portuguese
             # ones are blended with their multilingual reading (the language bridge)
             v = m.vectors([text])[0]
-            words = lex.vector(text) if lang != "en" else None
+            words = lex.vector(text) if lang != "en" or m.mode == "fast" else None
             alone = dict(m.rank_targets(v, 6))
             ranked = m.rank_targets(v, 6, None, words)
             if words is None:

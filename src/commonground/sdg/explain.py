@@ -34,8 +34,9 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     ``evidence=False`` skips the sentences (each goal gets ``[]``) and keeps the targets:
     keyword matching per sentence is most of the fast mode's time per text.
     ``chunk_projected``: the chunk vectors through the mode's target map, when it has one.
-    ``language``: the document's ``guess_language``; for Spanish, French and Portuguese the
-    targets' character n-grams join the ranking (``lexical.APPLIES_TO``).
+    ``language``: the document's ``guess_language``; for Spanish, French and Portuguese, and
+    in the fast mode English too, the targets' character n-grams join the ranking
+    (``lexical.ngrams_for``).
 
     Evidence: within the goal's best chunks, the sentences with the most keyword or
     Aurora-query hits for that goal; when no keyword fired (the embedding alone decided),
@@ -43,8 +44,8 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     to its official targets (``SdgMapper.rank_targets``): the mean of the cosine in the
     mode's own space and the cosine of the vector mapped into the frozen MiniLM's, over the
     target titles in the accurate mode and the titles and indicators in the fast mode, and
-    in Spanish, French and Portuguese text the cosine of the chunk's character n-grams to
-    the official texts.
+    in Spanish, French and Portuguese text (and English text in the fast mode) the cosine of
+    the chunk's character n-grams to the official texts.
     """
     assert mapper.keywords is not None
     goals = [g for g in range(1, 18) if predicted[g - 1]]
@@ -59,7 +60,7 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
         best = order[0]
         projected = None if chunk_projected is None else chunk_projected[best]
         if best not in words:
-            words[best] = ngrams_for(chunks[best].text, language)
+            words[best] = ngrams_for(chunks[best].text, language, mapper.mode)
         for tid, sim in mapper.rank_targets(chunk_emb[best], g, projected,
                                             words.get(best))[:TARGETS_PER_GOAL]:
             targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))

@@ -6,7 +6,8 @@ official texts exist in Spanish and French, and in Italian, Catalan and Romanian
 spelling is close to Portuguese; a paragraph about a target shares words, or the stems of
 words, with them even when it avoids the target's phrasing. For text in those languages
 the mapper adds the cosine of character n-grams to its vector cosines when it ranks a
-goal's targets (target round 5, docs/benchmarks.md).
+goal's targets (target round 5, docs/benchmarks.md), and so does the fast mode for English
+text, whose static vectors miss words like "wastewater" that a target names (round 6).
 
 Nothing here is fitted on training data: the n-gram weights come from the official texts
 shipped in the package (``framework.json.gz``), so the index is built once per process on
@@ -32,6 +33,9 @@ from commonground.sdg.framework import Framework, framework
 LANGUAGES = ("en", "es", "fr", "it", "ca", "ro")
 #: the documents whose targets are ranked with the n-grams too (``guess_language``'s names)
 APPLIES_TO = frozenset({"es", "fr", "pt"})
+#: the modes whose English documents are ranked with the n-grams too (target round 6: the
+#: fast mode's static vectors gain from the targets' words, the fine-tuned encoder does not)
+ENGLISH_IN_MODES = frozenset({"fast"})
 #: character n-gram lengths, counted within each word padded by a space on either side
 SIZES = (3, 4, 5)
 #: a longer run without a space is not a word (a URL, a hash, an encoded blob): left out,
@@ -206,10 +210,12 @@ class LexicalTargets:
                              "or retrain the model with scripts/train_sdg_mapper.py") from None
 
 
-def ngrams_for(text: str, language: str | None) -> NGramVector | None:
-    """The n-grams the answers rank ``text``'s targets with when its language guess is
-    ``language``: None outside APPLIES_TO (English, or unclear)."""
-    return lexical_targets().vector(text) if language in APPLIES_TO else None
+def ngrams_for(text: str, language: str | None, mode: str) -> NGramVector | None:
+    """The n-grams the answers of ``mode`` rank ``text``'s targets with when its language
+    guess is ``language``: None for unclear text, and for English outside
+    ENGLISH_IN_MODES."""
+    uses = language in APPLIES_TO or (language == "en" and mode in ENGLISH_IN_MODES)
+    return lexical_targets().vector(text) if uses else None
 
 
 _built: list[LexicalTargets] = []

@@ -314,9 +314,10 @@ class SdgMapper:
         them, by the mode's TARGET_ROWS: where the mode has a target map, the mean of the
         cosine in its own space and the cosine of the mapped vector in the frozen MiniLM's
         (target rounds 2-4). ``projected``: the mapped vector, where a batch has it.
-        ``words``: the chunk's character n-grams (``lexical_targets().vector``), given for
-        Spanish, French and Portuguese text, whose cosine to the official texts joins the
-        mean (target round 5) when the chunk has any n-gram of theirs."""
+        ``words``: the chunk's character n-grams (``lexical.ngrams_for``), given for
+        Spanish, French and Portuguese text and in the fast mode for English text, whose
+        cosine to the official texts joins the mean (target rounds 5 and 6) when the chunk
+        has any n-gram of theirs."""
         if isinstance(goal, bool) or not isinstance(goal, int | np.integer) or not 1 <= goal <= 17:
             raise InvalidInput(f"goal {goal!r} does not exist; goals are the integers 1 to 17")
         rows, own = TARGET_ROWS[self.mode], self.targets_[self.mode]
