@@ -135,6 +135,40 @@ def test_a_fast_run_resumes_whatever_the_precision_asked(
     assert no_bridge.key == "sdg-mapper:shipped:fast:no-bridge"
 
 
+def test_a_run_of_a_version_that_answered_otherwise_is_not_resumed(
+        capsys: pytest.CaptureFixture[str], corpus: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fast run interrupted before the fast mode's answers changed (its manifest has no
+    answer revision) must not resume into rows answered the new way: a clear error, its
+    parts kept, and --restart maps it again. An accurate run, whose answers did not
+    change, resumes as before."""
+    import commonground.batch.job as job
+    from commonground.batch.parts import MANIFEST
+
+    def interrupt_then_resume(out: Path, *extra: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(job, "ANSWER_REVISION", {})  # the version before the change
+        monkeypatch.setattr(commonground.sdg, "load_mapper",
+                            lambda settings=None, mode=None: Interrupting(mode or "fast"))
+        rc, _, err = run(capsys, *args(corpus, out, *extra))
+        assert rc == 130, err
+        assert "answers" not in json.loads((parts_dir(out) / MANIFEST).read_text("utf-8"))
+        monkeypatch.setattr(job, "ANSWER_REVISION", {"fast": 1})
+        monkeypatch.setattr(commonground.sdg, "load_mapper", fake_load_mapper)
+        return run(capsys, *args(corpus, out, *extra, "--json"))
+
+    fast = tmp_path / "fast.jsonl"
+    rc, _, err = interrupt_then_resume(fast)
+    assert rc == 2 and "another version of commonground" in err, err
+    assert "answer revision 0 then, 1 now" in err and "pass --restart" in err
+    assert len(list(parts_dir(fast).glob("part-*"))) == 2 and not fast.exists()  # kept
+    rc, stdout, err = run(capsys, *args(corpus, fast, "--restart", "--json"))
+    assert rc == 0 and json.loads(stdout)["resumed_batches"] == 0, err
+    assert fast.is_file() and not parts_dir(fast).exists()
+
+    rc, stdout, err = interrupt_then_resume(tmp_path / "accurate.jsonl", "--mode", "accurate")
+    assert rc == 0 and json.loads(stdout)["resumed_batches"] == 2, err
+
+
 @pytest.mark.slow
 def test_two_local_workers_match_one_process_with_the_shipped_model(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

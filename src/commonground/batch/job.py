@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Protocol
 from pydantic import BaseModel, Field
 
 from commonground.batch.corpus import Batch, fingerprint, input_format, iter_batches
-from commonground.batch.parts import Parts, check_writable, parts_dir
+from commonground.batch.parts import ANSWERS, Parts, check_writable, parts_dir
 from commonground.batch.rows import BatchMapper, map_batch, output_format
 from commonground.errors import InvalidInput, ModelError
+from commonground.sdg.mapping import ANSWER_REVISION
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -145,11 +146,14 @@ def map_corpus(
         raise InvalidInput(f"{output} already exists; pass --overwrite to replace it "
                            "or choose another --out")
     check_writable(output)
-    manifest = {
+    manifest: dict[str, object] = {
         "input": fingerprint(input_path),
         "options": {"text_column": text_column, "id_column": id_column,
                     "batch_size": batch_size, "model": source.key},
     }
+    revision = ANSWER_REVISION.get(source.mode)
+    if revision:  # absent where the mode's answers never changed, so those runs still resume
+        manifest[ANSWERS] = revision
     parts = Parts(output, manifest)
     resumed = parts.open(restart=restart)
     done = parts.done()

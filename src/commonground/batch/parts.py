@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
+#: the manifest's record of the mapper's answer revision (``sdg.mapping.ANSWER_REVISION``)
+ANSWERS = "answers"
 
 
 def parts_dir(output: Path) -> Path:
@@ -88,6 +90,14 @@ class Parts:
                     f"{path} cannot be read ({exc}); pass --restart to discard the unfinished run"
                 ) from None
             diff = _differences(found, self.manifest)
+            if found.get(ANSWERS) != self.manifest.get(ANSWERS):
+                raise InvalidInput(
+                    f"{self.folder.name}/ holds an unfinished run mapped by another version of "
+                    "commonground, whose answers in this mode differ (answer revision "
+                    f"{found.get(ANSWERS, 0)} then, {self.manifest.get(ANSWERS, 0)} now); "
+                    "pass --restart to map the corpus again, so that every row is answered "
+                    "alike"
+                )
             if diff:
                 raise InvalidInput(
                     f"{self.folder.name}/ holds an unfinished run with other input or options "
