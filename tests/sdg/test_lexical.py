@@ -78,6 +78,32 @@ def test_a_spanish_text_about_drinking_water_finds_target_6_1_by_its_words() -> 
         lex.target_scores(lex.vector(SPANISH_WATER), 6, ["6.1", "6.z"])
 
 
+def test_a_batch_scores_each_text_as_alone_and_as_the_cosine_says() -> None:
+    """``target_scores_many``: one sparse product per goal for many texts, each row equal,
+    to the bit, to its text scored alone, and to the best cosine over the target's rows."""
+    lex = lexical_targets()
+    texts = [SPANISH_WATER, "zzzz qqqq", "Réduire de moitié la part des eaux usées non traitées.",
+             "The city treats its wastewater before it reaches the river.", SPANISH_WATER[:40]]
+    vectors = [lex.vector(t) for t in texts]
+    fw = framework()
+    for goal in (6, 11, 17):
+        ids = [t.id for t in fw.goal(goal).targets]
+        batch = lex.target_scores_many(vectors, goal, ids)
+        assert batch.shape == (len(texts), len(ids))
+        for row, vector in zip(batch, vectors, strict=True):
+            np.testing.assert_array_equal(row, lex.target_scores(vector, goal, ids))
+        assert not batch[1].any()  # no n-gram of the official texts: no cosine
+        # the cosine to every row of the goal's targets, the best per target
+        cosines = (lex.vectors(texts) @ lex.rows.T).toarray()
+        owners = [t.id for t in fw.targets
+                  for titles in (t.title, *(i.title for i in t.indicators))
+                  for lang in LANGUAGES if titles.get(lang, "").strip()]
+        for k, tid in enumerate(ids):
+            mine = [j for j, owner in enumerate(owners) if owner == tid]
+            np.testing.assert_allclose(batch[:, k], cosines[:, mine].max(axis=1), atol=1e-12)
+    assert lex.target_scores_many([], 6, ["6.1"]).shape == (0, 1)
+
+
 def test_which_answers_rank_targets_with_the_ngrams() -> None:
     """Spanish, French and Portuguese in both modes (round 5); English in the fast mode
     only (round 6); text of unclear language never."""

@@ -333,6 +333,37 @@ def test_shipped_modes_rank_targets_as_the_target_rounds_chose(
             (t, round(score, 4)) for t, score in m.rank_targets(vec, 6, None, words)[:2]]
 
 
+def test_targets_ranked_in_a_batch_are_ranked_as_each_alone(
+        mapper: SdgMapper, fast_mapper: SdgMapper) -> None:
+    """``rank_targets_many`` (the answers rank a whole batch's targets in one product per
+    goal) gives every chunk the ranking ``rank_targets`` gives it alone, to the bit."""
+    from commonground.sdg.lexical import lexical_targets
+
+    lex = lexical_targets()
+    texts = ["Every household in the district now has piped drinking water at home.",
+             "El municipio llevó agua potable segura a todos los hogares del barrio.",
+             "The council bought electric buses and new cycle lanes for the centre.",
+             "zzzz qqqq"]
+    goals = [6, 6, 11, 3]
+    words = [None, lex.vector(texts[1]), lex.vector(texts[2]), lex.vector(texts[3])]
+    for m in (mapper, fast_mapper):
+        v = m.vectors(texts)
+        tmap = m.target_maps_[m.mode]
+        projected = tmap.project(v)
+        many = m.rank_targets_many(v, goals, projected, words)
+        assert [ranking[0][0].split(".")[0] for ranking in many] == ["6", "6", "11", "3"]
+        for k, ranking in enumerate(many):
+            assert ranking == m.rank_targets(v[k], goals[k], projected[k], words[k])
+            assert ranking == m.rank_targets(v[k], goals[k], None, words[k])
+        assert m.rank_targets_many(v[:0], []) == []
+        with pytest.raises(InvalidInput, match="one goal"):
+            m.rank_targets_many(v, goals[:2])
+        with pytest.raises(InvalidInput, match="one goal"):
+            m.rank_targets_many(v, goals, None, words[:1])
+        with pytest.raises(InvalidInput, match="goal 18 does not exist"):
+            m.rank_targets_many(v, [6, 6, 18, 3])
+
+
 def test_spanish_french_and_portuguese_answers_rank_targets_with_their_words(
         mapper: SdgMapper, fast_mapper: SdgMapper) -> None:
     """Target round 5: the mean of the mode's cosines and the character n-gram cosine to

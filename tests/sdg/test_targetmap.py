@@ -129,3 +129,10 @@ def test_target_scores_take_each_targets_best_row_across_interleaved_languages()
     top, score = index.best_targets(sims, 6, "all")[0]
     assert top == "6.2" and score == pytest.approx(0.9)
     assert index.best_targets(sims, 7) == []
+    # several queries at once: a row of scores each, as each query gets alone
+    queries = np.stack([sims, sims[::-1], np.zeros(6, np.float32)])
+    got, many = index.target_scores(queries, 6, "all")
+    assert got == ["6.2", "6.1"] and many.shape == (3, 2)
+    for query, row in zip(queries, many, strict=True):
+        np.testing.assert_array_equal(row, index.target_scores(query, 6, "all")[1])
+    assert many[1].tolist() == pytest.approx([0.5, 0.9])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,18 +25,21 @@ def _clip(sentence: str) -> str:
     return sentence if len(sentence) <= _MAX_CHARS else sentence[:_MAX_CHARS - 1].rstrip() + "…"
 
 
-def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32],
-            chunk_emb: NDArray[np.float32], predicted: NDArray[np.bool_],
+def explain(mapper: SdgMapper, docs: Sequence[list[Chunk]], chunk_p: NDArray[np.float32],
+            chunk_emb: NDArray[np.float32], decisions: NDArray[np.bool_],
             evidence: bool = True, chunk_projected: NDArray[np.float32] | None = None,
-            language: str | None = None,
-            ) -> tuple[dict[int, list[str]], list[tuple[str, float]]]:
-    """Per positive goal, the sentences that drove it; the likeliest targets with scores.
+            languages: Sequence[str | None] | None = None,
+            ) -> list[tuple[dict[int, list[str]], list[tuple[str, float]]]]:
+    """Per document of a batch: per positive goal, the sentences that drove it; the
+    likeliest targets with scores.
 
+    ``docs``: each document's chunks, whose rows of ``chunk_p``, ``chunk_emb`` and
+    ``chunk_projected`` follow one another in that order; ``decisions``: (documents, 17).
     ``evidence=False`` skips the sentences (each goal gets ``[]``) and keeps the targets:
     keyword matching per sentence is most of the fast mode's time per text.
     ``chunk_projected``: the chunk vectors through the mode's target map, when it has one.
-    ``language``: the document's ``guess_language``; for Spanish, French and Portuguese, and
-    in the fast mode English too, the targets' character n-grams join the ranking
+    ``languages``: each document's ``guess_language``; for Spanish, French and Portuguese,
+    and in the fast mode English too, the targets' character n-grams join the ranking
     (``lexical.ngrams_for``).
 
     Evidence: within the goal's best chunks, the sentences with the most keyword or
@@ -45,27 +49,41 @@ def explain(mapper: SdgMapper, chunks: list[Chunk], chunk_p: NDArray[np.float32]
     mode's own space and the cosine of the vector mapped into the frozen MiniLM's, over the
     target titles in the accurate mode and the titles and indicators in the fast mode, and
     in Spanish, French and Portuguese text (and English text in the fast mode) the cosine of
-    the chunk's character n-grams to the official texts.
+    the chunk's character n-grams to the official texts. The targets of the whole batch are
+    ranked in one product per goal (``SdgMapper.rank_targets_many``).
     """
     assert mapper.keywords is not None
-    goals = [g for g in range(1, 18) if predicted[g - 1]]
-    found: dict[int, list[str]] = {}
-    targets: dict[str, float] = {}
-    # keyword matches per (chunk, sentence), shared by the goals that look at the sentence
-    matched: dict[tuple[int, int], list[Match]] = {}
-    words: dict[int, NGramVector | None] = {}  # per best chunk, its n-grams (lexical)
-    for g in goals:
-        order = np.argsort(-chunk_p[:, g - 1], kind="stable")[:2]
-        found[g] = _evidence(mapper, chunks, order, g, matched) if evidence else []
-        best = order[0]
-        projected = None if chunk_projected is None else chunk_projected[best]
-        if best not in words:
-            words[best] = ngrams_for(chunks[best].text, language, mapper.mode)
-        for tid, sim in mapper.rank_targets(chunk_emb[best], g, projected,
-                                            words.get(best))[:TARGETS_PER_GOAL]:
-            targets[tid] = max(targets.get(tid, 0.0), round(max(0.0, min(1.0, float(sim))), 4))
-    ranked = sorted(targets.items(), key=lambda kv: -kv[1])[:MAX_TARGETS]
-    return found, ranked
+    if languages is None:
+        languages = [None] * len(docs)
+    found: list[dict[int, list[str]]] = []
+    picks: list[tuple[int, int, int]] = []  # (document, goal, its best chunk's row)
+    words: dict[int, NGramVector | None] = {}  # per best chunk's row, its n-grams
+    start = 0
+    for doc, (chunks, predicted, language) in enumerate(
+            zip(docs, decisions, languages, strict=True)):
+        p = chunk_p[start:start + len(chunks)]
+        found.append({})
+        # keyword matches per (chunk, sentence), shared by the goals that look at it
+        matched: dict[tuple[int, int], list[Match]] = {}
+        for g in (g for g in range(1, 18) if predicted[g - 1]):
+            order = np.argsort(-p[:, g - 1], kind="stable")[:2]
+            found[doc][g] = _evidence(mapper, chunks, order, g, matched) if evidence else []
+            best = start + int(order[0])
+            if best not in words:
+                words[best] = ngrams_for(chunks[order[0]].text, language, mapper.mode)
+            picks.append((doc, g, best))
+        start += len(chunks)
+    rows = [best for _, _, best in picks]
+    rankings = mapper.rank_targets_many(
+        chunk_emb[rows], [g for _, g, _ in picks],
+        None if chunk_projected is None else chunk_projected[rows], [words[r] for r in rows])
+    targets: list[dict[str, float]] = [{} for _ in docs]
+    for (doc, _, _), ranking in zip(picks, rankings, strict=True):
+        for tid, sim in ranking[:TARGETS_PER_GOAL]:
+            targets[doc][tid] = max(targets[doc].get(tid, 0.0),
+                                    round(max(0.0, min(1.0, float(sim))), 4))
+    return [(goals, sorted(scores.items(), key=lambda kv: -kv[1])[:MAX_TARGETS])
+            for goals, scores in zip(found, targets, strict=True)]
 
 
 def _evidence(mapper: SdgMapper, chunks: list[Chunk], order: NDArray[np.intp], g: int,

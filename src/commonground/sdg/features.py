@@ -78,10 +78,12 @@ class TargetIndex:
                       ) -> tuple[list[str], NDArray[np.float64]]:
         """One goal's target ids and each target's cosine to one text vector: the best over
         languages of its title (``rows`` 'titles'), or of its title and its indicators'
-        titles ('all')."""
+        titles ('all'). ``emb`` may also be (k, d), for k texts: the scores are (k, targets),
+        each row as it would be alone (``rows_matmul``)."""
         vectors, ids, grouped, starts = self._goal_targets[rows][goal - 1]
-        sims = vectors @ emb
-        best: NDArray[np.float64] = np.maximum.reduceat(sims[grouped], starts).astype(np.float64)
+        sims = rows_matmul(emb, vectors.T)
+        best: NDArray[np.float64] = np.maximum.reduceat(
+            sims[..., grouped], starts, axis=-1).astype(np.float64)
         return ids, best
 
     def best_targets(self, emb: FloatArray, goal: int, rows: str = "titles",

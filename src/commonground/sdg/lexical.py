@@ -139,25 +139,25 @@ class LexicalTargets:
         self._words: dict[str, NDArray[np.int64]] = {
             word: np.array([self.columns[g] for g in grams], dtype=np.int64)
             for word, grams in grams_of.items()}
-        self._scratch = threading.local()  # a dense buffer per thread (target_scores)
         # rows grouped by target, in the framework's order (the loop above keeps it)
         rows = self.vectors(texts)
         owners = np.array(owner, dtype=object)
-        # per goal: its rows (a CSR block: a product with a dense vector is 10x faster than
-        # with a sparse one), where each target's rows start, and each target's position
+        # per goal: its rows transposed (n-grams by rows, in CSR: a text's product walks
+        # only the n-grams it has, not every n-gram of the goal's rows), where each
+        # target's rows start, and each target's position
         self._goal: dict[int, tuple[sparse.csr_matrix, NDArray[np.intp], dict[str, int]]] = {}
         for goal in fw.goals:
             ids = [t.id for t in goal.targets]
             where = np.flatnonzero(np.isin(owners, ids))
             block = slice(int(where[0]), int(where[-1]) + 1)
             starts = np.flatnonzero(np.r_[True, owners[block][1:] != owners[block][:-1]])
-            self._goal[goal.number] = (rows[block].tocsr(), starts,
+            self._goal[goal.number] = (rows[block].T.tocsr(), starts,
                                        {str(t): k for k, t in enumerate(owners[block][starts])})
 
     @property
     def rows(self) -> sparse.csr_matrix:
         """Every row's vector, in the framework's order (the goals' blocks, stacked)."""
-        return sparse.vstack([self._goal[g][0] for g in sorted(self._goal)], format="csr")
+        return sparse.vstack([self._goal[g][0].T for g in sorted(self._goal)], format="csr")
 
     def _word_columns(self, word: str) -> NDArray[np.int64]:
         if len(self._words) >= _WORD_CACHE:
@@ -181,33 +181,41 @@ class LexicalTargets:
 
     def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """``vector`` of each of ``texts``, as the rows of a sparse matrix."""
-        weights = [self.vector(t) for t in texts]
-        indptr = np.cumsum([0, *(len(cols) for cols, _ in weights)])
-        cols = np.concatenate([c for c, _ in weights]) if weights else np.zeros(0, np.int64)
-        vals = np.concatenate([v for _, v in weights]) if weights else np.zeros(0)
-        return sparse.csr_matrix((vals, cols, indptr), shape=(len(texts), len(self.columns)))
+        return _as_rows([self.vector(t) for t in texts], len(self.columns))
 
     def target_scores(self, vector: NGramVector, goal: int, ids: Sequence[str],
                       ) -> NDArray[np.float64]:
         """The cosine of one text's ``vector`` to each of ``ids`` (targets of ``goal``, in
         the caller's order): the best over the target's titles and indicators."""
-        rows, starts, position = self._goal[goal]
-        cols, vals = vector
-        dense = getattr(self._scratch, "dense", None)
-        if dense is None:
-            dense = self._scratch.dense = np.zeros(len(self.columns), dtype=np.float64)
-        dense[cols] = vals
+        scores: NDArray[np.float64] = self.target_scores_many([vector], goal, ids)[0]
+        return scores
+
+    def target_scores_many(self, vectors: Sequence[NGramVector], goal: int,
+                           ids: Sequence[str]) -> NDArray[np.float64]:
+        """(len(vectors), len(ids)): ``target_scores`` of each of ``vectors`` in one sparse
+        product. Each cosine sums over its text's n-grams in the same order whatever the
+        other texts are, so a text scores the same alone and in any batch."""
+        grams, starts, position = self._goal[goal]
         try:
-            best: NDArray[np.float64] = np.maximum.reduceat(rows @ dense, starts)
-        finally:
-            dense[cols] = 0.0  # all zeros again for the next text
-        try:
-            return best[[position[t] for t in ids]]
+            cols = [position[t] for t in ids]
         except KeyError as err:
             raise ModelError(f"target {err.args[0]} of goal {goal} has no official text in "
                              f"{', '.join(self.languages)} in the package's SDG framework, "
                              "which the model's targets come from; reinstall commonground, "
                              "or retrain the model with scripts/train_sdg_mapper.py") from None
+        if not vectors:
+            return np.zeros((0, len(cols)))
+        sims = (_as_rows(vectors, len(self.columns)) @ grams).toarray()  # (texts, rows)
+        best: NDArray[np.float64] = np.maximum.reduceat(sims, starts, axis=1)
+        return best[:, cols]
+
+
+def _as_rows(vectors: Sequence[NGramVector], width: int) -> sparse.csr_matrix:
+    """``vectors`` as the rows of a sparse matrix of ``width`` columns."""
+    indptr = np.cumsum([0, *(len(cols) for cols, _ in vectors)])
+    cols = np.concatenate([c for c, _ in vectors]) if vectors else np.zeros(0, np.int64)
+    vals = np.concatenate([v for _, v in vectors]) if vectors else np.zeros(0)
+    return sparse.csr_matrix((vals, cols, indptr), shape=(len(vectors), width))
 
 
 def ngrams_for(text: str, language: str | None, mode: str) -> NGramVector | None:

@@ -318,20 +318,56 @@ class SdgMapper:
         Spanish, French and Portuguese text and in the fast mode for English text, whose
         cosine to the official texts joins the mean (target rounds 5 and 6) when the chunk
         has any n-gram of theirs."""
-        if isinstance(goal, bool) or not isinstance(goal, int | np.integer) or not 1 <= goal <= 17:
-            raise InvalidInput(f"goal {goal!r} does not exist; goals are the integers 1 to 17")
+        return self.rank_targets_many(
+            np.asarray(emb)[None, :], [goal],
+            None if projected is None else np.asarray(projected)[None, :], [words])[0]
+
+    def rank_targets_many(self, embs: FloatArray, goals: Sequence[int],
+                          projected: FloatArray | None = None,
+                          words: Sequence[NGramVector | None] | None = None,
+                          ) -> list[list[tuple[str, float]]]:
+        """``rank_targets`` for k chunk vectors (k, d), each with its goal (and, where
+        given, its mapped vector and n-grams): one product per goal instead of one per
+        chunk, and each ranking as ``rank_targets`` gives it alone."""
+        for goal in goals:
+            if isinstance(goal, bool) or not isinstance(goal, int | np.integer) or not (
+                    1 <= goal <= 17):
+                raise InvalidInput(f"goal {goal!r} does not exist; goals are the integers 1 "
+                                   "to 17")
+        if len(embs) != len(goals) or any(
+                other is not None and len(other) != len(goals) for other in (projected, words)):
+            raise InvalidInput(f"rank_targets_many got {len(embs)} vectors for {len(goals)} "
+                               "goals; give one goal (and one mapped vector and n-gram vector, "
+                               "where given) per vector")
         rows, own = TARGET_ROWS[self.mode], self.targets_[self.mode]
         tmap = self.target_maps_.get(self.mode)
-        if tmap is not None:
-            ids, scores = tmap.target_scores(emb, goal, rows, beside=own, projected=projected)
-            spaces = 2
-        else:
-            ids, scores = own.target_scores(emb, goal, rows)
-            spaces = 1
-        if words is not None and len(words[0]):  # a text with no n-gram of theirs: no cosine
-            scores = (spaces * scores + lexical_targets().target_scores(words, goal, ids)) / (
-                spaces + 1)
-        return ranked(ids, scores)
+        spaces = 1 if tmap is None else 2
+        out: list[list[tuple[str, float]]] = [[] for _ in goals]
+        of_goal = np.asarray(goals, dtype=np.int64)
+        with one_blas_thread():  # the answers' products: the same sums on any machine
+            for goal in np.unique(of_goal):
+                at = np.flatnonzero(of_goal == goal)
+                g = int(goal)
+                if tmap is not None:
+                    ids, scores = tmap.target_scores(
+                        embs[at], g, rows, beside=own,
+                        projected=None if projected is None else projected[at])
+                else:
+                    ids, scores = own.target_scores(embs[at], g, rows)
+                # a chunk with no n-gram of the official texts gets no n-gram cosine
+                lexical: list[int] = []
+                grams: list[NGramVector] = []
+                for k, i in enumerate(at.tolist()):
+                    w = None if words is None else words[i]
+                    if w is not None and len(w[0]):
+                        lexical.append(k)
+                        grams.append(w)
+                if lexical:
+                    scores[lexical] = (spaces * scores[lexical] + lexical_targets(
+                        ).target_scores_many(grams, g, ids)) / (spaces + 1)
+                for k, i in enumerate(at.tolist()):
+                    out[i] = ranked(ids, scores[k])
+        return out
 
     def with_mode(self, mode: str) -> SdgMapper:
         """A shallow copy of this trained mapper that runs in another mode."""
@@ -863,11 +899,8 @@ class SdgMapper:
             # every chunk mapped in one product, not one per goal (the fast mode's targets)
             projected = None if tmap is None else tmap.project(emb)
             languages = [guess_language(text) for text in texts]
-            explained = [explain(self, cs, p[a:b], emb[a:b], predicted, evidence,
-                                 None if projected is None else projected[a:b], language)
-                         for cs, a, b, predicted, language in zip(
-                             all_chunks, starts[:-1], starts[1:], decisions, languages,
-                             strict=True)]
+            explained = explain(self, all_chunks, p, emb, decisions, evidence, projected,
+                                languages)
         for language, doc_p, predicted, (goals, targets), a, b, turned_away in zip(
                 languages, doc_ps, decisions, explained, starts[:-1], starts[1:], away,
                 strict=True):

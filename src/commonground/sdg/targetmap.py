@@ -52,7 +52,8 @@ class TargetMap:
         """``TargetIndex.target_scores`` for a vector of the mapped space, in the frozen one;
         with ``beside`` (the same texts in the mapped space), the mean of the two spaces'
         cosines (target rounds 3 and 4: each space ranks some targets better).
-        ``projected``: ``project(emb)`` where a batch has computed it already."""
+        ``projected``: ``project(emb)`` where a batch has computed it already. ``emb`` may
+        be (k, d) for k texts, as in ``TargetIndex.target_scores``."""
         frozen = self.project(emb) if projected is None else projected
         ids, mapped = self.index.target_scores(frozen, goal, rows)
         if beside is None:
