@@ -8,7 +8,8 @@ For each mode (``accurate-int8``: the accurate mode with its MiniLM in int8, the
 - snippets/s of ``predict`` on the first ``--snippets`` benchmark texts (benchmark-sized
   snippets: median 85 words), after a warm-up; median, min, max of ``--runs`` runs;
 - snippets/s of ``map_many`` (full answers) on the same snippets, with and without
-  evidence (``evidence=False``, what corpus mapping uses), alternating, median of the runs;
+  evidence (``evidence=False``, what corpus mapping uses), alternating, median of the runs,
+  in snippets/s and CPU milliseconds per snippet;
 - seconds for ``map`` (probabilities, decisions, targets, evidence) of a 30-page report:
   15,000 words built from the seed report (../shared/seed) when present, else from the
   official target texts, deterministically;
@@ -80,11 +81,13 @@ def child(mode: str, runs: int, n: int) -> dict[str, Any]:
         cpu_ms.append(1000 * (time.process_time() - c) / len(texts))
     # full answers (decisions, targets, evidence) and the same without evidence, alternating
     full: dict[str, list[float]] = {"with evidence": [], "without evidence": []}
+    full_cpu: dict[str, list[float]] = {"with evidence": [], "without evidence": []}
     for _ in range(runs):
         for label, evidence in (("with evidence", True), ("without evidence", False)):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             mapper.map_many(texts, evidence=evidence)
             full[label].append(len(texts) / (time.perf_counter() - t))
+            full_cpu[label].append(1000 * (time.process_time() - c) / len(texts))
     report, source = report_text()
     report_s = []
     for _ in range(runs):
@@ -99,6 +102,8 @@ def child(mode: str, runs: int, n: int) -> dict[str, Any]:
         "cpu_ms_per_snippet": round(statistics.median(cpu_ms), 2),
         "map_many_snippets_per_second": {k: round(statistics.median(v), 1)
                                          for k, v in full.items()},
+        "map_many_cpu_ms_per_snippet": {k: round(statistics.median(v), 2)
+                                        for k, v in full_cpu.items()},
         "report_words": len(report.split()), "report_source": source,
         "report_seconds": {"median": round(statistics.median(report_s), 2),
                            "min": round(min(report_s), 2), "max": round(max(report_s), 2)},
@@ -113,6 +118,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--snippets", type=int, default=300)
     ap.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    ap.add_argument("--out", type=Path, default=RESULTS,
+                    help="where to write the JSON (another path for a run of other code, "
+                         "e.g. PYTHONPATH=<a checkout>/src)")
     ap.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -140,10 +148,11 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['report_seconds']['median']:>23.2f} "
               f"{r['peak_rss_mb']:>12.0f}")
     for mode, r in out.items():
-        m = r["map_many_snippets_per_second"]
+        m, c = r["map_many_snippets_per_second"], r["map_many_cpu_ms_per_snippet"]
         print(f"{mode:<14} map_many snippets/s (median): with evidence {m['with evidence']:.1f}, "
               f"without {m['without evidence']:.1f} "
-              f"({m['without evidence'] / m['with evidence']:.2f}x)")
+              f"({m['without evidence'] / m['with evidence']:.2f}x); CPU ms/snippet "
+              f"{c['with evidence']:.2f} / {c['without evidence']:.2f}")
     from commonground.sdg.embed import cpu_features
 
     load = os.getloadavg()
@@ -155,9 +164,12 @@ def main(argv: list[str] | None = None) -> None:
                           "note": "shared 2-core development machine; timings are pessimistic "
                                   "when other jobs run"},
               "runs": args.runs, "modes": out}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS} (load average {load[0]:.1f})")
+    import commonground
+
+    result["code"] = str(Path(commonground.__file__).resolve().parent)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} (load average {load[0]:.1f}; code from {result['code']})")
 
 
 if __name__ == "__main__":
