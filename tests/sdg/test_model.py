@@ -435,6 +435,8 @@ def test_evaluate_reports_a_primary_metric(mapper: SdgMapper) -> None:
     texts = [WATER_EN, EDUCATION_EN, CLIMATE_EN]
     metrics = mapper.evaluate(texts, y)
     assert metrics["primary_metric"] == "macro_f1"
+    # how far the probabilities are from the observed rates (fitting.reliability)
+    assert 0 <= metrics["ece"] <= 1 and 0 <= metrics["brier"] <= 1
     pred = mapper.predict(texts)
     # a goal predicted but not labelled counts against the macro means
     present = np.asarray(y.astype(bool).any(axis=0) | pred.any(axis=0))

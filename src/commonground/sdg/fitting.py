@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from commonground.errors import InvalidInput
 from commonground.sdg.blas import rows_matmul
 from commonground.sdg.trees import STACKER_PARAMS, TreeEnsemble, fit_trees
 
@@ -454,4 +455,37 @@ def multilabel_metrics(y: NDArray[np.bool_], pred: NDArray[np.bool_],
     }
     if proba is not None and len(y):
         out["brier"] = float(((np.asarray(proba) - y) ** 2).mean())
+        out["ece"] = reliability(y, proba)["ece"]
     return out
+
+
+def reliability(y: NDArray[Any], proba: NDArray[Any], bins: int = 10) -> dict[str, Any]:
+    """How well probabilities match observed rates, over every (text, goal) pair: the
+    pairs in ``bins`` equal-width probability bins (the last one closed), each bin's count,
+    mean probability and share of true labels; ``ece``, the expected calibration error (the
+    count-weighted mean gap between the two); ``max_gap``, the largest gap of a bin."""
+    y = np.asarray(y, dtype=float).ravel()
+    p = np.asarray(proba, dtype=float).ravel()
+    if y.shape != p.shape:
+        raise InvalidInput(f"reliability got {y.size} labels for {p.size} probabilities; give "
+                           "one label per probability")
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise InvalidInput(f"bins {bins!r} must be a positive integer, such as 10")
+    if p.size and (np.isnan(p).any() or p.min() < 0 or p.max() > 1):
+        raise InvalidInput("reliability needs probabilities between 0 and 1; pass "
+                           "predict_proba's output, not decisions or scores")
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    table, ece, worst = [], 0.0, 0.0
+    for b in range(bins):
+        inside = which == b
+        n = int(inside.sum())
+        row: dict[str, Any] = {"from": round(b / bins, 6), "to": round((b + 1) / bins, 6),
+                               "n": n, "mean_probability": None, "observed_rate": None}
+        if n:
+            mean_p, rate = float(p[inside].mean()), float(y[inside].mean())
+            row["mean_probability"], row["observed_rate"] = round(mean_p, 4), round(rate, 4)
+            ece += n / p.size * abs(mean_p - rate)
+            worst = max(worst, abs(mean_p - rate))
+        table.append(row)
+    return {"ece": round(ece, 6), "max_gap": round(worst, 6), "pairs": int(p.size),
+            "bins": table}
