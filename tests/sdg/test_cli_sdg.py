@@ -74,6 +74,17 @@ def test_map_prints_goals_titles_evidence_and_targets(capsys: pytest.CaptureFixt
     assert "each goal has its own threshold" in out  # why 8% may be proposed and 40% not
     rc, out, _ = run(capsys, "sdg", "map", "Nothing in particular here")
     assert rc == 0 and "no goal predicted; the likeliest is" in out
+    # goals not proposed at 0.10 or more are listed, likeliest first, apart from the proposed
+    from fakes import FakeMapper
+
+    text = "Clean water for every city district"
+    rc, out, _ = run(capsys, "sdg", "map", text)
+    secondary = FakeMapper().map(text).secondary_goals()
+    assert rc == 0 and secondary
+    listed = out[out.index("possible secondary themes (probability 0.10 or more):"):
+                 out.index("top targets:")].splitlines()[1:]
+    assert [int(line.split()[1]) for line in listed] == [g.goal for g in secondary]
+    assert f"{secondary[0].probability:5.2f}" in listed[0]
 
 
 @pytest.mark.usefixtures("fake_model")

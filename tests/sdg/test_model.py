@@ -420,6 +420,18 @@ def test_spanish_french_and_portuguese_answers_rank_targets_with_their_words(
     assert mapper.rank_targets(v, 6, None, lex.vector("zzzz qqqq")) == mapper.rank_targets(v, 6)
 
 
+def test_secondary_goals_are_the_unproposed_ones_above_the_floor_likeliest_first() -> None:
+    from commonground.sdg.mapping import SECONDARY_FLOOR, GoalScore, SdgMapping
+
+    probs = {1: 0.95, 2: 0.3, 3: 0.12, 4: 0.1, 5: 0.099, 6: 0.3}
+    mapping = SdgMapping(goals=[GoalScore(goal=g, probability=probs.get(g, 0.01),
+                                          predicted=g == 1) for g in range(1, 18)])
+    assert SECONDARY_FLOOR == 0.1
+    assert [g.goal for g in mapping.secondary_goals()] == [2, 6, 3, 4]  # ties by goal
+    assert [g.goal for g in mapping.secondary_goals(0.2)] == [2, 6]
+    assert mapping.secondary_goals(1.0) == []
+
+
 def test_model_card_records_data_licences_and_metrics(mapper: SdgMapper) -> None:
     card = mapper.model_card
     assert {"official_texts", "sdgo", "osdg", "aurora"} <= set(card["training_data"])

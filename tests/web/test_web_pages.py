@@ -278,6 +278,17 @@ def test_mapper_page_form_and_result(client: TestClient) -> None:
     assert "Mode: fast" in r.text
     assert "Each goal has its own threshold" in r.text
     assert "Climate adaptation in the city</textarea>" in r.text  # the text stays to edit
+    # goals not proposed at 10 % or more are marked as possible secondary themes
+    answer = client.post("/api/v1/sdg/map", json={"text": "Climate adaptation in the city",
+                                                  "mode": "fast"}).json()
+    secondary = {g["goal"] for g in answer["goals"]
+                 if not g["predicted"] and g["probability"] >= 0.1}
+    table = r.text[r.text.index("Probability of every"):]
+    rows = {int(row.split(" · ")[0]): row for row in table.split('<th scope="row">')[1:]}
+    assert secondary == {1} and len(rows) == 17
+    assert "at 10% or more may be a secondary theme" in r.text
+    for goal, row in rows.items():
+        assert ("no; possible secondary theme" in row) == (goal in secondary), goal
 
 
 def test_mapper_page_and_api_show_an_answers_notes(client: TestClient,

@@ -17,6 +17,8 @@ class FakeMapper:
     """Deterministic stand-in: a goal is predicted when its keyword is in the text."""
 
     KEYWORDS: ClassVar[dict[int, str]] = {13: "climate", 11: "city", 6: "water"}
+    #: a goal given 0.2 and not proposed when its word is in the text (a secondary theme)
+    SECONDARY: ClassVar[dict[int, str]] = {1: "adaptation"}
     #: notes every answer carries (a test sets them to see how the shells show them)
     NOTES: ClassVar[list[str]] = []
 
@@ -25,7 +27,8 @@ class FakeMapper:
 
     def map(self, text: str) -> SdgMapping:
         low = text.lower()
-        goals = [GoalScore(goal=g, probability=0.9 if self.KEYWORDS.get(g, "\0") in low else 0.05,
+        goals = [GoalScore(goal=g, probability=0.9 if self.KEYWORDS.get(g, "\0") in low else
+                           0.2 if self.SECONDARY.get(g, "\0") in low else 0.05,
                            predicted=self.KEYWORDS.get(g, "\0") in low,
                            evidence=[text[:40]] if self.KEYWORDS.get(g, "\0") in low else [])
                  for g in range(1, 18)]

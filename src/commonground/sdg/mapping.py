@@ -14,6 +14,14 @@ from pydantic import BaseModel, Field
 ANSWER_REVISION: dict[str, int] = {"fast": 2, "accurate": 1}
 
 
+#: the probability from which a goal the mapper does not propose is worth a reader's look as
+#: a possible secondary theme: on the held-out written sets (benchmarks/calibration.py)
+#: text-goal pairs below it are true 0.2-0.5 % of the time and pairs from 0.1 to 0.2
+#: 11-18 %; labels that count secondary themes (the SDG Classification Benchmark's) find
+#: most goals above it true (docs/benchmarks.md, "calibration")
+SECONDARY_FLOOR = 0.1
+
+
 class GoalScore(BaseModel):
     goal: int = Field(ge=1, le=17)
     probability: float = Field(ge=0, le=1, description="Calibrated probability.")
@@ -42,3 +50,9 @@ class SdgMapping(BaseModel):
 
     def predicted_goals(self) -> list[int]:
         return [g.goal for g in self.goals if g.predicted]
+
+    def secondary_goals(self, floor: float = SECONDARY_FLOOR) -> list[GoalScore]:
+        """The goals not proposed whose probability is at least ``floor``, likeliest first:
+        themes the text may discuss beside its proposed goals (docs/sdg-mapper.md)."""
+        return sorted((g for g in self.goals if not g.predicted and g.probability >= floor),
+                      key=lambda g: (-g.probability, g.goal))

@@ -21,6 +21,7 @@ from commonground.catalog import SECTORS
 from commonground.catalog.countries import country_name
 from commonground.errors import InvalidInput
 from commonground.sdg.framework import Framework, framework
+from commonground.sdg.mapping import SECONDARY_FLOOR
 from commonground.settings import Settings
 from commonground.store import Store
 from commonground.web.api import pick_goal
@@ -241,7 +242,7 @@ def map_result_page(request: Request, fw: Annotated[Framework, Depends(get_frame
         raise InvalidInput(f"mode {mode!r} is unknown; choose accurate or fast")
     view = mapping_view(map_text(loader, text, mode or None, None), fw)
     return render(request, "map.html", title="SDG mapping", text=text, mode=mode, view=view,
-                  limit=MAP_FORM_LIMIT)
+                  limit=MAP_FORM_LIMIT, secondary_floor=SECONDARY_FLOOR)
 
 
 def _lang(request: Request) -> str:

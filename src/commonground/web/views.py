@@ -189,6 +189,8 @@ class MappingView:
     mapping: SdgMapping
     predicted: list[tuple[Goal, GoalScore, list[TargetScore]]]
     ranked: list[tuple[Goal, GoalScore]]
+    #: goals not proposed whose probability makes them possible secondary themes
+    secondary: set[int]
 
 
 def mapping_view(mapping: SdgMapping, fw: Framework) -> MappingView:
@@ -197,7 +199,8 @@ def mapping_view(mapping: SdgMapping, fw: Framework) -> MappingView:
                   [t for t in mapping.targets if t.target.split(".")[0] == str(g.goal)])
                  for g in ranked if g.predicted]
     return MappingView(mapping=mapping, predicted=predicted,
-                       ranked=[(fw.goal(g.goal), g) for g in ranked])
+                       ranked=[(fw.goal(g.goal), g) for g in ranked],
+                       secondary={g.goal for g in mapping.secondary_goals()})
 
 
 # --- one initiative, arranged for reading -----------------------------------------------------
