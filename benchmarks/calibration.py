@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,15 +43,12 @@ def labelled_sets() -> dict[str, tuple[list[str], np.ndarray, np.ndarray | None]
     """Per set: its texts, its labels and, where a row labels one goal only, that goal's
     column per row (None where every goal of a row is labelled)."""
     from commonground.sdg.benchmark import load_benchmark
-    from commonground.sdg.train import written_paragraphs
+    from commonground.sdg.train import paragraph_labels, written_paragraphs
 
     out: dict[str, tuple[list[str], np.ndarray, np.ndarray | None]] = {}
     for name, folder in HELD_OUT.items():
         rows = written_paragraphs(folder)
-        y = np.zeros((len(rows), 17), dtype=bool)
-        for i, row in enumerate(rows):
-            y[i, [g - 1 for g in row["sdgs"]]] = True
-        out[name] = ([r["text"] for r in rows], y, None)
+        out[name] = ([r["text"] for r in rows], paragraph_labels(rows).astype(bool), None)
     bench = load_benchmark()
     out["benchmark"] = ([r.text for r in bench], np.array([r.label for r in bench]),
                         np.array([r.sdg - 1 for r in bench]))
@@ -65,7 +63,6 @@ def score_set(proba: np.ndarray, y: np.ndarray, goal: np.ndarray | None,
 
     p = proba if goal is None else proba[np.arange(len(goal)), goal]
     table = reliability(y, p, bins)
-    table["brier"] = round(float(((p - y) ** 2).mean()), 6)
     table["rows"] = len(proba)
     return table
 
@@ -110,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print_report(report)
     result = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
               "command": "python benchmarks/calibration.py " + " ".join(
-                  argv if argv is not None else []),
+                  argv if argv is not None else sys.argv[1:]),
               "python": platform.python_version(), "bins": args.bins, "modes": report}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

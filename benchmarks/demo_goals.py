@@ -57,10 +57,10 @@ def evaluate(mode: str) -> dict[str, Any]:
             order = sorted(m.goals, key=lambda g: -g.probability)
             rank = {g.goal: i + 1 for i, g in enumerate(order)}
             predicted = sorted(m.predicted_goals())
-            shown = set(predicted) | {g.goal for g in m.secondary_goals()}
+            secondary = [g.goal for g in m.secondary_goals()]
+            shown = set(predicted) | set(secondary)
             items.append({"city": city, "words": len(text.split()), "stated": stated,
-                          "predicted": predicted,
-                          "secondary": [g.goal for g in m.secondary_goals()],
+                          "predicted": predicted, "secondary": secondary,
                           "all_stated_proposed_or_secondary": set(stated) <= shown,
                           "stated_ranks": {str(g): rank[g] for g in stated},
                           "all_stated_predicted": set(stated) <= set(predicted),

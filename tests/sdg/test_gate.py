@@ -236,7 +236,10 @@ def test_a_keyword_hit_keeps_a_chunk_when_asked(gated: tuple[SdgMapper, SdgMappe
     judged_alone = plain.with_mode("fast")
     judged_alone.fit_gate(texts, UNRELATED)
     probe = "asdf qwer water zxcv"  # junk, but "water" is a keyword of the small index
-    assert judged_alone.map(probe).notes  # the gate alone turns it away
+    turned_away = judged_alone.map(probe)
+    assert turned_away.notes  # the gate alone turns it away
+    # proposes nothing, and no secondary themes either, whatever its scaled probabilities
+    assert turned_away.predicted_goals() == [] and turned_away.secondary_goals() == []
     assert keeps.map(probe) == plain.map(probe)  # the hit keeps it, answered as before
     assert keeps.map("asdf qwer zxcv").notes  # no hit: still turned away
     assert keeps.gate_ is not None and keeps.gate_.report["keyword_hit_keeps"] is True

@@ -356,6 +356,16 @@ def test_targets_ranked_in_a_batch_are_ranked_as_each_alone(
             assert ranking == m.rank_targets(v[k], goals[k], projected[k], words[k])
             assert ranking == m.rank_targets(v[k], goals[k], None, words[k])
         assert m.rank_targets_many(v[:0], []) == []
+        # a batch as large as a corpus batch's chunks: still each as alone (BLAS may take
+        # other kernels for larger products; rows_matmul's promise must hold there too)
+        rng = np.random.default_rng(7)
+        many_v = rng.normal(size=(300, v.shape[1])).astype(np.float32)
+        many_v /= np.linalg.norm(many_v, axis=1, keepdims=True)
+        goals_300 = [int(g) for g in rng.integers(1, 18, size=300)]
+        grams = [lex.vector(texts[k % 4]) for k in range(300)]
+        big = m.rank_targets_many(many_v, goals_300, None, grams)
+        for k in range(0, 300, 7):
+            assert big[k] == m.rank_targets(many_v[k], goals_300[k], None, grams[k]), k
         with pytest.raises(InvalidInput, match="one goal"):
             m.rank_targets_many(v, goals[:2])
         with pytest.raises(InvalidInput, match="one goal"):
@@ -430,6 +440,10 @@ def test_secondary_goals_are_the_unproposed_ones_above_the_floor_likeliest_first
     assert [g.goal for g in mapping.secondary_goals()] == [2, 6, 3, 4]  # ties by goal
     assert [g.goal for g in mapping.secondary_goals(0.2)] == [2, 6]
     assert mapping.secondary_goals(1.0) == []
+    # nothing proposed (a text the content gate turned away, say): no secondary themes
+    unproposed = mapping.model_copy(update={"goals": [
+        g.model_copy(update={"predicted": False}) for g in mapping.goals]})
+    assert unproposed.secondary_goals() == []
 
 
 def test_model_card_records_data_licences_and_metrics(mapper: SdgMapper) -> None:

@@ -10,7 +10,7 @@ import typer
 
 from commonground.cli.common import JSON_OPTION, err, print_json, progress, settings
 from commonground.errors import Interrupted, InvalidInput
-from commonground.sdg.mapping import SECONDARY_FLOOR, SdgMapping
+from commonground.sdg.mapping import SECONDARY_FLOOR, GoalScore, SdgMapping
 from commonground.settings import check_precision
 
 sdg_app = typer.Typer(help="The SDG framework and mapper: map texts and corpora onto the goals.",
@@ -152,8 +152,11 @@ def _print_mapping(mapping: SdgMapping) -> None:
         best = max(mapping.goals, key=lambda g: g.probability)
         typer.echo(f"no goal predicted; the likeliest is {best.goal} "
                    f"{_goal_label(best.goal, lang)} ({best.probability:.2f})")
+    def goal_line(g: GoalScore) -> str:
+        return f"  SDG {g.goal:>2}  {g.probability:5.2f}  {_goal_label(g.goal, lang)}"
+
     for g in predicted:
-        typer.echo(f"  SDG {g.goal:>2}  {g.probability:5.2f}  {_goal_label(g.goal, lang)}")
+        typer.echo(goal_line(g))
         for e in g.evidence[:3]:
             snippet = " ".join(e.split())
             typer.echo(f"            “{snippet[:160]}{'…' if len(snippet) > 160 else ''}”")
@@ -162,7 +165,7 @@ def _print_mapping(mapping: SdgMapping) -> None:
         typer.echo(f"not proposed, possible secondary themes (probability {SECONDARY_FLOOR:.2f} "
                    "or more):")
         for g in secondary:
-            typer.echo(f"  SDG {g.goal:>2}  {g.probability:5.2f}  {_goal_label(g.goal, lang)}")
+            typer.echo(goal_line(g))
     if mapping.targets:
         typer.echo("top targets:")
         for t in sorted(mapping.targets, key=lambda t: -t.score)[:5]:

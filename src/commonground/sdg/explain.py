@@ -50,7 +50,7 @@ def explain(mapper: SdgMapper, docs: Sequence[list[Chunk]], chunk_p: NDArray[np.
     target titles in the accurate mode and the titles and indicators in the fast mode, and
     in Spanish, French and Portuguese text (and English text in the fast mode) the cosine of
     the chunk's character n-grams to the official texts. The targets of the whole batch are
-    ranked in one product per goal (``SdgMapper.rank_targets_many``).
+    ranked together (``SdgMapper.rank_targets_many``).
     """
     assert mapper.keywords is not None
     if languages is None:

@@ -29,14 +29,14 @@ class TargetIndex:
         self.goals = np.asarray(goals, dtype=np.int16)
         self.langs = np.asarray(langs, dtype=object)
         self._goal_cols = [np.flatnonzero(self.goals == g) for g in range(1, 18)]
-        # for reporting targets, per choice of rows and per goal: the rows' vectors, the
-        # distinct target ids (in order of first row), and the order that groups the rows by
-        # target with where each target's rows start (one maximum.reduceat per ranking).
+        # for reporting targets, per choice of rows and per goal: the distinct target ids (in
+        # order of first row), the goal's rows (columns of ``similarities``) grouped by
+        # target, and where each target's rows start (one maximum.reduceat per ranking).
         # 'titles': the target titles (ids like '11.2'); 'all': their indicators' too
         depth = np.array([str(i).count(".") for i in self.ids])
         self.is_target = depth == 1
         of = np.array([".".join(str(i).split(".")[:2]) for i in self.ids])
-        self._goal_targets: dict[str, list[tuple[FloatArray, list[str], NDArray[np.intp],
+        self._goal_targets: dict[str, list[tuple[list[str], NDArray[np.intp],
                                                  NDArray[np.intp]]]] = {}
         for choice, keep in (("titles", self.is_target), ("all", depth >= 1)):
             per_goal = self._goal_targets[choice] = []
@@ -49,8 +49,7 @@ class TargetIndex:
                 rank[order] = np.arange(len(order))
                 grouped = np.argsort(rank[which], kind="stable")
                 starts = np.flatnonzero(np.diff(rank[which][grouped], prepend=-1))
-                per_goal.append((np.ascontiguousarray(self.vectors[rows]),
-                                 [str(t) for t in unique_ids[order]], grouped, starts))
+                per_goal.append(([str(t) for t in unique_ids[order]], rows[grouped], starts))
 
     def similarities(self, emb: FloatArray) -> FloatArray:
         sims: FloatArray = rows_matmul(emb, self.vectors.T)
@@ -78,12 +77,19 @@ class TargetIndex:
                       ) -> tuple[list[str], NDArray[np.float64]]:
         """One goal's target ids and each target's cosine to one text vector: the best over
         languages of its title (``rows`` 'titles'), or of its title and its indicators'
-        titles ('all'). ``emb`` may also be (k, d), for k texts: the scores are (k, targets),
-        each row as it would be alone (``rows_matmul``)."""
-        vectors, ids, grouped, starts = self._goal_targets[rows][goal - 1]
-        sims = rows_matmul(emb, vectors.T)
+        titles ('all'). ``emb`` may also be (k, d), for k texts: the scores are (k, targets)."""
+        return self.goal_scores(self.similarities(emb), goal, rows)
+
+    def goal_scores(self, sims: FloatArray, goal: int, rows: str = "titles",
+                    ) -> tuple[list[str], NDArray[np.float64]]:
+        """``target_scores`` from ``similarities``' output for one text or k. The cosines
+        come from the product with every row, not with the goal's rows alone: BLAS sums a
+        small product (a few texts by one goal's rows) in another order than a larger one,
+        so a text's scores would depend on how many texts share its goal in a batch; with
+        every row, a row's sums are the same for one text and for hundreds."""
+        ids, cols, starts = self._goal_targets[rows][goal - 1]
         best: NDArray[np.float64] = np.maximum.reduceat(
-            sims[..., grouped], starts, axis=-1).astype(np.float64)
+            sims[..., cols], starts, axis=-1).astype(np.float64)
         return ids, best
 
     def best_targets(self, emb: FloatArray, goal: int, rows: str = "titles",

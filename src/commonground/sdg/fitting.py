@@ -454,8 +454,8 @@ def multilabel_metrics(y: NDArray[np.bool_], pred: NDArray[np.bool_],
                         for g in range(17)},
     }
     if proba is not None and len(y):
-        out["brier"] = float(((np.asarray(proba) - y) ** 2).mean())
-        out["ece"] = reliability(y, proba)["ece"]
+        calibration = reliability(y, proba)
+        out["brier"], out["ece"] = calibration["brier"], calibration["ece"]
     return out
 
 
@@ -463,7 +463,8 @@ def reliability(y: NDArray[Any], proba: NDArray[Any], bins: int = 10) -> dict[st
     """How well probabilities match observed rates, over every (text, goal) pair: the
     pairs in ``bins`` equal-width probability bins (the last one closed), each bin's count,
     mean probability and share of true labels; ``ece``, the expected calibration error (the
-    count-weighted mean gap between the two); ``max_gap``, the largest gap of a bin."""
+    count-weighted mean gap between the two); ``max_gap``, the largest gap of a bin;
+    ``brier``, the mean squared difference of probability and label."""
     y = np.asarray(y, dtype=float).ravel()
     p = np.asarray(proba, dtype=float).ravel()
     if y.shape != p.shape:
@@ -487,5 +488,6 @@ def reliability(y: NDArray[Any], proba: NDArray[Any], bins: int = 10) -> dict[st
             ece += n / p.size * abs(mean_p - rate)
             worst = max(worst, abs(mean_p - rate))
         table.append(row)
-    return {"ece": round(ece, 6), "max_gap": round(worst, 6), "pairs": int(p.size),
+    return {"ece": round(ece, 6), "max_gap": round(worst, 6),
+            "brier": float(((p - y) ** 2).mean()) if p.size else 0.0, "pairs": int(p.size),
             "bins": table}

@@ -9,16 +9,16 @@ from pydantic import BaseModel, Field
 #: unfinished run never resumes into answers of two kinds. A mode absent here answers as it
 #: did when runs began to record this. fast 1: English text's targets ranked with the
 #: targets' n-grams too (target round 6, 2026-11-29). fast 2, accurate 1: a batch's
-#: targets ranked in one product per goal, whose sums round differently in the last bits,
-#: so that a target's score can move by 0.0001 (2 of 1,611 texts, 2026-11-29).
+#: targets ranked together in matrix-matrix products, whose sums round differently in the
+#: last bits, so that a target's score can move by 0.0001 (4 of 2,014 answers, 2026-11-29).
 ANSWER_REVISION: dict[str, int] = {"fast": 2, "accurate": 1}
 
 
 #: the probability from which a goal the mapper does not propose is worth a reader's look as
 #: a possible secondary theme: on the held-out written sets (benchmarks/calibration.py)
 #: text-goal pairs below it are true 0.2-0.5 % of the time and pairs from 0.1 to 0.2
-#: 11-18 %; labels that count secondary themes (the SDG Classification Benchmark's) find
-#: most goals above it true (docs/benchmarks.md, "calibration")
+#: 11-18 %; by labels that count secondary themes (the SDG Classification Benchmark's)
+#: every bin above it is true 47 % of the time or more (docs/benchmarks.md, "calibration")
 SECONDARY_FLOOR = 0.1
 
 
@@ -53,6 +53,10 @@ class SdgMapping(BaseModel):
 
     def secondary_goals(self, floor: float = SECONDARY_FLOOR) -> list[GoalScore]:
         """The goals not proposed whose probability is at least ``floor``, likeliest first:
-        themes the text may discuss beside its proposed goals (docs/sdg-mapper.md)."""
+        themes the text may discuss beside its proposed goals (docs/sdg-mapper.md). None
+        when no goal is proposed: there is no main theme for them to stand beside, and a
+        text the content gate turns away (which proposes nothing) must not get themes."""
+        if not any(g.predicted for g in self.goals):
+            return []
         return sorted((g for g in self.goals if not g.predicted and g.probability >= floor),
                       key=lambda g: (-g.probability, g.goal))

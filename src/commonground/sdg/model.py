@@ -327,7 +327,7 @@ class SdgMapper:
                           words: Sequence[NGramVector | None] | None = None,
                           ) -> list[list[tuple[str, float]]]:
         """``rank_targets`` for k chunk vectors (k, d), each with its goal (and, where
-        given, its mapped vector and n-grams): one product per goal instead of one per
+        given, its mapped vector and n-grams): products for the whole batch instead of per
         chunk, and each ranking as ``rank_targets`` gives it alone."""
         for goal in goals:
             if isinstance(goal, bool) or not isinstance(goal, int | np.integer) or not (
@@ -345,15 +345,16 @@ class SdgMapper:
         out: list[list[tuple[str, float]]] = [[] for _ in goals]
         of_goal = np.asarray(goals, dtype=np.int64)
         with one_blas_thread():  # the answers' products: the same sums on any machine
+            # every chunk against every row, once (TargetIndex.goal_scores says why)
+            own_sims = own.similarities(embs)
+            mapped_sims = None if tmap is None else tmap.similarities(embs, projected)
             for goal in np.unique(of_goal):
                 at = np.flatnonzero(of_goal == goal)
                 g = int(goal)
-                if tmap is not None:
-                    ids, scores = tmap.target_scores(
-                        embs[at], g, rows, beside=own,
-                        projected=None if projected is None else projected[at])
+                if mapped_sims is not None and tmap is not None:
+                    ids, scores = tmap.goal_scores(mapped_sims[at], g, rows, own_sims[at], own)
                 else:
-                    ids, scores = own.target_scores(embs[at], g, rows)
+                    ids, scores = own.goal_scores(own_sims[at], g, rows)
                 # a chunk with no n-gram of the official texts gets no n-gram cosine
                 lexical: list[int] = []
                 grams: list[NGramVector] = []

@@ -54,11 +54,23 @@ class TargetMap:
         cosines (target rounds 3 and 4: each space ranks some targets better).
         ``projected``: ``project(emb)`` where a batch has computed it already. ``emb`` may
         be (k, d) for k texts, as in ``TargetIndex.target_scores``."""
-        frozen = self.project(emb) if projected is None else projected
-        ids, mapped = self.index.target_scores(frozen, goal, rows)
-        if beside is None:
+        return self.goal_scores(self.similarities(emb, projected), goal, rows,
+                                None if beside is None else beside.similarities(emb), beside)
+
+    def similarities(self, emb: FloatArray, projected: FloatArray | None = None) -> FloatArray:
+        """The cosines of vectors of the mapped space (one or k) to every row of ``index``,
+        in the frozen space (``projected``: their ``project``, where a batch has it)."""
+        return self.index.similarities(self.project(emb) if projected is None else projected)
+
+    def goal_scores(self, mapped_sims: FloatArray, goal: int, rows: str = "titles",
+                    own_sims: FloatArray | None = None, beside: TargetIndex | None = None,
+                    ) -> tuple[list[str], NDArray[np.float64]]:
+        """``target_scores`` from ``similarities`` and, with ``beside``, from
+        ``beside.similarities`` of the same texts (``own_sims``)."""
+        ids, mapped = self.index.goal_scores(mapped_sims, goal, rows)
+        if beside is None or own_sims is None:
             return ids, mapped
-        own_ids, own = beside.target_scores(emb, goal, rows)
+        own_ids, own = beside.goal_scores(own_sims, goal, rows)
         if own_ids != ids:
             raise ModelError("the target map's index and the mode's own hold other targets; "
                              "retrain the model with scripts/train_sdg_mapper.py")

@@ -167,13 +167,19 @@ def benchmark_shaped_sets(labels: NDArray[Any], near_focus: list[int]) -> NDArra
     return out
 
 
-def paragraph_sets(rows: list[dict[str, Any]]) -> NDArray[np.int8]:
-    """``benchmark_shaped_sets`` of written-paragraph rows (``written_paragraphs`` output)."""
+def paragraph_labels(rows: list[dict[str, Any]]) -> NDArray[np.int8]:
+    """(n, 17) with 1 for each goal a written-paragraph row (``written_paragraphs``
+    output) addresses, 0 for the others."""
     labels = np.zeros((len(rows), 17), dtype=np.int8)
     for i, r in enumerate(rows):
         labels[i, [g - 1 for g in r["sdgs"]]] = 1
-    return benchmark_shaped_sets(labels, [r["focus"] if r["kind"] == "near" else 0
-                                          for r in rows])
+    return labels
+
+
+def paragraph_sets(rows: list[dict[str, Any]]) -> NDArray[np.int8]:
+    """``benchmark_shaped_sets`` of written-paragraph rows (``written_paragraphs`` output)."""
+    return benchmark_shaped_sets(paragraph_labels(rows),
+                                 [r["focus"] if r["kind"] == "near" else 0 for r in rows])
 
 
 def _csv(path: Path) -> Iterator[dict[str, str]]:
