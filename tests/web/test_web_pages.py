@@ -247,16 +247,32 @@ def test_stylesheet_is_ours(client: TestClient) -> None:
 
 def test_serve_command_runs_uvicorn_on_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
+    from threadpoolctl import threadpool_info
 
     from commonground.cli import _register, app
 
+    def blas_threads() -> set[int]:
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
     calls: list[dict[str, object]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda a, **kw: calls.append(kw))
+    served_with: list[set[int]] = []
+
+    def run(a: object, **kw: object) -> None:
+        calls.append(kw)
+        served_with.append(blas_threads())
+
+    monkeypatch.setattr(uvicorn, "run", run)
     monkeypatch.setenv("COMMONGROUND_PORT", "8123")
     _register()
+    import numpy  # noqa: F401  (its BLAS loaded, so that the count before is known)
+
+    before = blas_threads()
+    assert before
     result = CliRunner().invoke(app, ["serve", "--host", "127.0.0.2"])
     assert result.exit_code == 0, result.output
     assert calls and calls[0]["host"] == "127.0.0.2" and calls[0]["port"] == 8123
+    # the whole server maps on one BLAS thread (web.serve says why); restored after it
+    assert served_with == [{1}] and blas_threads() == before
 
 
 def test_mapper_page_form_and_result(client: TestClient) -> None:
