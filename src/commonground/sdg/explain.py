@@ -27,17 +27,15 @@ def _clip(sentence: str) -> str:
 
 def explain(mapper: SdgMapper, docs: Sequence[list[Chunk]], chunk_p: NDArray[np.float32],
             chunk_emb: NDArray[np.float32], decisions: NDArray[np.bool_],
-            evidence: bool = True, chunk_projected: NDArray[np.float32] | None = None,
-            languages: Sequence[str | None] | None = None,
+            evidence: bool = True, languages: Sequence[str | None] | None = None,
             ) -> list[tuple[dict[int, list[str]], list[tuple[str, float]]]]:
     """Per document of a batch: per positive goal, the sentences that drove it; the
     likeliest targets with scores.
 
-    ``docs``: each document's chunks, whose rows of ``chunk_p``, ``chunk_emb`` and
-    ``chunk_projected`` follow one another in that order; ``decisions``: (documents, 17).
+    ``docs``: each document's chunks, whose rows of ``chunk_p`` and ``chunk_emb`` follow
+    one another in that order; ``decisions``: (documents, 17).
     ``evidence=False`` skips the sentences (each goal gets ``[]``) and keeps the targets:
     keyword matching per sentence is most of the fast mode's time per text.
-    ``chunk_projected``: the chunk vectors through the mode's target map, when it has one.
     ``languages``: each document's ``guess_language``; for Spanish, French and Portuguese,
     and in the fast mode English too, the targets' character n-grams join the ranking
     (``lexical.ngrams_for``).
@@ -74,9 +72,9 @@ def explain(mapper: SdgMapper, docs: Sequence[list[Chunk]], chunk_p: NDArray[np.
             picks.append((doc, g, best))
         start += len(chunks)
     rows = [best for _, _, best in picks]
-    rankings = mapper.rank_targets_many(
-        chunk_emb[rows], [g for _, g, _ in picks],
-        None if chunk_projected is None else chunk_projected[rows], [words[r] for r in rows])
+    # the best chunks only are mapped into the frozen space, in rank_targets_many
+    rankings = mapper.rank_targets_many(chunk_emb[rows], [g for _, g, _ in picks], None,
+                                        [words[r] for r in rows])
     targets: list[dict[str, float]] = [{} for _ in docs]
     for (doc, _, _), ranking in zip(picks, rankings, strict=True):
         for tid, sim in ranking[:TARGETS_PER_GOAL]:

@@ -895,13 +895,9 @@ class SdgMapper:
         decisions = self._decide(doc_ps, counts, away)
         starts = np.cumsum([0, *counts])
         out = []
-        tmap = self.target_maps_.get(self.mode)
-        with one_blas_thread():
-            # every chunk mapped in one product, not one per goal (the fast mode's targets)
-            projected = None if tmap is None else tmap.project(emb)
-            languages = [guess_language(text) for text in texts]
-            explained = explain(self, all_chunks, p, emb, decisions, evidence, projected,
-                                languages)
+        languages = [guess_language(text) for text in texts]
+        # the targets' products run on one BLAS thread inside (rank_targets_many)
+        explained = explain(self, all_chunks, p, emb, decisions, evidence, languages)
         for language, doc_p, predicted, (goals, targets), a, b, turned_away in zip(
                 languages, doc_ps, decisions, explained, starts[:-1], starts[1:], away,
                 strict=True):
