@@ -322,7 +322,7 @@ def test_shipped_modes_rank_targets_as_the_target_rounds_chose(
     assert fast_mapper.rank_targets(s, 6) == maps["fast"].best_targets(
         s, 6, "all", beside=fast_mapper.target_index())
     assert set(mapper.model_card["target_ranking"]["maps"]) == {"accurate", "fast"}
-    # the answers' targets (every chunk mapped in one product per batch) are the same; in
+    # the answers' targets (a batch's best chunks ranked together) are the same; in
     # the fast mode English text adds the targets' n-grams (round 6)
     from commonground.sdg.lexical import lexical_targets
 
