@@ -26,7 +26,10 @@ comparison and the verdict per mode.
 of the twenty-third; ``--stack-extra`` trains both stackers on the unrelated and short
 texts too, the candidate of the thirty-first; ``--thresholds-with-oro`` judges thresholds
 chosen on the labellers' and ORO's abstracts pooled, with ORO held out by fold (the
-thirty-third round's candidate and its own tests). Prints a table; writes
+thirty-third round's candidate and its own tests); ``--relabels DIR`` fits the shipped
+configuration and one with the abstracts' labels of DIR (the fine-tuned encoder as trained
+on the shipped labels) and judges the second by the thirty-fifth round's tests (ORO's
+expert labels per goal, the new labels held out by labeller). Prints a table; writes
 ``benchmarks/results/held_out_labellers.json`` (``-int8.json`` for int8,
 ``-augment-int8.json`` with ``--augment-int8``, and likewise for the other candidates).
 About 7 minutes, more when the frozen MiniLM vectors are not cached.
@@ -183,6 +186,62 @@ def with_oro(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: 
     }
 
 
+def relabel_round(p: dict[str, np.ndarray], rules: dict[str, tuple[np.ndarray, int]],
+                  labels: dict[str, np.ndarray], labeller: list[str], rule_rows: np.ndarray,
+                  topical: np.ndarray, oro: np.ndarray) -> dict[str, Any]:
+    """The thirty-fifth round on one mode: ``p`` and ``rules`` (thresholds, ``top_k``) of
+    the ``shipped`` and ``candidate`` fits; ``labels`` the ``new`` (candidate's) and
+    ``old`` (shipped) label sets of the same rows, equal on ORO's. Test 1: ORO's expert
+    labels, each fit with its own rule, per-goal paired gain above twice its SE. Test 2:
+    labellers held out on the new labels, both fits' rules chosen on the other shards' new
+    labels, mean paired gain above twice its SE. Reported: the same on the old labels."""
+    from commonground.sdg.fitting import balanced_accuracy, hard_negative_sets
+    from commonground.sdg.model import decide
+
+    if not np.array_equal(labels["new"][oro], labels["old"][oro]):
+        raise SystemExit("the two label sets differ on ORO's abstracts; test 1 needs the "
+                         "experts' labels in both")
+    fits = ("shipped", "candidate")
+
+    def se(d: np.ndarray) -> float:
+        return float(d.std(ddof=1) / np.sqrt(len(d)))
+
+    def paired_summary(a: dict[str, float], b: dict[str, float]) -> dict[str, Any]:
+        d = np.array([b[k] - a[k] for k in a])
+        return {"shipped": round(float(np.mean(list(a.values()))), 2),
+                "candidate": round(float(np.mean(list(b.values()))), 2),
+                "gain": round(float(d.mean()), 2), "se": round(se(d), 2),
+                "pass": bool(d.mean() > 2 * se(d)),
+                "per_item": {k: (round(a[k], 2), round(b[k], 2)) for k in a}}
+
+    oro_sets = hard_negative_sets(labels["old"], oro, topical)
+    per_goal = {}
+    for f in fits:
+        acc = balanced_accuracy(decide(p[f], *rules[f]), oro_sets)
+        per_goal[f] = {str(g): a for g, a in enumerate(acc, start=1) if a is not None}
+    out: dict[str, Any] = {"oro": paired_summary(per_goal["shipped"], per_goal["candidate"])}
+    who = np.asarray(labeller)
+    for standard in ("new", "old"):
+        y = labels[standard]
+        held: dict[str, dict[str, float]] = {f: {} for f in fits}
+        for name in sorted(set(who[rule_rows])):
+            mine = rule_rows & (who == name)
+            sets = hard_negative_sets(y, mine, topical)
+            for f in fits:
+                thr, k = rule_on(p[f], y, rule_rows & ~mine, topical)
+                held[f][name] = balanced(decide(p[f], thr, k), sets)
+        out[f"labellers_{standard}"] = paired_summary(held["shipped"], held["candidate"])
+    out["adopt"] = out["oro"]["pass"] and out["labellers_new"]["pass"]
+    out["goals_per_text"] = {
+        f"{f}_{part}": round(float(decide(p[f], *rules[f])[rows].sum(1).mean()), 3)
+        for f in fits for part, rows in (("oro", oro), ("abstracts", rule_rows))}
+    out["labels_per_abstract"] = {s: round(float(labels[s][rule_rows].sum(1).mean()), 3)
+                                  for s in ("new", "old")}
+    out["thresholds"] = {f: [round(float(t), 3) for t in rules[f][0]] for f in fits}
+    out["top_k"] = {f: rules[f][1] for f in fits}
+    return out
+
+
 def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.ndarray:
     """The content gate of rounds 25-30 on the fit's rows, with ``args``'s options
     (``train_sdg_mapper.add_gate_arguments``): each row's gate cross-fitted on the fit's
@@ -300,6 +359,11 @@ def main(argv: list[str] | None = None) -> None:
                     help="judge thresholds and top_k chosen on the labellers' abstracts and "
                          "ORO's expert-labelled ones pooled, against the fit's (the "
                          "thirty-third round: ORO held out by fold, labellers held out)")
+    ap.add_argument("--relabels", type=Path, metavar="DIR",
+                    help="judge the abstracts' labels in DIR (labels.csv, the format of "
+                         "data/sdg_abstract_labels) against the shipped ones: fits both, the "
+                         "fine-tuned encoder staying as trained on the shipped labels (the "
+                         "thirty-fifth round's candidate and its own tests)")
     train.add_gate_arguments(ap)
     train.add_stack_extra_arguments(ap)
     ap.add_argument("--against", type=Path, metavar="FILE",
@@ -327,15 +391,26 @@ def main(argv: list[str] | None = None) -> None:
     from commonground.sdg import SHIPPED_MODEL
     from commonground.sdg.model import MODES, SdgMapper
 
+    if args.relabels is not None and (args.precision == "int8" or args.augment_int8
+                                      or args.blend_fast or args.gate or args.stack_extra
+                                      or args.thresholds_with_oro or args.against
+                                      or args.stack_paragraph_length or args.stack_no_written):
+        raise SystemExit("--relabels judges new labels against the shipped configuration "
+                         "alone; drop the other candidate options and --against")
     tuned = train.tuned_folder(args.cache, args.tuned, args.no_tuned)
-    mapper, ts = train.build(args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed,
-                             static=SdgMapper.load(SHIPPED_MODEL).static,
-                             paragraphs=train.PARAGRAPHS, tuned=tuned, precision=args.precision,
-                             both_precisions=args.augment_int8,
-                             stack_extra=args.stack_extra,
-                             stack_extra_languages=train.stack_extra_languages(args),
-                             stack_paragraph_length=args.stack_paragraph_length,
-                             stack_paragraphs=train.STACK_PARAGRAPHS and not args.stack_no_written)
+    static = SdgMapper.load(SHIPPED_MODEL).static
+
+    def fit(relabels: Path = train.RELABELS) -> tuple[Any, Any]:
+        return train.build(args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed,
+                           static=static, paragraphs=train.PARAGRAPHS, tuned=tuned,
+                           precision=args.precision, both_precisions=args.augment_int8,
+                           stack_extra=args.stack_extra,
+                           stack_extra_languages=train.stack_extra_languages(args),
+                           stack_paragraph_length=args.stack_paragraph_length,
+                           stack_paragraphs=train.STACK_PARAGRAPHS and not args.stack_no_written,
+                           relabels=relabels, tuned_relabels=train.RELABELS)
+
+    mapper, ts = fit()
     rule_rows = ts.relabelled("paragraph")
     if not rule_rows.any():
         raise SystemExit("the configuration has no relabelled abstracts (--no-relabels?); "
@@ -366,6 +441,31 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{mode:<9} {r['labellers_held_out']:>19.2f} {r['labellers_se']:>5.2f} "
               f"{r['oro']:>6.2f}   " + " ".join(f"{k} {v:.1f}"
                                                  for k, v in r["per_labeller"].items()))
+    if args.relabels is not None:
+        cand, cts = fit(args.relabels)
+        if (cts.texts != ts.texts or cts.labeller != ts.labeller
+                or not np.array_equal(cts.relabelled("paragraph"), rule_rows)):
+            raise SystemExit(f"{args.relabels} relabels other rows, or gives them to other "
+                             "labellers, than the shipped labels; the round keeps the shards")
+        out["relabels"] = {"dir": str(args.relabels)}
+        for mode in MODES:
+            rules = {f: (m.heads_[mode].thresholds, int(m.heads_[mode].top_k))
+                     for f, m in (("shipped", mapper), ("candidate", cand))}
+            r = out["relabels"][mode] = relabel_round(
+                {"shipped": mapper.oof_[mode], "candidate": cand.oof_[mode]}, rules,
+                {"new": cts.labels, "old": ts.labels}, ts.labeller, rule_rows,
+                mapper.topical_, oro)
+            o, new, old = r["oro"], r["labellers_new"], r["labellers_old"]
+            print(f"{mode:<9} relabels: 1. ORO {o['shipped']:.2f} -> {o['candidate']:.2f}, "
+                  f"per-goal gain {o['gain']:+.2f} (SE {o['se']:.2f}): "
+                  f"{'pass' if o['pass'] else 'fail'}; 2. new labels held out "
+                  f"{new['shipped']:.2f} -> {new['candidate']:.2f}, {new['gain']:+.2f} "
+                  f"(SE {new['se']:.2f}): {'pass' if new['pass'] else 'fail'}; "
+                  + ("adopt" if r["adopt"] else "do not adopt"))
+            print(f"{'':<9} reported: old labels held out {old['shipped']:.2f} -> "
+                  f"{old['candidate']:.2f}, {old['gain']:+.2f} (SE {old['se']:.2f}); goals "
+                  "per text " + ", ".join(f"{k} {v:.2f}" for k, v in r["goals_per_text"].items())
+                  + f"; top_k {r['top_k']['shipped']} -> {r['top_k']['candidate']}")
     if args.thresholds_with_oro:
         from commonground.sdg.fitting import fold_of
 
@@ -413,6 +513,7 @@ def main(argv: list[str] | None = None) -> None:
                   + (", a keyword hit keeps" if args.gate_keywords else "")
                   + (", short texts" if args.gate_short else ""),
                   "thresholds_with_oro": args.thresholds_with_oro,
+                  "relabels": None if args.relabels is None else str(args.relabels),
                   "stack_paragraph_length": args.stack_paragraph_length,
                   "stack_no_written": args.stack_no_written,
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -421,6 +522,7 @@ def main(argv: list[str] | None = None) -> None:
               else "-blend-fast" if args.blend_fast else "-gate" if args.gate
               else "-stack-extra" if args.stack_extra
               else "-thresholds-with-oro" if args.thresholds_with_oro
+              else "-relabels" if args.relabels is not None
               else "".join(("-stack-paragraph-length" if args.stack_paragraph_length else "",
                             "-stack-no-written" if args.stack_no_written else "")))
     results = RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")

@@ -302,6 +302,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           both_precisions: bool = False, stack_extra: bool = False,
           stack_extra_languages: tuple[str, ...] | None = None,
           stack_paragraph_length: bool = False,
+          tuned_relabels: Path | None = None,
           ) -> tuple[SdgMapper, TrainingSet]:
     """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table.
 
@@ -323,13 +324,25 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     ``stack_extra_languages`` only if given (the thirty-second round's: English).
     ``stack_paragraph_length`` keeps rows under ``PARAGRAPH_WORDS`` words (titles) out of
     the stackers' training (with ``stack_paragraphs=False``, the thirty-fourth round's
-    candidate).
+    candidate). ``tuned_relabels``: the relabels the ``tuned`` encoder was trained with, when
+    they are not ``relabels`` (the thirty-fifth round's candidate learns other labels on an
+    encoder fine-tuned on the shipped ones; its neighbour votes keep those).
     The other defaults are the shipped configuration (docs/benchmarks.md, eleventh,
     fifteenth and sixteenth rounds).
     """
     select_on_paragraphs = select_on_paragraphs and paragraphs is not None and relabels is None
     embedder = frozen_embedder(tuned is not None, precision)
     ts = load_training_set(data, paragraphs, paragraph_languages, relabels)
+    tuned_labels = None
+    if tuned_relabels is not None and tuned_relabels != relabels:
+        if tuned is None:
+            raise SystemExit("tuned_relabels names the labels of a fine-tuned encoder; give "
+                             "--tuned too")
+        ts_tuned = load_training_set(data, paragraphs, paragraph_languages, tuned_relabels)
+        if ts_tuned.texts != ts.texts:
+            raise SystemExit(f"{relabels} and {tuned_relabels} label different texts; the "
+                             "encoder's labels must be of the same rows")
+        tuned_labels = ts_tuned.labels
     tt = target_texts(data)
     targets = frozen_targets(embedder, tt, cache)
     emb = frozen_vectors(embedder, ts, cache)
@@ -359,7 +372,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
                tuned=None if tuned is None else TunedEncoder.load(tuned, precision,
                                                                  both=both_precisions),
                stack_extra=stack_extra_rows(languages=stack_extra_languages)
-               if stack_extra else None)
+               if stack_extra else None, tuned_labels=tuned_labels)
     return mapper, ts
 
 

@@ -105,3 +105,40 @@ def test_thresholds_with_oro_reports_the_fit_rule_as_the_held_out_test_does() ->
     # the verdict needs both tests
     assert res["adopt"] == (res["oro_held_out_by_fold"]["pass"] and lab["pass"])
     assert res["top_k"]["shipped"] == k and len(res["thresholds"]["candidate"]) == 17
+
+
+def test_relabel_round_scores_both_fits_on_each_standard_and_needs_both_tests() -> None:
+    import numpy as np
+
+    held = _held_out()
+    d = _synthetic(2)
+    rng = np.random.default_rng(3)
+    new = d["labels"].copy()
+    flip = d["rule_rows"][:, None] & (rng.random(new.shape) < 0.1)
+    new[flip] = 1 - new[flip]  # the labellers' rows relabelled, ORO's untouched
+    # the candidate's probabilities follow the new labels, the shipped fit's the old
+    cand = np.clip(0.5 * new + 0.6 * rng.random(new.shape), 0, 1)
+    rules = {f: held.rule_on(p, y, d["rule_rows"], d["topical"])
+             for f, p, y in (("shipped", d["p"], d["labels"]), ("candidate", cand, new))}
+    args = ({"shipped": d["p"], "candidate": cand}, rules,
+            {"new": new, "old": d["labels"]}, d["labeller"], d["rule_rows"], d["topical"],
+            d["oro"])
+    res = held.relabel_round(*args)
+    # the shipped fit on the old labels is the plain held-out test's figure
+    plain = held.score(d["p"], d["labels"], d["labeller"], d["rule_rows"], d["topical"],
+                       *rules["shipped"], d["oro"])
+    assert res["labellers_old"]["shipped"] == plain["labellers_held_out"]
+    assert res["oro"]["shipped"] == plain["oro"]
+    assert res["labellers_new"]["gain"] > 0 > res["labellers_old"]["gain"]
+    assert res["adopt"] == (res["oro"]["pass"] and res["labellers_new"]["pass"])
+    assert res["labels_per_abstract"]["new"] != res["labels_per_abstract"]["old"]
+    # a fit judged against itself gains nothing and is not adopted
+    same = held.relabel_round({"shipped": d["p"], "candidate": d["p"]},
+                              {"shipped": rules["shipped"], "candidate": rules["shipped"]},
+                              {"new": d["labels"], "old": d["labels"]}, *args[3:])
+    assert same["oro"]["gain"] == same["labellers_new"]["gain"] == 0 and not same["adopt"]
+    # ORO's expert labels must be the same in both sets
+    changed = new.copy()
+    changed[d["oro"]] = 1 - changed[d["oro"]]
+    with pytest.raises(SystemExit, match="differ on ORO"):
+        held.relabel_round(args[0], rules, {"new": changed, "old": d["labels"]}, *args[3:])

@@ -273,6 +273,24 @@ def test_fit_refuses_an_encoder_of_other_texts_or_folds(
         int8.fit(texts, y, tuned=tuned)
 
 
+@pytest.mark.slow
+def test_a_fit_learns_other_labels_on_an_encoder_tuned_on_the_first(
+        tuned_fit: tuple[SdgMapper, TunedEncoder, Path]) -> None:
+    # the thirty-fifth round: new labels for the stackers and base models, while the
+    # encoder's neighbour votes keep counting the labels it was trained on
+    mapper, tuned, _ = tuned_fit
+    texts, y = small_training_set()
+    relabelled = y.copy()
+    relabelled[0, 16] = 1 - relabelled[0, 16]
+    fit = small_mapper().fit(texts, relabelled, tuned=tuned, tuned_labels=y)
+    np.testing.assert_array_equal(fit.banks_["accurate"][1], y)
+    assert not np.array_equal(fit.oof_["fast"], mapper.oof_["fast"])  # it learnt the change
+    with pytest.raises(InvalidInput, match="other texts or labels"):
+        small_mapper().fit(texts, y, tuned=tuned, tuned_labels=relabelled)
+    with pytest.raises(InvalidInput, match="give tuned= with them"):
+        small_mapper().fit(texts, relabelled, tuned_labels=y)
+
+
 def test_load_names_missing_or_malformed_files(
         tuned_fit: tuple[SdgMapper, TunedEncoder, Path], tmp_path: Path) -> None:
     _, _, good = tuned_fit

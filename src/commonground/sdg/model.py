@@ -409,7 +409,8 @@ class SdgMapper:
             groups: Sequence[str] | None = None,
             rule_rows: NDArray[Any] | None = None,
             tuned: TunedEncoder | None = None,
-            stack_extra: tuple[Sequence[str], NDArray[Any]] | None = None) -> SdgMapper:
+            stack_extra: tuple[Sequence[str], NDArray[Any]] | None = None,
+            tuned_labels: NDArray[Any] | None = None) -> SdgMapper:
         """Train both modes' heads, calibrate them and pick thresholds by cross-validation.
 
         ``Y`` is (n, 17) 0/1. ``embeddings`` may pass cached MiniLM vectors of ``texts``;
@@ -435,6 +436,9 @@ class SdgMapper:
         modes (thirty-first round: text about nothing the goals cover, and short text):
         ``Y`` (m, 17) holds 1 for a positive pair, 0 for a negative one and -1 for a pair
         the stacker does not see; the final base models score them as unseen text.
+        ``tuned_labels`` (n, 17): the labels ``tuned`` was trained on, when this fit learns
+        other ones (thirty-fifth round); its neighbour votes count those labels, so the
+        accurate mode's neighbour bank keeps them too.
         """
         from commonground.sdg.fitting import (
             PARAGRAPH_WORDS,
@@ -448,6 +452,12 @@ class SdgMapper:
 
         texts = check_texts(texts)
         y = check_labels(Y, len(texts)).astype(np.int8)
+        y_tuned = y if tuned_labels is None else check_labels(tuned_labels,
+                                                              len(texts)).astype(np.int8)
+        if tuned_labels is not None and (tuned is None or stack_extra is not None):
+            raise InvalidInput("tuned_labels are the labels of a fine-tuned encoder's "
+                               "neighbour votes: give tuned= with them, and no stack_extra "
+                               "(whose votes would count this fit's labels)")
         empty = [g for g in GOALS if not y[:, g - 1].any() or y[:, g - 1].all()]
         if empty:
             raise InvalidInput(
@@ -534,7 +544,7 @@ class SdgMapper:
                 if len(r) != n:
                     raise InvalidInput("a fine-tuned encoder needs the accurate mode to learn "
                                        "from every row; drop it from mode_rows")
-                tuned.check(texts, y, len(tt), fold_of(n, self.folds, self.seed, grp))
+                tuned.check(texts, y_tuned, len(tt), fold_of(n, self.folds, self.seed, grp))
                 if tuned.precision != self.precision:
                     raise InvalidInput(
                         f"the fine-tuned encoder's out-of-fold scores are at "
@@ -583,7 +593,8 @@ class SdgMapper:
             self.oof_[mode] = np.full((n, 17), np.nan, dtype=np.float32)
             self.oof_[mode][r] = oof
             if bank is not None:
-                self.banks_[mode] = (bank, ym.astype(np.int8))
+                voted = y_tuned[r] if tuned_scores is not None else ym
+                self.banks_[mode] = (bank, voted.astype(np.int8))
         # targets are ranked in the frozen space too, where fine-tuning did not blur them
         # and the static table is not so narrow
         self.fit_target_maps(texts, embeddings, self.targets_["accurate"], grp,
