@@ -29,7 +29,9 @@ chosen on the labellers' and ORO's abstracts pooled, with ORO held out by fold (
 thirty-third round's candidate and its own tests); ``--relabels DIR`` fits the shipped
 configuration and one with the abstracts' labels of DIR (the fine-tuned encoder as trained
 on the shipped labels) and judges the second by the thirty-fifth round's tests (ORO's
-expert labels per goal, the new labels held out by labeller). Prints a table; writes
+expert labels per goal, the new labels held out by labeller); ``--oro-weight W`` likewise
+fits the shipped configuration and one whose stackers weigh ORO's abstracts W, judged by the
+thirty-sixth round's tests. Prints a table; writes
 ``benchmarks/results/held_out_labellers.json`` (``-int8.json`` for int8,
 ``-augment-int8.json`` with ``--augment-int8``, and likewise for the other candidates).
 About 7 minutes, more when the frozen MiniLM vectors are not cached.
@@ -186,15 +188,17 @@ def with_oro(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: 
     }
 
 
-def relabel_round(p: dict[str, np.ndarray], rules: dict[str, tuple[np.ndarray, int]],
-                  labels: dict[str, np.ndarray], labeller: list[str], rule_rows: np.ndarray,
-                  topical: np.ndarray, oro: np.ndarray) -> dict[str, Any]:
-    """The thirty-fifth round on one mode: ``p`` and ``rules`` (thresholds, ``top_k``) of
-    the ``shipped`` and ``candidate`` fits; ``labels`` the ``new`` (candidate's) and
-    ``old`` (shipped) label sets of the same rows, equal on ORO's. Test 1: ORO's expert
-    labels, each fit with its own rule, per-goal paired gain above twice its SE. Test 2:
-    labellers held out on the new labels, both fits' rules chosen on the other shards' new
-    labels, mean paired gain above twice its SE. Reported: the same on the old labels."""
+def compare_fits(p: dict[str, np.ndarray], rules: dict[str, tuple[np.ndarray, int]],
+                 labels: dict[str, np.ndarray], labeller: list[str], rule_rows: np.ndarray,
+                 topical: np.ndarray, oro: np.ndarray) -> dict[str, Any]:
+    """Two fits of one mode, paired (rounds 35 and 36): ``p`` and ``rules`` (thresholds,
+    ``top_k``) of the ``shipped`` and ``candidate`` fits; ``labels`` the ``new``
+    (candidate's) and ``old`` (shipped) label sets of the same rows, equal on ORO's. ``oro``:
+    ORO's expert labels per goal, each fit with its own rule. ``labellers_new`` and
+    ``labellers_old``: labellers held out on each label set, both fits' rules chosen on the
+    other shards' labels. Each summary says whether the mean paired gain exceeds twice its
+    standard error (``pass``) and whether it is not below minus twice it
+    (``no_clear_loss``)."""
     from commonground.sdg.fitting import balanced_accuracy, hard_negative_sets
     from commonground.sdg.model import decide
 
@@ -212,6 +216,7 @@ def relabel_round(p: dict[str, np.ndarray], rules: dict[str, tuple[np.ndarray, i
                 "candidate": round(float(np.mean(list(b.values()))), 2),
                 "gain": round(float(d.mean()), 2), "se": round(se(d), 2),
                 "pass": bool(d.mean() > 2 * se(d)),
+                "no_clear_loss": bool(d.mean() >= -2 * se(d)),
                 "per_item": {k: (round(a[k], 2), round(b[k], 2)) for k in a}}
 
     oro_sets = hard_negative_sets(labels["old"], oro, topical)
@@ -231,7 +236,6 @@ def relabel_round(p: dict[str, np.ndarray], rules: dict[str, tuple[np.ndarray, i
                 thr, k = rule_on(p[f], y, rule_rows & ~mine, topical)
                 held[f][name] = balanced(decide(p[f], thr, k), sets)
         out[f"labellers_{standard}"] = paired_summary(held["shipped"], held["candidate"])
-    out["adopt"] = out["oro"]["pass"] and out["labellers_new"]["pass"]
     out["goals_per_text"] = {
         f"{f}_{part}": round(float(decide(p[f], *rules[f])[rows].sum(1).mean()), 3)
         for f in fits for part, rows in (("oro", oro), ("abstracts", rule_rows))}
@@ -240,6 +244,29 @@ def relabel_round(p: dict[str, np.ndarray], rules: dict[str, tuple[np.ndarray, i
     out["thresholds"] = {f: [round(float(t), 3) for t in rules[f][0]] for f in fits}
     out["top_k"] = {f: rules[f][1] for f in fits}
     return out
+
+
+def print_paired(mode: str, key: str, r: dict[str, Any]) -> None:
+    """Print one mode's ``compare_fits`` result and set its verdict (``r["adopt"]``) by the
+    round's rule: thirty-fifth (``relabels``): ORO's per-goal gain and the new labels' gain
+    both above twice their SE; thirty-sixth (``oro_weight``): ORO's gain above twice its SE
+    and no clear loss on the labellers held out."""
+    o, new, old = r["oro"], r["labellers_new"], r["labellers_old"]
+    second = new if key == "relabels" else old
+    passed = second["pass"] if key == "relabels" else second["no_clear_loss"]
+    r["adopt"] = bool(o["pass"] and passed)
+    name = "new labels held out" if key == "relabels" else "labellers held out, no clear loss"
+    print(f"{mode:<9} {key}: 1. ORO {o['shipped']:.2f} -> {o['candidate']:.2f}, per-goal "
+          f"gain {o['gain']:+.2f} (SE {o['se']:.2f}): {'pass' if o['pass'] else 'fail'}; "
+          f"2. {name} {second['shipped']:.2f} -> {second['candidate']:.2f}, "
+          f"{second['gain']:+.2f} (SE {second['se']:.2f}): {'pass' if passed else 'fail'}; "
+          + ("adopt" if r["adopt"] else "do not adopt"))
+    if key == "relabels":
+        print(f"{'':<9} reported: old labels held out {old['shipped']:.2f} -> "
+              f"{old['candidate']:.2f}, {old['gain']:+.2f} (SE {old['se']:.2f})")
+    print(f"{'':<9} goals per text " + ", ".join(f"{k} {v:.2f}"
+                                                for k, v in r["goals_per_text"].items())
+          + f"; top_k {r['top_k']['shipped']} -> {r['top_k']['candidate']}")
 
 
 def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.ndarray:
@@ -359,6 +386,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="judge thresholds and top_k chosen on the labellers' abstracts and "
                          "ORO's expert-labelled ones pooled, against the fit's (the "
                          "thirty-third round: ORO held out by fold, labellers held out)")
+    ap.add_argument("--oro-weight", type=float, metavar="W",
+                    help="judge stackers in which the ORO abstracts' pairs weigh W against the "
+                         "shipped configuration: fits both (the thirty-sixth round's candidate "
+                         "and its own tests)")
     ap.add_argument("--relabels", type=Path, metavar="DIR",
                     help="judge the abstracts' labels in DIR (labels.csv, the format of "
                          "data/sdg_abstract_labels) against the shipped ones: fits both, the "
@@ -391,24 +422,31 @@ def main(argv: list[str] | None = None) -> None:
     from commonground.sdg import SHIPPED_MODEL
     from commonground.sdg.model import MODES, SdgMapper
 
-    if args.relabels is not None and (args.precision == "int8" or args.augment_int8
+    paired_fit = args.relabels is not None or args.oro_weight is not None
+    if args.relabels is not None and args.oro_weight is not None:
+        raise SystemExit("--relabels and --oro-weight are two rounds' candidates; give one")
+    if args.oro_weight is not None and not args.oro_weight > 0:
+        raise SystemExit(f"--oro-weight must be a positive weight, got {args.oro_weight}")
+    if paired_fit and (args.precision == "int8" or args.augment_int8
                                       or args.blend_fast or args.gate or args.stack_extra
                                       or args.thresholds_with_oro or args.against
                                       or args.stack_paragraph_length or args.stack_no_written):
-        raise SystemExit("--relabels judges new labels against the shipped configuration "
-                         "alone; drop the other candidate options and --against")
+        raise SystemExit("--relabels and --oro-weight judge a candidate against the shipped "
+                         "configuration alone; drop the other candidate options and --against")
     tuned = train.tuned_folder(args.cache, args.tuned, args.no_tuned)
     static = SdgMapper.load(SHIPPED_MODEL).static
 
-    def fit(relabels: Path = train.RELABELS) -> tuple[Any, Any]:
-        return train.build(args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed,
-                           static=static, paragraphs=train.PARAGRAPHS, tuned=tuned,
-                           precision=args.precision, both_precisions=args.augment_int8,
-                           stack_extra=args.stack_extra,
-                           stack_extra_languages=train.stack_extra_languages(args),
-                           stack_paragraph_length=args.stack_paragraph_length,
-                           stack_paragraphs=train.STACK_PARAGRAPHS and not args.stack_no_written,
-                           relabels=relabels, tuned_relabels=train.RELABELS)
+    def fit(relabels: Path = train.RELABELS, oro_weight: float = train.ORO_WEIGHT,
+            ) -> tuple[Any, Any]:
+        built: tuple[Any, Any] = train.build(
+            args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed, static=static,
+            paragraphs=train.PARAGRAPHS, tuned=tuned, precision=args.precision,
+            both_precisions=args.augment_int8, stack_extra=args.stack_extra,
+            stack_extra_languages=train.stack_extra_languages(args),
+            stack_paragraph_length=args.stack_paragraph_length,
+            stack_paragraphs=train.STACK_PARAGRAPHS and not args.stack_no_written,
+            relabels=relabels, tuned_relabels=train.RELABELS, oro_weight=oro_weight)
+        return built
 
     mapper, ts = fit()
     rule_rows = ts.relabelled("paragraph")
@@ -441,31 +479,27 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{mode:<9} {r['labellers_held_out']:>19.2f} {r['labellers_se']:>5.2f} "
               f"{r['oro']:>6.2f}   " + " ".join(f"{k} {v:.1f}"
                                                  for k, v in r["per_labeller"].items()))
-    if args.relabels is not None:
-        cand, cts = fit(args.relabels)
-        if (cts.texts != ts.texts or cts.labeller != ts.labeller
-                or not np.array_equal(cts.relabelled("paragraph"), rule_rows)):
-            raise SystemExit(f"{args.relabels} relabels other rows, or gives them to other "
-                             "labellers, than the shipped labels; the round keeps the shards")
-        out["relabels"] = {"dir": str(args.relabels)}
+    if paired_fit:
+        if args.relabels is not None:
+            cand, cts = fit(relabels=args.relabels)
+            if (cts.texts != ts.texts or cts.labeller != ts.labeller
+                    or not np.array_equal(cts.relabelled("paragraph"), rule_rows)):
+                raise SystemExit(f"{args.relabels} relabels other rows, or gives them to "
+                                 "other labellers, than the shipped labels; the round keeps "
+                                 "the shards")
+            key, what = "relabels", {"dir": str(args.relabels)}
+        else:
+            (cand, cts), key = fit(oro_weight=args.oro_weight), "oro_weight"
+            what = {"weight": args.oro_weight}
+        out[key] = what
         for mode in MODES:
             rules = {f: (m.heads_[mode].thresholds, int(m.heads_[mode].top_k))
                      for f, m in (("shipped", mapper), ("candidate", cand))}
-            r = out["relabels"][mode] = relabel_round(
+            r = out[key][mode] = compare_fits(
                 {"shipped": mapper.oof_[mode], "candidate": cand.oof_[mode]}, rules,
                 {"new": cts.labels, "old": ts.labels}, ts.labeller, rule_rows,
                 mapper.topical_, oro)
-            o, new, old = r["oro"], r["labellers_new"], r["labellers_old"]
-            print(f"{mode:<9} relabels: 1. ORO {o['shipped']:.2f} -> {o['candidate']:.2f}, "
-                  f"per-goal gain {o['gain']:+.2f} (SE {o['se']:.2f}): "
-                  f"{'pass' if o['pass'] else 'fail'}; 2. new labels held out "
-                  f"{new['shipped']:.2f} -> {new['candidate']:.2f}, {new['gain']:+.2f} "
-                  f"(SE {new['se']:.2f}): {'pass' if new['pass'] else 'fail'}; "
-                  + ("adopt" if r["adopt"] else "do not adopt"))
-            print(f"{'':<9} reported: old labels held out {old['shipped']:.2f} -> "
-                  f"{old['candidate']:.2f}, {old['gain']:+.2f} (SE {old['se']:.2f}); goals "
-                  "per text " + ", ".join(f"{k} {v:.2f}" for k, v in r["goals_per_text"].items())
-                  + f"; top_k {r['top_k']['shipped']} -> {r['top_k']['candidate']}")
+            print_paired(mode, key, r)
     if args.thresholds_with_oro:
         from commonground.sdg.fitting import fold_of
 
@@ -514,6 +548,7 @@ def main(argv: list[str] | None = None) -> None:
                   + (", short texts" if args.gate_short else ""),
                   "thresholds_with_oro": args.thresholds_with_oro,
                   "relabels": None if args.relabels is None else str(args.relabels),
+                  "oro_weight": args.oro_weight,
                   "stack_paragraph_length": args.stack_paragraph_length,
                   "stack_no_written": args.stack_no_written,
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -523,6 +558,7 @@ def main(argv: list[str] | None = None) -> None:
               else "-stack-extra" if args.stack_extra
               else "-thresholds-with-oro" if args.thresholds_with_oro
               else "-relabels" if args.relabels is not None
+              else "-oro-weight" if args.oro_weight is not None
               else "".join(("-stack-paragraph-length" if args.stack_paragraph_length else "",
                             "-stack-no-written" if args.stack_no_written else "")))
     results = RESULTS.with_name(f"{RESULTS.stem}{suffix}.json")

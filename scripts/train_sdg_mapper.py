@@ -62,6 +62,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAGRAPHS = ROOT / "data" / "sdg_paragraphs"
 #: the relabelled Aurora survey papers (fifteenth and sixteenth rounds, docs/benchmarks.md)
 RELABELS = ROOT / "data" / "sdg_abstract_labels"
+#: the stackers' weight of the ORO abstracts' pairs (1: as every row; thirty-sixth round)
+ORO_WEIGHT = 1.0
 #: texts about nothing the goals cover: the content gate's negatives (twenty-fifth round)
 UNRELATED = ROOT / "data" / "sdg_non_sdg"
 #: short texts about the goals: further in-domain rows of the gate (thirtieth round)
@@ -302,7 +304,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           both_precisions: bool = False, stack_extra: bool = False,
           stack_extra_languages: tuple[str, ...] | None = None,
           stack_paragraph_length: bool = False,
-          tuned_relabels: Path | None = None,
+          tuned_relabels: Path | None = None, oro_weight: float = ORO_WEIGHT,
           ) -> tuple[SdgMapper, TrainingSet]:
     """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table.
 
@@ -327,6 +329,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     candidate). ``tuned_relabels``: the relabels the ``tuned`` encoder was trained with, when
     they are not ``relabels`` (the thirty-fifth round's candidate learns other labels on an
     encoder fine-tuned on the shipped ones; its neighbour votes keep those).
+    ``oro_weight`` weighs the ORO abstracts' pairs in the stackers (the thirty-sixth
+    round's candidate: 3).
     The other defaults are the shipped configuration (docs/benchmarks.md, eleventh,
     fifteenth and sixteenth rounds).
     """
@@ -372,7 +376,9 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
                tuned=None if tuned is None else TunedEncoder.load(tuned, precision,
                                                                  both=both_precisions),
                stack_extra=stack_extra_rows(languages=stack_extra_languages)
-               if stack_extra else None, tuned_labels=tuned_labels)
+               if stack_extra else None, tuned_labels=tuned_labels,
+               stack_weight=None if oro_weight == 1 else np.where(
+                   np.array([s == "oro_gold" for s in ts.source]), oro_weight, 1.0))
     return mapper, ts
 
 

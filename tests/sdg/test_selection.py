@@ -107,7 +107,8 @@ def test_thresholds_with_oro_reports_the_fit_rule_as_the_held_out_test_does() ->
     assert res["top_k"]["shipped"] == k and len(res["thresholds"]["candidate"]) == 17
 
 
-def test_relabel_round_scores_both_fits_on_each_standard_and_needs_both_tests() -> None:
+def test_compare_fits_scores_both_fits_on_each_standard_and_each_round_its_own_tests(
+) -> None:
     import numpy as np
 
     held = _held_out()
@@ -123,22 +124,29 @@ def test_relabel_round_scores_both_fits_on_each_standard_and_needs_both_tests() 
     args = ({"shipped": d["p"], "candidate": cand}, rules,
             {"new": new, "old": d["labels"]}, d["labeller"], d["rule_rows"], d["topical"],
             d["oro"])
-    res = held.relabel_round(*args)
+    res = held.compare_fits(*args)
     # the shipped fit on the old labels is the plain held-out test's figure
     plain = held.score(d["p"], d["labels"], d["labeller"], d["rule_rows"], d["topical"],
                        *rules["shipped"], d["oro"])
     assert res["labellers_old"]["shipped"] == plain["labellers_held_out"]
     assert res["oro"]["shipped"] == plain["oro"]
     assert res["labellers_new"]["gain"] > 0 > res["labellers_old"]["gain"]
+    held.print_paired("accurate", "relabels", res)
     assert res["adopt"] == (res["oro"]["pass"] and res["labellers_new"]["pass"])
+    held.print_paired("accurate", "oro_weight", res)
+    old = res["labellers_old"]
+    assert not old["pass"]
+    assert res["adopt"] == (res["oro"]["pass"] and old["no_clear_loss"])
     assert res["labels_per_abstract"]["new"] != res["labels_per_abstract"]["old"]
     # a fit judged against itself gains nothing and is not adopted
-    same = held.relabel_round({"shipped": d["p"], "candidate": d["p"]},
+    same = held.compare_fits({"shipped": d["p"], "candidate": d["p"]},
                               {"shipped": rules["shipped"], "candidate": rules["shipped"]},
                               {"new": d["labels"], "old": d["labels"]}, *args[3:])
-    assert same["oro"]["gain"] == same["labellers_new"]["gain"] == 0 and not same["adopt"]
+    assert same["oro"]["gain"] == same["labellers_new"]["gain"] == 0
+    held.print_paired("fast", "relabels", same)
+    assert not same["adopt"] and same["labellers_old"]["no_clear_loss"]
     # ORO's expert labels must be the same in both sets
     changed = new.copy()
     changed[d["oro"]] = 1 - changed[d["oro"]]
     with pytest.raises(SystemExit, match="differ on ORO"):
-        held.relabel_round(args[0], rules, {"new": changed, "old": d["labels"]}, *args[3:])
+        held.compare_fits(args[0], rules, {"new": changed, "old": d["labels"]}, *args[3:])

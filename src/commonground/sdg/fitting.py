@@ -303,6 +303,7 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
              groups: NDArray[Any] | None = None,
              tuned: TunedScores | None = None,
              stack_extra: StackExtra | None = None,
+             stack_weight: NDArray[Any] | None = None,
              ) -> tuple[dict[str, NDArray[Any]], dict[str, Any], FloatArray]:
     """Learned arrays of one mode, its cross-validation report, and the stacker's
     out-of-fold probabilities (n, 17) that the thresholds were chosen on.
@@ -320,7 +321,8 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
     in the row's fold), and the thresholds are chosen on the first copy's probabilities.
     ``stack_extra`` adds pairs of texts no base model learns from (``StackExtra``) to the
     stacker of every fold and to the final one; they are never scored, so the thresholds
-    are chosen on the training rows alone.
+    are chosen on the training rows alone. ``stack_weight`` (one per row) weighs each row's
+    pairs in the stackers (the extra texts' pairs weigh 1).
     """
     from commonground.sdg.model import decide
 
@@ -352,10 +354,16 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
                           None if knn is None or bank is None else (bank, y), second)
               if stack_extra is not None else (pairs[:0], yp[:0]))
 
+    if stack_weight is not None and twin is not None:
+        raise ValueError("stacker row weights do not combine with the second-precision copy")
+    wp = None if stack_weight is None else np.repeat(np.asarray(stack_weight, np.float64), 17)
+
     def stacker(rows: NDArray[np.intp]) -> Any:
         if twin is not None:
             return fit_trees(pairs[rows], yp[rows], twin[rows])
-        return fit_trees(np.concatenate([pairs[rows], ex]), np.concatenate([yp[rows], ey]))
+        weight = None if wp is None else np.concatenate([wp[rows], np.ones(len(ey))])
+        return fit_trees(np.concatenate([pairs[rows], ex]), np.concatenate([yp[rows], ey]),
+                         weight=weight)
 
     zs = np.zeros(len(yp), dtype=np.float32)
     stacked = np.ones(len(y), bool) if stack_rows is None else np.asarray(stack_rows, bool)
@@ -380,6 +388,8 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
         "C_aux": second.c if second is not None else None,
         "knn_k": KNN_K if bank is not None else 0,
         "stacker_copies": 1 if twin is None else 2,
+        **({} if stack_weight is None else {"stacker_row_weights": sorted(
+            {float(w) for w in np.asarray(stack_weight)})}),
         "stacker_extra_pairs": {"positive": int((ey == 1).sum()),
                                 "negative": int((ey == 0).sum())},
         "thresholds": [float(t) for t in thr],

@@ -410,7 +410,8 @@ class SdgMapper:
             rule_rows: NDArray[Any] | None = None,
             tuned: TunedEncoder | None = None,
             stack_extra: tuple[Sequence[str], NDArray[Any]] | None = None,
-            tuned_labels: NDArray[Any] | None = None) -> SdgMapper:
+            tuned_labels: NDArray[Any] | None = None,
+            stack_weight: NDArray[Any] | None = None) -> SdgMapper:
         """Train both modes' heads, calibrate them and pick thresholds by cross-validation.
 
         ``Y`` is (n, 17) 0/1. ``embeddings`` may pass cached MiniLM vectors of ``texts``;
@@ -438,7 +439,8 @@ class SdgMapper:
         the stacker does not see; the final base models score them as unseen text.
         ``tuned_labels`` (n, 17): the labels ``tuned`` was trained on, when this fit learns
         other ones (thirty-fifth round); its neighbour votes count those labels, so the
-        accurate mode's neighbour bank keeps them too.
+        accurate mode's neighbour bank keeps them too. ``stack_weight`` (n,) weighs each
+        row's pairs in both modes' stackers (thirty-sixth round; default: all 1).
         """
         from commonground.sdg.fitting import (
             PARAGRAPH_WORDS,
@@ -511,6 +513,10 @@ class SdgMapper:
                 raise InvalidInput(f"mode_rows[{m!r}] keeps rows of {in_mode} groups, too few "
                                    f"for {self.folds}-fold cross-validation; keep rows of at "
                                    "least as many groups as folds in every mode")
+        if stack_weight is not None and (np.shape(stack_weight) != (len(texts),)
+                                         or not (np.asarray(stack_weight) > 0).all()):
+            raise InvalidInput(f"stack_weight must be one positive weight per text "
+                               f"({len(texts)}), got shape {np.shape(stack_weight)}")
         if rule_rows is not None and (np.shape(rule_rows) != (len(texts), 17)
                                       or not np.isin(rule_rows, (-1, 0, 1)).all()):
             raise InvalidInput(f"rule_rows must be a ({len(texts)}, 17) array of 1 (positive), "
@@ -585,7 +591,8 @@ class SdgMapper:
                 second=second, c_base=self.c_base[mode], top_k=self.top_k, folds=self.folds,
                 seed=self.seed, extra_sets=extra_sets, stack_rows=stacked[r], groups=gm,
                 tuned=tuned_scores,
-                stack_extra=None if extra is None else extra[mode])
+                stack_extra=None if extra is None else extra[mode],
+                stack_weight=None if stack_weight is None else np.asarray(stack_weight)[r])
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
                 arrays[k] = arrays[k].astype(np.float16)

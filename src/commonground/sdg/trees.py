@@ -33,8 +33,10 @@ FIELDS = ("feature", "threshold", "leaf", "baseline")
 EARLY_STOPPING_ROWS = 10_000
 
 
-def fit_trees(x: NDArray[Any], y: NDArray[Any], other: NDArray[Any] | None = None) -> Any:
-    """A fitted ``HistGradientBoostingClassifier`` with the stacker's settings.
+def fit_trees(x: NDArray[Any], y: NDArray[Any], other: NDArray[Any] | None = None,
+              weight: NDArray[Any] | None = None) -> Any:
+    """A fitted ``HistGradientBoostingClassifier`` with the stacker's settings; ``weight``
+    (one per row of ``x``, not with ``other``) weighs the rows (thirty-sixth round).
 
     ``other`` is a second copy of ``x``'s rows with other input values (the same texts'
     scores through the int8 encoder, twenty-third round): the trees learn from both copies.
@@ -46,7 +48,9 @@ def fit_trees(x: NDArray[Any], y: NDArray[Any], other: NDArray[Any] | None = Non
 
     model = HistGradientBoostingClassifier(**STACKER_PARAMS)
     if other is None:
-        return model.fit(x, y)
+        return model.fit(x, y, sample_weight=weight)
+    if weight is not None:
+        raise ValueError("row weights and a second copy of the rows do not combine")
     if other.shape != x.shape:
         raise ValueError(f"the second copy has shape {other.shape}, the rows {x.shape}")
     if len(y) <= EARLY_STOPPING_ROWS:
