@@ -96,3 +96,34 @@ def test_balanced_accuracy_scores_decisions_and_skips_one_sided_goals() -> None:
     assert got[0] == pytest.approx(50 * 2 / 3 + 50 * 2 / 3)
     assert got[1] == 50.0  # all positives, no negative rejected
     assert got[2] is None and got[3:] == [None] * 14
+
+
+def test_stack_weights_of_one_change_nothing_and_others_move_only_the_stacker() -> None:
+    from commonground.sdg.fitting import fit_mode, hard_negative_sets
+
+    x, y = _synthetic()
+    n = len(y)
+    kw = np.zeros((n, 17), dtype=np.float32)
+    length = np.ones((n, 1), dtype=np.float32)
+    sets = hard_negative_sets(y, np.ones(n, bool), x)
+    common = dict(c_base=1.0, top_k=None, folds=3, seed=0)
+    plain, report, oof = fit_mode(x, None, kw, length, y, sets, **common)  # type: ignore[arg-type]
+    ones, _, oof1 = fit_mode(x, None, kw, length, y, sets, stack_weight=np.ones(n),
+                             **common)  # type: ignore[arg-type]
+    assert np.array_equal(oof, oof1) and all(np.array_equal(plain[k], ones[k]) for k in plain)
+    assert "stacker_row_weights" not in report
+    heavy = np.where(np.arange(n) % 3 == 0, 3.0, 1.0)
+    weighed, wreport, oof3 = fit_mode(x, None, kw, length, y, sets, stack_weight=heavy,
+                                      **common)  # type: ignore[arg-type]
+    assert wreport["stacker_row_weights"] == [1.0, 3.0]
+    assert np.array_equal(plain["base_coef"], weighed["base_coef"])  # base models: unweighted
+    assert not np.array_equal(oof, oof3)
+
+
+def test_tree_weights_refuse_a_second_copy() -> None:
+    from commonground.sdg.trees import fit_trees
+
+    x, y = _synthetic()
+    pairs, labels = x.reshape(-1, 1), y.reshape(-1)
+    with pytest.raises(ValueError, match="do not combine"):
+        fit_trees(pairs, labels, pairs, weight=np.ones(len(labels)))
