@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> None:
     tuned = train.tuned_folder(args.cache, args.tuned, args.no_tuned)
     static = SdgMapper.load(SHIPPED_MODEL).static
 
-    def fit(relabels: Path = train.RELABELS, oro_weight: float = train.ORO_WEIGHT,
+    def fit(relabels: Path = train.RELABELS, oro_weight: dict[str, float] | None = None,
             ) -> tuple[Any, Any]:
         built: tuple[Any, Any] = train.build(
             args.data, args.cache, dict(train.DEFAULT_C), seed=args.seed, static=static,
@@ -445,7 +445,8 @@ def main(argv: list[str] | None = None) -> None:
             stack_extra_languages=train.stack_extra_languages(args),
             stack_paragraph_length=args.stack_paragraph_length,
             stack_paragraphs=train.STACK_PARAGRAPHS and not args.stack_no_written,
-            relabels=relabels, tuned_relabels=train.RELABELS, oro_weight=oro_weight)
+            relabels=relabels, tuned_relabels=train.RELABELS,
+            oro_weight=train.ORO_WEIGHT if oro_weight is None else oro_weight)
         return built
 
     mapper, ts = fit()
@@ -489,7 +490,7 @@ def main(argv: list[str] | None = None) -> None:
                                  "the shards")
             key, what = "relabels", {"dir": str(args.relabels)}
         else:
-            (cand, cts), key = fit(oro_weight=args.oro_weight), "oro_weight"
+            (cand, cts), key = fit(oro_weight={m: args.oro_weight for m in MODES}), "oro_weight"
             what = {"weight": args.oro_weight}
         out[key] = what
         for mode in MODES:

@@ -24,7 +24,9 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -62,8 +64,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAGRAPHS = ROOT / "data" / "sdg_paragraphs"
 #: the relabelled Aurora survey papers (fifteenth and sixteenth rounds, docs/benchmarks.md)
 RELABELS = ROOT / "data" / "sdg_abstract_labels"
-#: the stackers' weight of the ORO abstracts' pairs (1: as every row; thirty-sixth round)
-ORO_WEIGHT = 1.0
+#: each mode's stacker weight of the ORO abstracts' pairs (thirty-sixth round: adopted in
+#: the fast mode; the accurate mode failed its test and weighs them as every row)
+ORO_WEIGHT = {"accurate": 1.0, "fast": 3.0}
 #: texts about nothing the goals cover: the content gate's negatives (twenty-fifth round)
 UNRELATED = ROOT / "data" / "sdg_non_sdg"
 #: short texts about the goals: further in-domain rows of the gate (thirtieth round)
@@ -304,7 +307,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           both_precisions: bool = False, stack_extra: bool = False,
           stack_extra_languages: tuple[str, ...] | None = None,
           stack_paragraph_length: bool = False,
-          tuned_relabels: Path | None = None, oro_weight: float = ORO_WEIGHT,
+          tuned_relabels: Path | None = None,
+          oro_weight: Mapping[str, float] = MappingProxyType(ORO_WEIGHT),
           ) -> tuple[SdgMapper, TrainingSet]:
     """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table.
 
@@ -329,8 +333,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     candidate). ``tuned_relabels``: the relabels the ``tuned`` encoder was trained with, when
     they are not ``relabels`` (the thirty-fifth round's candidate learns other labels on an
     encoder fine-tuned on the shipped ones; its neighbour votes keep those).
-    ``oro_weight`` weighs the ORO abstracts' pairs in the stackers (the thirty-sixth
-    round's candidate: 3).
+    ``oro_weight`` maps a mode to its stacker's weight of the ORO abstracts' pairs (the
+    thirty-sixth round: 3 in the fast mode).
     The other defaults are the shipped configuration (docs/benchmarks.md, eleventh,
     fifteenth and sixteenth rounds).
     """
@@ -347,6 +351,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
             raise SystemExit(f"{relabels} and {tuned_relabels} label different texts; the "
                              "encoder's labels must be of the same rows")
         tuned_labels = ts_tuned.labels
+    is_oro = np.array([s == "oro_gold" for s in ts.source])
     tt = target_texts(data)
     targets = frozen_targets(embedder, tt, cache)
     emb = frozen_vectors(embedder, ts, cache)
@@ -377,9 +382,31 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
                                                                  both=both_precisions),
                stack_extra=stack_extra_rows(languages=stack_extra_languages)
                if stack_extra else None, tuned_labels=tuned_labels,
-               stack_weight=None if oro_weight == 1 else np.where(
-                   np.array([s == "oro_gold" for s in ts.source]), oro_weight, 1.0))
+               stack_weight={m: np.where(is_oro, w, 1.0) for m, w in oro_weight.items()
+                             if w != 1})
     return mapper, ts
+
+
+def graft_heads(into: SdgMapper, fitted: SdgMapper, modes: list[str]) -> SdgMapper:
+    """``into`` (a saved model) with ``modes``' heads and cross-validation reports taken from
+    ``fitted`` (a fit of the same training set; its model card made by ``model_card``); every
+    other array of ``into`` stays. Its benchmark figures are dropped, as they no longer
+    hold, and the graft is recorded in the model card (``heads_refitted``)."""
+    bank = into.banks_["accurate"][1]
+    if bank.shape != fitted.banks_["accurate"][1].shape:
+        raise SystemExit("the fitted heads come from another training set than the model's "
+                         "(their neighbour banks differ in size); refit the whole model")
+    card = into.model_card
+    for mode in modes:
+        into.heads_[mode] = fitted.heads_[mode]
+        card["cross_validation"][mode] = fitted.model_card["cross_validation"][mode]
+    card.pop("benchmark", None)
+    card.setdefault("heads_refitted", []).append({
+        "modes": list(modes), "date": fitted.model_card["trained"]["date"],
+        "oro_weight": dict(ORO_WEIGHT),
+        "why": "thirty-sixth selection round (docs/benchmarks.md): the ORO abstracts weigh 3 "
+               "in the fast mode's stacker; the other mode's head stays as trained before"})
+    return into
 
 
 def stack_rows(ts: TrainingSet, stack_paragraphs: bool,
@@ -786,6 +813,11 @@ def main(argv: list[str] | None = None) -> None:
                          "MODEL (the same training data and encoder, e.g. the shipped model) "
                          "instead of distilling and fitting them again: they do not depend "
                          "on the heads (the bridges alone take about 15 minutes)")
+    ap.add_argument("--only-heads", nargs="+", choices=MODES, metavar="MODE",
+                    help="with --reuse MODEL: write MODEL unchanged but for these modes' heads "
+                         "(base models, stacker, thresholds) and cross-validation reports, "
+                         "taken from this fit (the thirty-sixth round refitted the fast mode "
+                         "alone; a fit on another machine would move the other mode too)")
     ap.add_argument("--cv-seeds", type=int, nargs="+", metavar="SEED",
                     help="only cross-validate the configuration with these fold seeds (the "
                          "adoption rule uses 1 2 3); prints both proxies, saves nothing")
@@ -871,7 +903,11 @@ def main(argv: list[str] | None = None) -> None:
                                    stack_extra_languages=extra_languages,
                                    stacker_rows=stack_rows(ts, stack_written,
                                                            args.stack_paragraph_length))
-    if reused is not None:
+    if args.only_heads:
+        if reused is None:
+            raise SystemExit("--only-heads replaces heads in the model given by --reuse; give it")
+        mapper = graft_heads(reused, mapper, args.only_heads)
+    elif reused is not None:
         mapper.bridge_, mapper.word_bridge_ = reused.bridge_, reused.word_bridge_
     elif args.paragraphs is not None:
         add_language_bridge(mapper, args.paragraphs, args.data)
@@ -881,7 +917,7 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps({m: {"cv_proxy_accuracy": round(v["cv_proxy_accuracy"], 4),
                           "top_k": v["top_k"],
                           "cv_macro_f1": round(v["cv_multilabel"]["macro_f1"], 4)}
-                      for m, v in mapper.cv_.items()}, indent=1))
+                      for m, v in mapper.model_card["cross_validation"].items()}, indent=1))
     if args.benchmark:
         print(json.dumps({m: v["average_accuracy"]
                           for m, v in mapper.model_card["benchmark"].items()}))

@@ -705,8 +705,9 @@ def test_fit_refuses_bad_groups_and_rule_rows() -> None:
     with pytest.raises(InvalidInput, match=r"rule_rows marks no positive row that the fast"):
         small_mapper().fit(texts, y, rule_rows=np.eye(1, 17, dtype=np.int8).repeat(
             len(texts), axis=0), mode_rows={"fast": np.zeros(len(texts), bool)})
-    for weights in (np.ones(3), np.zeros(len(texts))):
-        with pytest.raises(InvalidInput, match=r"stack_weight must be one positive weight"):
+    for weights in ({"fast": np.ones(3)}, {"fast": np.zeros(len(texts))},
+                    {"slow": np.ones(len(texts))}):
+        with pytest.raises(InvalidInput, match=r"stack_weight\[.*\] must be one positive"):
             small_mapper().fit(texts, y, stack_weight=weights)
 
 

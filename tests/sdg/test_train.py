@@ -265,6 +265,54 @@ def test_the_shipped_relabels_cover_every_survey_paper_once(shared_dir: Path) ->
                for t, r in zip(ts.texts, ts.relabelled("paragraph"), strict=True) if r)
 
 
+def test_the_broad_relabels_keep_the_shards_and_the_titles_labels() -> None:
+    """data/sdg_abstract_labels_broad (thirty-fifth round, kept, not trained on): the same
+    papers, each in the same labeller's shard, the titles' labels unchanged, and the same
+    overlap and ORO rows for agreement."""
+    import csv
+
+    root = Path(__file__).resolve().parents[2] / "data"
+    shipped, broad = (abstract_labels(root / d)
+                      for d in ("sdg_abstract_labels", "sdg_abstract_labels_broad"))
+    assert set(broad) == set(shipped)
+    assert all(broad[i][0] == by and broad[i][2] == part for i, (by, _, part) in shipped.items())
+    assert all(broad[i] == shipped[i] for i, (_, _, part) in shipped.items() if part == "short")
+    assert sum(broad[i] != shipped[i] for i in shipped) > 500  # the abstracts were relabelled
+
+    def others(d: str) -> set[tuple[str, str, str]]:
+        with (root / d / "labels.csv").open(encoding="utf-8", newline="") as fh:
+            return {(r["labeller"], r["role"], r["id"]) for r in csv.DictReader(fh)
+                    if r["role"] != "primary"}
+
+    assert others("sdg_abstract_labels_broad") == others("sdg_abstract_labels")
+
+
+def test_graft_heads_replaces_only_the_named_modes_and_drops_the_benchmark() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    script = load_script("scripts/train_sdg_mapper.py")
+    bank = (np.zeros((4, 3)), np.zeros((4, 17), dtype=np.int8))
+
+    def model(tag: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            heads_={"accurate": f"{tag} accurate", "fast": f"{tag} fast"},
+            banks_={"accurate": bank},
+            model_card={"cross_validation": {"accurate": tag, "fast": tag},
+                        "benchmark": {"accurate": 88.0}, "trained": {"date": "2026-11-29"}})
+
+    into = script.graft_heads(model("old"), model("new"), ["fast"])
+    assert into.heads_ == {"accurate": "old accurate", "fast": "new fast"}
+    assert into.model_card["cross_validation"] == {"accurate": "old", "fast": "new"}
+    assert "benchmark" not in into.model_card
+    assert into.model_card["heads_refitted"][0]["modes"] == ["fast"]
+    other = model("new")
+    other.banks_ = {"accurate": (bank[0], np.zeros((5, 17), dtype=np.int8))}
+    with pytest.raises(SystemExit, match="another training set"):
+        script.graft_heads(model("old"), other, ["fast"])
+
+
 def test_the_paragraph_relabels_cover_every_paragraph_once() -> None:
     """data/sdg_paragraphs/relabels.csv (seventeenth round, kept, not trained on): one
     primary label per written paragraph, goals 1-17."""

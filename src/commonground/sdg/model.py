@@ -411,7 +411,7 @@ class SdgMapper:
             tuned: TunedEncoder | None = None,
             stack_extra: tuple[Sequence[str], NDArray[Any]] | None = None,
             tuned_labels: NDArray[Any] | None = None,
-            stack_weight: NDArray[Any] | None = None) -> SdgMapper:
+            stack_weight: Mapping[str, NDArray[Any]] | None = None) -> SdgMapper:
         """Train both modes' heads, calibrate them and pick thresholds by cross-validation.
 
         ``Y`` is (n, 17) 0/1. ``embeddings`` may pass cached MiniLM vectors of ``texts``;
@@ -439,8 +439,9 @@ class SdgMapper:
         the stacker does not see; the final base models score them as unseen text.
         ``tuned_labels`` (n, 17): the labels ``tuned`` was trained on, when this fit learns
         other ones (thirty-fifth round); its neighbour votes count those labels, so the
-        accurate mode's neighbour bank keeps them too. ``stack_weight`` (n,) weighs each
-        row's pairs in both modes' stackers (thirty-sixth round; default: all 1).
+        accurate mode's neighbour bank keeps them too. ``stack_weight`` maps a mode to (n,)
+        weights of each row's pairs in that mode's stacker (thirty-sixth round; a mode not
+        named weighs every row 1).
         """
         from commonground.sdg.fitting import (
             PARAGRAPH_WORDS,
@@ -513,10 +514,12 @@ class SdgMapper:
                 raise InvalidInput(f"mode_rows[{m!r}] keeps rows of {in_mode} groups, too few "
                                    f"for {self.folds}-fold cross-validation; keep rows of at "
                                    "least as many groups as folds in every mode")
-        if stack_weight is not None and (np.shape(stack_weight) != (len(texts),)
-                                         or not (np.asarray(stack_weight) > 0).all()):
-            raise InvalidInput(f"stack_weight must be one positive weight per text "
-                               f"({len(texts)}), got shape {np.shape(stack_weight)}")
+        for m, weights in (stack_weight or {}).items():
+            if m not in MODES or np.shape(weights) != (len(texts),) or not (
+                    np.asarray(weights) > 0).all():
+                raise InvalidInput(f"stack_weight[{m!r}] must be one positive weight per text "
+                                   f"({len(texts)}) of a mode in {MODES}, got shape "
+                                   f"{np.shape(weights)}")
         if rule_rows is not None and (np.shape(rule_rows) != (len(texts), 17)
                                       or not np.isin(rule_rows, (-1, 0, 1)).all()):
             raise InvalidInput(f"rule_rows must be a ({len(texts)}, 17) array of 1 (positive), "
@@ -592,7 +595,8 @@ class SdgMapper:
                 seed=self.seed, extra_sets=extra_sets, stack_rows=stacked[r], groups=gm,
                 tuned=tuned_scores,
                 stack_extra=None if extra is None else extra[mode],
-                stack_weight=None if stack_weight is None else np.asarray(stack_weight)[r])
+                stack_weight=None if mode not in (stack_weight or {})
+                else np.asarray((stack_weight or {})[mode])[r])
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
                 arrays[k] = arrays[k].astype(np.float16)
