@@ -446,7 +446,7 @@ def main(argv: list[str] | None = None) -> None:
             stack_paragraph_length=args.stack_paragraph_length,
             stack_paragraphs=train.STACK_PARAGRAPHS and not args.stack_no_written,
             relabels=relabels, tuned_relabels=train.RELABELS,
-            oro_weight=train.ORO_WEIGHT if oro_weight is None else oro_weight)
+            oro_weight=oro_weight)
         return built
 
     mapper, ts = fit()

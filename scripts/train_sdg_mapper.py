@@ -26,7 +26,6 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -308,7 +307,7 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
           stack_extra_languages: tuple[str, ...] | None = None,
           stack_paragraph_length: bool = False,
           tuned_relabels: Path | None = None,
-          oro_weight: Mapping[str, float] = MappingProxyType(ORO_WEIGHT),
+          oro_weight: Mapping[str, float] | None = None,
           ) -> tuple[SdgMapper, TrainingSet]:
     """Fit both modes; ``seed`` shuffles the CV folds; ``static`` reuses a distilled table.
 
@@ -333,8 +332,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     candidate). ``tuned_relabels``: the relabels the ``tuned`` encoder was trained with, when
     they are not ``relabels`` (the thirty-fifth round's candidate learns other labels on an
     encoder fine-tuned on the shipped ones; its neighbour votes keep those).
-    ``oro_weight`` maps a mode to its stacker's weight of the ORO abstracts' pairs (the
-    thirty-sixth round: 3 in the fast mode).
+    ``oro_weight`` maps a mode to its stacker's weight of the ORO abstracts' pairs (default
+    ``ORO_WEIGHT``, the thirty-sixth round's: 3 in the fast mode).
     The other defaults are the shipped configuration (docs/benchmarks.md, eleventh,
     fifteenth and sixteenth rounds).
     """
@@ -382,7 +381,8 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
                                                                  both=both_precisions),
                stack_extra=stack_extra_rows(languages=stack_extra_languages)
                if stack_extra else None, tuned_labels=tuned_labels,
-               stack_weight={m: np.where(is_oro, w, 1.0) for m, w in oro_weight.items()
+               stack_weight={m: np.where(is_oro, w, 1.0)
+                             for m, w in (ORO_WEIGHT if oro_weight is None else oro_weight).items()
                              if w != 1})
     return mapper, ts
 
