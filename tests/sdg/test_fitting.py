@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -36,19 +38,28 @@ def _synthetic(n_per_goal: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarr
     return x, y
 
 
-def test_stack_rows_limit_the_stacker_and_leave_the_base_models() -> None:
-    from commonground.sdg.fitting import choose_rule, fit_mode, hard_negative_sets
+def _fit_synthetic(**options: Any) -> tuple[dict[str, Any], dict[str, Any], np.ndarray, Any]:
+    """``fit_mode`` on ``_synthetic()`` (no retrieval or keyword evidence, 3 folds) with
+    ``options``: its arrays, report and out-of-fold probabilities, and the goal sets."""
+    from commonground.sdg.fitting import fit_mode, hard_negative_sets
 
     x, y = _synthetic()
     n = len(y)
     kw = np.zeros((n, 17), dtype=np.float32)
     length = np.ones((n, 1), dtype=np.float32)
     sets = hard_negative_sets(y, np.ones(n, bool), x)
-    common = dict(c_base=1.0, top_k=None, folds=3, seed=0)
-    full, _, oof = fit_mode(x, None, kw, length, y, sets, **common)  # type: ignore[arg-type]
+    arrays, report, oof = fit_mode(x, None, kw, length, y, sets, c_base=1.0, top_k=None,
+                                   folds=3, seed=0, **options)
+    return arrays, report, oof, sets
+
+
+def test_stack_rows_limit_the_stacker_and_leave_the_base_models() -> None:
+    from commonground.sdg.fitting import choose_rule
+
+    full, _, oof, sets = _fit_synthetic()
+    n = len(oof)
     some = np.arange(n) % 2 == 0
-    part, _, _ = fit_mode(x, None, kw, length, y, sets, stack_rows=some,
-                          **common)  # type: ignore[arg-type]
+    part, _, _, _ = _fit_synthetic(stack_rows=some)
     # the out-of-fold probabilities returned are the ones the thresholds were chosen on
     assert oof.shape == (n, 17) and ((oof >= 0) & (oof <= 1)).all()
     thr, k, _ = choose_rule(oof, sets, None)
@@ -99,22 +110,13 @@ def test_balanced_accuracy_scores_decisions_and_skips_one_sided_goals() -> None:
 
 
 def test_stack_weights_of_one_change_nothing_and_others_move_only_the_stacker() -> None:
-    from commonground.sdg.fitting import fit_mode, hard_negative_sets
-
-    x, y = _synthetic()
-    n = len(y)
-    kw = np.zeros((n, 17), dtype=np.float32)
-    length = np.ones((n, 1), dtype=np.float32)
-    sets = hard_negative_sets(y, np.ones(n, bool), x)
-    common = dict(c_base=1.0, top_k=None, folds=3, seed=0)
-    plain, report, oof = fit_mode(x, None, kw, length, y, sets, **common)  # type: ignore[arg-type]
-    ones, _, oof1 = fit_mode(x, None, kw, length, y, sets, stack_weight=np.ones(n),
-                             **common)  # type: ignore[arg-type]
+    plain, report, oof, _ = _fit_synthetic()
+    n = len(oof)
+    ones, _, oof1, _ = _fit_synthetic(stack_weight=np.ones(n))
     assert np.array_equal(oof, oof1) and all(np.array_equal(plain[k], ones[k]) for k in plain)
     assert "stacker_row_weights" not in report
     heavy = np.where(np.arange(n) % 3 == 0, 3.0, 1.0)
-    weighed, wreport, oof3 = fit_mode(x, None, kw, length, y, sets, stack_weight=heavy,
-                                      **common)  # type: ignore[arg-type]
+    weighed, wreport, oof3, _ = _fit_synthetic(stack_weight=heavy)
     assert wreport["stacker_row_weights"] == [1.0, 3.0]
     assert np.array_equal(plain["base_coef"], weighed["base_coef"])  # base models: unweighted
     assert not np.array_equal(oof, oof3)
