@@ -58,6 +58,11 @@ RESULTS = ROOT / "benchmarks" / "results" / "held_out_labellers.json"
 Sets = list[tuple[np.ndarray, np.ndarray]]
 
 
+def standard_error(d: np.ndarray) -> float:
+    """The standard error of the mean of paired differences (or of per-labeller figures)."""
+    return float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
 def balanced(pred: np.ndarray, sets: Sets) -> float:
     """Class-balanced accuracy in percent, mean over the goals with positives and negatives."""
     from commonground.sdg.fitting import balanced_accuracy
@@ -85,7 +90,7 @@ def score(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: np.
     values = np.array(list(per_labeller.values()))
     return {
         "labellers_held_out": round(float(values.mean()), 2),
-        "labellers_se": round(float(values.std(ddof=1) / np.sqrt(len(values))), 2),
+        "labellers_se": round(standard_error(values), 2),
         "per_labeller": per_labeller,
         "oro": round(balanced(gated(decide(p, thresholds, top_k), away),
                               hard_negative_sets(labels, oro, topical)), 2),
@@ -159,10 +164,7 @@ def with_oro(p: np.ndarray, labels: np.ndarray, labeller: list[str], rule_rows: 
     d_lab = np.array([b - a for a, b in per_labeller.values()])
     final_thr, final_k = chosen(rule_rows | oro)
     final = decide(p, final_thr, final_k)
-
-    def se(d: np.ndarray) -> float:
-        return float(d.std(ddof=1) / np.sqrt(len(d)))
-
+    se = standard_error
     test1 = bool(d_oro.mean() > 2 * se(d_oro))
     test2 = bool(d_lab.mean() >= -2 * se(d_lab))
     return {
@@ -206,9 +208,7 @@ def compare_fits(p: dict[str, np.ndarray], rules: dict[str, tuple[np.ndarray, in
         raise SystemExit("the two label sets differ on ORO's abstracts; test 1 needs the "
                          "experts' labels in both")
     fits = ("shipped", "candidate")
-
-    def se(d: np.ndarray) -> float:
-        return float(d.std(ddof=1) / np.sqrt(len(d)))
+    se = standard_error
 
     def paired_summary(a: dict[str, float], b: dict[str, float]) -> dict[str, Any]:
         d = np.array([b[k] - a[k] for k in a])
@@ -246,15 +246,25 @@ def compare_fits(p: dict[str, np.ndarray], rules: dict[str, tuple[np.ndarray, in
     return out
 
 
+def second_test(key: str, r: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The round's second test on one mode's ``compare_fits`` result, and whether it holds:
+    thirty-fifth (``relabels``): the new labels held out gain more than twice their SE;
+    thirty-sixth (``oro_weight``): no clear loss on the labellers held out."""
+    if key == "relabels":
+        return r["labellers_new"], bool(r["labellers_new"]["pass"])
+    return r["labellers_old"], bool(r["labellers_old"]["no_clear_loss"])
+
+
+def verdict(key: str, r: dict[str, Any]) -> bool:
+    """Rounds 35 and 36: ORO's per-goal gain above twice its SE, and the round's second
+    test (``second_test``)."""
+    return bool(r["oro"]["pass"]) and second_test(key, r)[1]
+
+
 def print_paired(mode: str, key: str, r: dict[str, Any]) -> None:
-    """Print one mode's ``compare_fits`` result and set its verdict (``r["adopt"]``) by the
-    round's rule: thirty-fifth (``relabels``): ORO's per-goal gain and the new labels' gain
-    both above twice their SE; thirty-sixth (``oro_weight``): ORO's gain above twice its SE
-    and no clear loss on the labellers held out."""
-    o, new, old = r["oro"], r["labellers_new"], r["labellers_old"]
-    second = new if key == "relabels" else old
-    passed = second["pass"] if key == "relabels" else second["no_clear_loss"]
-    r["adopt"] = bool(o["pass"] and passed)
+    """Print one mode's ``compare_fits`` result with its verdict (``r["adopt"]``)."""
+    o, old = r["oro"], r["labellers_old"]
+    second, passed = second_test(key, r)
     name = "new labels held out" if key == "relabels" else "labellers held out, no clear loss"
     print(f"{mode:<9} {key}: 1. ORO {o['shipped']:.2f} -> {o['candidate']:.2f}, per-goal "
           f"gain {o['gain']:+.2f} (SE {o['se']:.2f}): {'pass' if o['pass'] else 'fail'}; "
@@ -340,7 +350,7 @@ def paired(new: dict[str, Any], old: dict[str, Any], rule: str) -> dict[str, Any
         raise ValueError("the two runs scored different labellers: "
                          f"{sorted(new['per_labeller'])} against {names}")
     d = np.array([new["per_labeller"][k] - old["per_labeller"][k] for k in names])
-    mean, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+    mean, se = float(d.mean()), standard_error(d)
     oro = float(new["oro"]) - float(old["oro"])
     first = mean > 2 * se if rule == "gain" else mean >= 0
     # A mode the candidate does not touch scores the same to the last bit; "adopt" would
@@ -427,10 +437,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("--relabels and --oro-weight are two rounds' candidates; give one")
     if args.oro_weight is not None and not args.oro_weight > 0:
         raise SystemExit(f"--oro-weight must be a positive weight, got {args.oro_weight}")
-    if paired_fit and (args.precision == "int8" or args.augment_int8
-                                      or args.blend_fast or args.gate or args.stack_extra
-                                      or args.thresholds_with_oro or args.against
-                                      or args.stack_paragraph_length or args.stack_no_written):
+    if paired_fit and (args.precision == "int8" or args.augment_int8 or args.blend_fast
+                       or args.gate or args.stack_extra or args.thresholds_with_oro
+                       or args.against or args.stack_paragraph_length
+                       or args.stack_no_written):
         raise SystemExit("--relabels and --oro-weight judge a candidate against the shipped "
                          "configuration alone; drop the other candidate options and --against")
     tuned = train.tuned_folder(args.cache, args.tuned, args.no_tuned)
@@ -500,6 +510,7 @@ def main(argv: list[str] | None = None) -> None:
                 {"shipped": mapper.oof_[mode], "candidate": cand.oof_[mode]}, rules,
                 {"new": cts.labels, "old": ts.labels}, ts.labeller, rule_rows,
                 mapper.topical_, oro)
+            r["adopt"] = verdict(key, r)
             print_paired(mode, key, r)
     if args.thresholds_with_oro:
         from commonground.sdg.fitting import fold_of
