@@ -354,13 +354,12 @@ def fit_mode(base_x: Any, retrieval: FloatArray | None, kw: FloatArray, length: 
                           None if knn is None or bank is None else (bank, y), second)
               if stack_extra is not None else (pairs[:0], yp[:0]))
 
-    if stack_weight is not None and twin is not None:
-        raise ValueError("stacker row weights do not combine with the second-precision copy")
     wp = None if stack_weight is None else np.repeat(np.asarray(stack_weight, np.float64), 17)
 
     def stacker(rows: NDArray[np.intp]) -> Any:
-        if twin is not None:
-            return fit_trees(pairs[rows], yp[rows], twin[rows])
+        if twin is not None:  # fit_trees refuses weights with a second copy
+            return fit_trees(pairs[rows], yp[rows], twin[rows],
+                             weight=None if wp is None else wp[rows])
         weight = None if wp is None else np.concatenate([wp[rows], np.ones(len(ey))])
         return fit_trees(np.concatenate([pairs[rows], ex]), np.concatenate([yp[rows], ey]),
                          weight=weight)

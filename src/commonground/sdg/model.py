@@ -514,7 +514,8 @@ class SdgMapper:
                 raise InvalidInput(f"mode_rows[{m!r}] keeps rows of {in_mode} groups, too few "
                                    f"for {self.folds}-fold cross-validation; keep rows of at "
                                    "least as many groups as folds in every mode")
-        for m, weights in (stack_weight or {}).items():
+        row_weights = dict(stack_weight or {})
+        for m, weights in row_weights.items():
             if m not in MODES or np.shape(weights) != (len(texts),) or not (
                     np.asarray(weights) > 0).all():
                 raise InvalidInput(f"stack_weight[{m!r}] must be one positive weight per text "
@@ -595,8 +596,8 @@ class SdgMapper:
                 seed=self.seed, extra_sets=extra_sets, stack_rows=stacked[r], groups=gm,
                 tuned=tuned_scores,
                 stack_extra=None if extra is None else extra[mode],
-                stack_weight=None if mode not in (stack_weight or {})
-                else np.asarray((stack_weight or {})[mode])[r])
+                stack_weight=None if mode not in row_weights
+                else np.asarray(row_weights[mode])[r])
             for k in HALF_PRECISION[mode]:
                 # stored in half precision; round now so a saved model predicts identically
                 arrays[k] = arrays[k].astype(np.float16)
