@@ -1,14 +1,15 @@
 """Stated against model SDGs on the demo initiatives: how often the model's goals include the
 report's stated ones.
 
-    .venv/bin/python benchmarks/demo_goals.py [--mode accurate|fast]
+    .venv/bin/python benchmarks/demo_goals.py [--mode accurate|fast] [--out FILE]
 
 Two texts per initiative: the demo record (title and summary written by the project, what
 `make demo` loads), and, when ../shared is present, the full case-study text that
 `commonground ingest` extracts from the seed report. For each, the stated goals, the
 model's predicted goals and possible secondary themes (``SdgMapping.secondary_goals``),
 and the rank of each stated goal among the model's 17 probabilities. Prints a table;
-writes ``benchmarks/results/demo_goals.json``.
+writes ``benchmarks/results/demo_goals.json`` (``demo_goals_fast.json`` for the fast mode,
+so that one mode's run does not overwrite the other's), or ``--out``.
 This is an evaluation only: nothing in the model was chosen on these texts.
 """
 
@@ -22,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "demo_goals.json"
+RESULTS = {"accurate": ROOT / "benchmarks" / "results" / "demo_goals.json",
+           "fast": ROOT / "benchmarks" / "results" / "demo_goals_fast.json"}
 SEED = ROOT.parent / "shared" / "seed" / "partnerships-and-innovation-sdgs-in-cities-2023.md"
 
 
@@ -90,7 +92,11 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mode", choices=("accurate", "fast"), default="accurate")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="the JSON to write (default: benchmarks/results/demo_goals.json, "
+                         "demo_goals_fast.json for the fast mode)")
     args = ap.parse_args(argv)
+    out: Path = args.out or RESULTS[args.mode]
     report = evaluate(args.mode)
     for kind, r in report.items():
         print(f"\n{kind} ({args.mode} mode)")
@@ -107,14 +113,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"among the proposed goals or the possible secondary themes: all stated goals "
               f"{r['all_stated_proposed_or_secondary']} of {r['initiatives']}; stated goals "
               f"{r['stated_proposed_or_secondary']} of {r['stated_goals']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
         "benchmark": "demo_goals", "command": f"python benchmarks/demo_goals.py --mode {args.mode}",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "python": platform.python_version()},
         "mode": args.mode, "results": report,
     }, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {RESULTS.relative_to(ROOT)}")
+    print(f"\nwrote {out}")
 
 
 if __name__ == "__main__":
