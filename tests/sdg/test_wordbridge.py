@@ -14,7 +14,7 @@ import pytest
 from commonground.errors import InvalidInput, ModelError
 from commonground.sdg import load_mapper
 from commonground.sdg import model as model_module
-from commonground.sdg.model import SdgMapper
+from commonground.sdg.model import FAST_LANGUAGE_NOTE, SdgMapper
 from commonground.sdg.wordbridge import WordBridge, words
 from sdg_small import HashEmbedder, small_mapper, small_training_set
 
@@ -122,12 +122,31 @@ def test_the_fast_mode_reads_spanish_and_french_chunks_through_it(
     np.testing.assert_array_equal(vec[0], wb.carry([SPANISH], ["es"])[0])  # replaced
     np.testing.assert_array_equal(vec[2], wb.carry([FRENCH], ["fr"])[0])
     np.testing.assert_array_equal(vec[1], plain.static.encode([ENGLISH])[0])
-    assert not flags.any()
+    assert flags.tolist() == [True, False, True]  # read without a transformer: the answers say so
     assert with_bridge.map(ENGLISH) == plain.map(ENGLISH)
     assert not np.array_equal(with_bridge.predict_proba([SPANISH]), plain.predict_proba([SPANISH]))
     # the accurate mode does not use it
     assert (with_bridge.with_mode("accurate").map(SPANISH)
             == plain.with_mode("accurate").map(SPANISH))
+
+
+def test_fast_answers_with_spanish_french_or_portuguese_text_carry_a_note(
+        bridged: tuple[SdgMapper, SdgMapper, WordStub]) -> None:
+    with_bridge, plain, _ = bridged
+    for mapper in (with_bridge, plain):  # with or without the word bridge
+        assert mapper.map(SPANISH).notes == [FAST_LANGUAGE_NOTE]
+        assert mapper.map(FRENCH).notes == [FAST_LANGUAGE_NOTE]
+        assert mapper.map(ENGLISH).notes == []
+        # a document is flagged when any of its chunks is, whatever its own language
+        report = " ".join([ENGLISH] * 40) + "\n\n" + " ".join([SPANISH] * 12)
+        mixed = mapper.map_many([ENGLISH, report])
+        assert mixed[1].language == "en"
+        assert [m.notes for m in mixed] == [[], [FAST_LANGUAGE_NOTE]]
+        # the note changes nothing else in the answer
+        answer = mapper.map(SPANISH).model_dump(exclude={"notes"})
+        assert answer == mapper.map_many([SPANISH, ENGLISH])[0].model_dump(exclude={"notes"})
+    # the accurate mode reads such text through its language bridge: no note
+    assert with_bridge.with_mode("accurate").map(SPANISH).notes == []
 
 
 def test_save_load_keeps_the_word_bridge_and_drops_a_stale_one(

