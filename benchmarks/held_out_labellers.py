@@ -285,7 +285,13 @@ def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.
     folds (trained on the other folds' rows, the extra in-domain rows and every unrelated
     text), below the threshold, and applied as the mapper applies it."""
     from commonground.sdg.fitting import fold_of
-    from commonground.sdg.gate import cross_fitted, kept_anyway, training_rows, unrecognised
+    from commonground.sdg.gate import (
+        cross_fitted,
+        kept_anyway,
+        training_rows,
+        unjudged,
+        unrecognised,
+    )
     from commonground.sdg.train import unrelated_texts
 
     options = train.gate_options(args)
@@ -312,7 +318,8 @@ def gate_away(mapper: Any, ts: Any, train: Any, args: argparse.Namespace) -> np.
                                              x_extra))
     # as the mapper applies such a gate
     return away & ~kept_anyway(ts.texts, mapper.keywords.features(ts.texts),
-                               english_only=False, keyword_keeps=options["keyword_keeps"])
+                               english_only=False, keyword_keeps=options["keyword_keeps"]
+                               ) & ~unjudged(ts.texts, options["min_words"])
 
 
 def blend(mapper: Any, labels: np.ndarray, rule_rows: np.ndarray, scored: np.ndarray,
@@ -557,7 +564,9 @@ def main(argv: list[str] | None = None) -> None:
                   + (", English only" if args.gate_english else "")
                   + (", keyword phrases" if args.gate_phrases else "")
                   + (", a keyword hit keeps" if args.gate_keywords else "")
-                  + (", short texts" if args.gate_short else ""),
+                  + (", short texts" if args.gate_short else "")
+                  + (f", documents of {args.gate_min_words}+ words" if args.gate_min_words
+                     else ""),
                   "thresholds_with_oro": args.thresholds_with_oro,
                   "relabels": None if args.relabels is None else str(args.relabels),
                   "oro_weight": args.oro_weight,

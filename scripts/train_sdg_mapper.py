@@ -557,16 +557,22 @@ def add_gate_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--gate-keywords", action="store_true",
                     help="a chunk with a keyword hit is never turned away by the content "
                          "gate (twenty-ninth round)")
+    ap.add_argument("--gate-min-words", type=int, default=0, metavar="N",
+                    help="the content gate judges only documents of at least N words; shorter "
+                         "ones are answered as without a gate (thirty-seventh round)")
     ap.add_argument("--gate-short", action="store_true",
                     help="the content gate also learns data/sdg_short's short texts about "
                          "the goals as in-domain text (thirtieth round)")
 
 
-def gate_options(args: argparse.Namespace) -> dict[str, bool]:
+def gate_options(args: argparse.Namespace) -> dict[str, Any]:
     """``SdgMapper.fit_gate``'s options from ``add_gate_arguments``'s flags."""
+    if args.gate_min_words < 0:
+        raise SystemExit(f"--gate-min-words {args.gate_min_words}: give a number of words, "
+                         "0 (the default) to judge every document")
     return {"balanced": args.gate_weights == "balanced",
             "bridged": args.gate_vectors == "bridged", "english_only": args.gate_english,
-            "keyword_keeps": args.gate_keywords}
+            "keyword_keeps": args.gate_keywords, "min_words": args.gate_min_words}
 
 
 def gate_extra_rows(mapper: SdgMapper, args: argparse.Namespace) -> list[str]:

@@ -23,7 +23,7 @@ from commonground.sdg.gate import (
 )
 from commonground.sdg.model import SdgMapper
 from commonground.sdg.train import short_texts, unrelated_texts
-from sdg_small import small_mapper, small_training_set
+from sdg_small import HashEmbedder, small_mapper, small_training_set
 
 UNRELATED = ["TODO", "asdf qwer", "lorem ipsum dolor sit amet", "click here to log in",
              "the match ended two nil", "add sugar and bake the cake", "see you on friday",
@@ -60,7 +60,7 @@ def test_fit_separates_and_round_trips(tmp_path: Path) -> None:
     assert gate.report == {"C": 1.0, "threshold": THRESHOLD, "in_domain": 200,
                            "unrelated": 40, "class_weight": "balanced", "vectors": "static",
                            "judges": "every text", "keyword_hit_keeps": False,
-                           "source": "test"}
+                           "judges_documents_of_words": 0, "source": "test"}
     gate.save(tmp_path / "gate.npz")
     again = ContentGate.load(tmp_path / "gate.npz", gate.report, 4)
     np.testing.assert_array_equal(again.proba(x_out), gate.proba(x_out))
@@ -77,7 +77,7 @@ def test_fit_separates_and_round_trips(tmp_path: Path) -> None:
     # a round-25 file, without options, is the balanced gate on plain vectors
     np.savez(tmp_path / "old.npz", coef=other.coef, intercept=np.array([0.0], np.float32))
     old = ContentGate.load(tmp_path / "old.npz", {}, 4)
-    assert (old.balanced, old.bridged) == (True, False)
+    assert (old.balanced, old.bridged, old.min_words) == (True, False, 0)
     with pytest.raises(ModelError, match=r"holds .* weights for 5 features.*--gate-only"):
         ContentGate.load(tmp_path / "gate.npz", {}, 5)
     (tmp_path / "bad.npz").write_bytes(b"not a numpy file")
@@ -87,6 +87,14 @@ def test_fit_separates_and_round_trips(tmp_path: Path) -> None:
         gate.proba(np.zeros((2, 3), np.float32))
     with pytest.raises(InvalidInput, match="needs in-domain texts and unrelated texts"):
         ContentGate.fit(x_in, x_out[:0])
+    # the thirty-seventh round's option travels with the file too
+    judging = ContentGate.fit(x_in, x_out, min_words=30)
+    assert judging.report["judges_documents_of_words"] == 30
+    judging.save(tmp_path / "judging.npz")
+    assert ContentGate.load(tmp_path / "judging.npz", {}, 4).min_words == 30
+    for bad in (-1, 2.5, True):
+        with pytest.raises(InvalidInput, match=r"min_words .* whole number of words"):
+            ContentGate.fit(x_in, x_out, min_words=bad)  # type: ignore[arg-type]
 
 
 def test_cross_fitted_rows_are_scored_by_a_gate_that_never_saw_them() -> None:
@@ -172,6 +180,31 @@ def test_unrelated_text_gets_no_goal_and_says_why(
     assert with_gate.map(WATER) == plain.map(WATER)
     np.testing.assert_array_equal(with_gate.predict_proba([WATER]), plain.predict_proba([WATER]))
     assert 6 in with_gate.map(WATER).predicted_goals()
+
+
+@pytest.mark.parametrize("mode", ["accurate", "fast"])
+def test_a_gate_with_min_words_leaves_shorter_documents_unjudged(
+        gated: tuple[SdgMapper, SdgMapper], mode: str, tmp_path: Path) -> None:
+    texts, _ = small_training_set()
+    plain, every = (m.with_mode(mode) for m in gated)
+    judging = plain.with_mode(mode)
+    judging.fit_gate(texts, UNRELATED, min_words=4)
+    short, long = "asdf qwer zxcv", "asdf qwer zxcv asdf"  # 3 and 4 words
+    assert every.map(short).notes and every.map(long).notes  # both turned away by every text
+    # a document under the cut is answered exactly as without a gate; one at it is judged
+    assert judging.map(short) == plain.map(short)
+    assert judging.map(long) == every.map(long)
+    assert judging.map(long).notes[0].startswith("no SDG content recognised")
+    assert judging.map(WATER) == plain.map(WATER)
+    # in a batch, each document is judged by its own length
+    batch = judging.map_many([long, short, WATER])
+    assert batch == [judging.map(long), judging.map(short), judging.map(WATER)]
+    np.testing.assert_array_equal(judging.predict([short, long]),
+                                  [plain.predict([short])[0], [False] * 17])
+    # the cut is saved with the model
+    loaded = SdgMapper.load(judging.save(tmp_path / "model"), mode, embedder=HashEmbedder())
+    assert loaded.gate_ is not None and loaded.gate_.min_words == 4
+    assert loaded.map(short) == plain.map(short) and loaded.map(long).notes
 
 
 def test_a_bridged_gate_reads_the_fast_modes_vectors_in_both_modes(

@@ -365,3 +365,18 @@ def test_held_out_labellers_chooses_thresholds_without_the_scored_labeller() -> 
                       1, oro)
     assert out["per_labeller"] == {"A": 50.0, "B": 50.0}
     assert out["labellers_held_out"] == 50.0 and out["oro"] == 100.0
+
+
+def test_gate_flags_become_fit_gate_options_and_a_negative_cut_is_refused() -> None:
+    import argparse
+
+    script = load_script("scripts/train_sdg_mapper.py")
+    ap = argparse.ArgumentParser()
+    script.add_gate_arguments(ap)
+    args = ap.parse_args(["--gate-english", "--gate-keywords", "--gate-min-words", "30"])
+    assert script.gate_options(args) == {"balanced": True, "bridged": False,
+                                         "english_only": True, "keyword_keeps": True,
+                                         "min_words": 30}
+    assert script.gate_options(ap.parse_args([]))["min_words"] == 0  # every document judged
+    with pytest.raises(SystemExit, match="--gate-min-words -1: give a number of words"):
+        script.gate_options(ap.parse_args(["--gate-min-words", "-1"]))

@@ -75,14 +75,20 @@ class ContentGate:
     english_only: bool = False
     #: whether a chunk with any keyword hit counts as in-domain whatever its score
     keyword_keeps: bool = False
+    #: documents of fewer words are not judged (thirty-seventh round: the gate tells short
+    #: text about the goals from short unrelated text no better than chance)
+    min_words: int = 0
 
     @classmethod
     def fit(cls, x_in: FloatArray, x_out: FloatArray, *, balanced: bool = True,
             bridged: bool = False, english_only: bool = False, keyword_keeps: bool = False,
-            **report: Any) -> ContentGate:
+            min_words: int = 0, **report: Any) -> ContentGate:
         """Fit on in-domain rows ``x_in`` and unrelated rows ``x_out`` (``gate_features``;
         ``bridged`` says which vectors they were made from, ``english_only`` that they are
         the rows of ``JUDGED_LANGUAGES`` alone)."""
+        if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 0:
+            raise InvalidInput(f"min_words {min_words!r} must be a whole number of words, 0 "
+                               "to judge every document")
         if not len(x_in) or not len(x_out):
             raise InvalidInput("the content gate needs in-domain texts and unrelated texts "
                                f"(got {len(x_in)} and {len(x_out)}); give both")
@@ -92,8 +98,9 @@ class ContentGate:
             "class_weight": "balanced" if balanced else "none",
             "vectors": "static, word-bridged" if bridged else "static",
             "judges": "English or no language" if english_only else "every text",
-            "keyword_hit_keeps": keyword_keeps, **report},
-            balanced, bridged, english_only, keyword_keeps)
+            "keyword_hit_keeps": keyword_keeps, "judges_documents_of_words": min_words,
+            **report},
+            balanced, bridged, english_only, keyword_keeps, min_words)
 
     def proba(self, x: FloatArray) -> FloatArray:
         if x.shape[1:] != self.coef.shape:
@@ -105,7 +112,8 @@ class ContentGate:
     def save(self, path: Path) -> None:
         np.savez(path, coef=self.coef, intercept=np.array([self.intercept], np.float32),
                  options=np.array([self.balanced, self.bridged, self.english_only,
-                                   self.keyword_keeps]))
+                                   self.keyword_keeps]),
+                 min_words=np.array([self.min_words], np.int64))
 
     @classmethod
     def load(cls, path: Path, report: dict[str, Any], dim: int) -> ContentGate:
@@ -118,6 +126,8 @@ class ContentGate:
                 options = ([bool(v) for v in z["options"]] if "options" in z.files
                            else [True, False])
                 balanced, bridged, english_only, keyword_keeps = (*options, False, False)[:4]
+                # before the thirty-seventh round every document was judged
+                min_words = int(z["min_words"][0]) if "min_words" in z.files else 0
         except (OSError, KeyError, ValueError, IndexError) as exc:
             raise ModelError(f"{path} cannot be read as the content gate ({exc}); rebuild it "
                              "with scripts/train_sdg_mapper.py --gate-only") from exc
@@ -125,7 +135,7 @@ class ContentGate:
             raise ModelError(f"{path} holds {coef.shape} weights for {dim} features; rebuild "
                              "it with scripts/train_sdg_mapper.py --gate-only")
         return cls(coef, intercept, dict(report), balanced, bridged, english_only,
-                   keyword_keeps)
+                   keyword_keeps, min_words)
 
 
 def _group_held_out(x: FloatArray, group: NDArray[Any],
@@ -204,6 +214,12 @@ def kept_anyway(texts: Sequence[str], kw: FloatArray, *, english_only: bool,
     if keyword_keeps:  # the keyword systems' direct evidence that a chunk speaks of a goal
         out |= kw.sum(axis=1) > 0
     return out
+
+
+def unjudged(texts: Sequence[str], min_words: int) -> NDArray[np.bool_]:
+    """Which documents a gate with ``min_words`` does not judge: those of fewer words
+    (split on whitespace)."""
+    return np.array([len(t.split()) < min_words for t in texts], dtype=bool)
 
 
 def unrecognised(doc_gate: FloatArray) -> NDArray[np.bool_]:

@@ -50,7 +50,13 @@ from commonground.sdg.fitting import (
 )
 from commonground.sdg.gate import NOTE as UNRECOGNISED_NOTE
 from commonground.sdg.gate import THRESHOLD as GATE_THRESHOLD
-from commonground.sdg.gate import ContentGate, gate_features, kept_anyway, training_rows
+from commonground.sdg.gate import (
+    ContentGate,
+    gate_features,
+    kept_anyway,
+    training_rows,
+    unjudged,
+)
 from commonground.sdg.keywords import KeywordIndex, tokens
 from commonground.sdg.lexical import APPLIES_TO as BRIDGED_LANGUAGES
 from commonground.sdg.lexical import NGramVector, lexical_targets
@@ -738,15 +744,17 @@ class SdgMapper:
 
     def fit_gate(self, in_domain: Sequence[str], unrelated: Sequence[str], *,
                  balanced: bool = True, bridged: bool = False, english_only: bool = False,
-                 keyword_keeps: bool = False, **report: Any) -> ContentGate:
+                 keyword_keeps: bool = False, min_words: int = 0, **report: Any,
+                 ) -> ContentGate:
         """Fit ``gate_`` on texts of the domain (the mapper's training rows) and texts about
         nothing the goals cover (``data/sdg_non_sdg``); ``report`` goes to the model card.
         ``balanced`` weighs the two classes equally; ``bridged`` reads the fast mode's
         vectors (the word bridge's for Spanish, French and Portuguese) instead of the plain
         static ones; ``english_only`` fits and applies it to English text and text of no
         known language alone (``gate.JUDGED_LANGUAGES``); ``keyword_keeps`` counts a chunk
-        with a keyword hit as in-domain at run time. Unrelated texts without a letter
-        ('42') are left out: mapping refuses them before any gate would read them."""
+        with a keyword hit as in-domain at run time; ``min_words`` leaves documents of fewer
+        words unjudged at run time (it does not change the fit). Unrelated texts without a
+        letter ('42') are left out: mapping refuses them before any gate would read them."""
         texts = check_texts(in_domain)
         mask, outside, left_out = training_rows(texts, unrelated, english_only=english_only)
         inside = [t for t, k in zip(texts, mask, strict=True) if k]
@@ -754,7 +762,7 @@ class SdgMapper:
             self.gate_inputs(inside, bridged=bridged),
             self.gate_inputs(check_texts(outside), bridged=bridged), balanced=balanced,
             bridged=bridged, english_only=english_only, keyword_keeps=keyword_keeps,
-            **report, **left_out)
+            min_words=min_words, **report, **left_out)
         return self.gate_
 
     def gate_inputs(self, texts: Sequence[str], static: FloatArray | None = None,
@@ -793,6 +801,9 @@ class SdgMapper:
                 gate = self.gate_.proba(self.gate_inputs(flat, mine, f.kw, bridged=bridged))
                 gate[kept_anyway(flat, f.kw, english_only=self.gate_.english_only,
                                  keyword_keeps=self.gate_.keyword_keeps)] = 1.0
+                if self.gate_.min_words:  # a short document's chunks: not judged
+                    gate[np.repeat(unjudged(texts, self.gate_.min_words),
+                                   [len(cs) for cs in all_chunks])] = 1.0
             return (all_chunks, head.proba(f, self.banks_.get(self.mode)), f.vectors,
                     weaker, gate)
 
