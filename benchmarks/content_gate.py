@@ -1,6 +1,6 @@
 """The content gate (twenty-fifth selection round): what it turns away, and what it keeps.
 
-    .venv/bin/python benchmarks/content_gate.py [--model DIR] [--against DIR]
+    .venv/bin/python benchmarks/content_gate.py [--model DIR] [--against DIR] [--out FILE]
     .venv/bin/python benchmarks/content_gate.py --select     # ../shared/data/sdg needed
 
 ``--select`` is the twenty-sixth round's choice among the gate's variants (class weights
@@ -8,7 +8,8 @@ balanced or none, plain or word-bridged static vectors) on the gate's own traini
 in-domain rows (the shipped model's training set) out of fold on the fit's folds, unrelated
 texts (``data/sdg_non_sdg``) with their writer held out; among the variants that turn away
 at least 90 % of the unrelated texts, the one that turns away the fewest in-domain rows
-(ties: plain vectors, then balanced). Writes ``benchmarks/results/content_gate_select.json``.
+(ties: plain vectors, then balanced). Writes ``benchmarks/results/content_gate_select.json``
+(or ``--out``).
 
 1. *Unrelated text no gate trains on* (``data/sdg_non_sdg_test``, a writer apart from the
    four of ``data/sdg_non_sdg``): per mode, the share of texts answered with no goal by
@@ -22,7 +23,8 @@ at least 90 % of the unrelated texts, the one that turns away the fewest in-doma
    round's test 3).
 
 Defaults: ``--model`` and ``--against`` the shipped model. Prints tables; writes
-``benchmarks/results/content_gate.json``. An evaluation only: nothing is chosen here.
+``benchmarks/results/content_gate.json``, or ``--out`` (a candidate's run need not replace
+the shipped model's). An evaluation only: nothing is chosen here.
 """
 
 from __future__ import annotations
@@ -130,12 +132,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--select", action="store_true",
                     help="cross-validate the gate's variants on its training data instead")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "sdg")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="the JSON to write (default: benchmarks/results/content_gate.json, "
+                         "content_gate_select.json with --select)")
     args = ap.parse_args(argv)
     if args.select:
         chosen = select(args.data)
         chosen["run"] = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
                          "python": platform.python_version()}
-        path = RESULTS.with_name("content_gate_select.json")
+        path = args.out or RESULTS.with_name("content_gate_select.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(chosen, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {path}")
         return
@@ -171,9 +177,10 @@ def main(argv: list[str] | None = None) -> None:
     out["run"] = {"model": str(args.model), "against": str(args.against),
                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
                   "python": platform.python_version()}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    path = args.out or RESULTS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
