@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['stated_proposed_or_secondary']} of {r['stated_goals']}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
-        "benchmark": "demo_goals", "command": f"python benchmarks/demo_goals.py --mode {args.mode}",
+        "benchmark": "demo_goals", "command": f"python benchmarks/demo_goals.py --mode {args.mode}"
+        + (f" --out {args.out}" if args.out else ""),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "python": platform.python_version()},
         "mode": args.mode, "results": report,

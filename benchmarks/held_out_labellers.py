@@ -466,6 +466,10 @@ def main(argv: list[str] | None = None) -> None:
             oro_weight=oro_weight)
         return built
 
+    if args.gate:
+        train.gate_options(args)  # a bad flag is refused now, not after a fit of minutes
+    elif args.gate_min_words:
+        raise SystemExit("--gate-min-words sets the content gate's cut; give --gate with it")
     mapper, ts = fit()
     rule_rows = ts.relabelled("paragraph")
     if not rule_rows.any():

@@ -88,13 +88,17 @@ def test_fit_separates_and_round_trips(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="needs in-domain texts and unrelated texts"):
         ContentGate.fit(x_in, x_out[:0])
     # the thirty-seventh round's option travels with the file too
-    judging = ContentGate.fit(x_in, x_out, min_words=30)
-    assert judging.report["judges_documents_of_words"] == 30
+    judging = ContentGate.fit(x_in, x_out, min_words=np.int64(30))  # type: ignore[arg-type]
+    assert judging.min_words == 30 and judging.report["judges_documents_of_words"] == 30
     judging.save(tmp_path / "judging.npz")
     assert ContentGate.load(tmp_path / "judging.npz", {}, 4).min_words == 30
-    for bad in (-1, 2.5, True):
+    for bad in (-1, 2.5, True, "30"):
         with pytest.raises(InvalidInput, match=r"min_words .* whole number of words"):
             ContentGate.fit(x_in, x_out, min_words=bad)  # type: ignore[arg-type]
+    np.savez(tmp_path / "negative.npz", coef=judging.coef, intercept=np.array([0.0], np.float32),
+             min_words=np.array([-3]))
+    with pytest.raises(ModelError, match=r"cannot be read as the content gate.*--gate-only"):
+        ContentGate.load(tmp_path / "negative.npz", {}, 4)
 
 
 def test_cross_fitted_rows_are_scored_by_a_gate_that_never_saw_them() -> None:
@@ -201,6 +205,15 @@ def test_a_gate_with_min_words_leaves_shorter_documents_unjudged(
     assert batch == [judging.map(long), judging.map(short), judging.map(WATER)]
     np.testing.assert_array_equal(judging.predict([short, long]),
                                   [plain.predict([short])[0], [False] * 17])
+    # the cut counts a document's words, not its chunks': in windows of three words the
+    # six-word document is two short chunks, and it is judged
+    split = judging.with_mode(mode)
+    split.chunk_words = 3
+    six = f"{long} qwer zxcv"
+    assert split.map(six).notes and split.map(six).predicted_goals() == []
+    assert split.map(short) == plain.map(short)
+    with pytest.raises(InvalidInput, match="min_words -1"):  # refused before any feature
+        plain.with_mode(mode).fit_gate(texts, UNRELATED, min_words=-1)
     # the cut is saved with the model
     loaded = SdgMapper.load(judging.save(tmp_path / "model"), mode, embedder=HashEmbedder())
     assert loaded.gate_ is not None and loaded.gate_.min_words == 4

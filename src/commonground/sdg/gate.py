@@ -12,6 +12,7 @@ and a note; any other document is answered exactly as without the gate.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,9 +87,7 @@ class ContentGate:
         """Fit on in-domain rows ``x_in`` and unrelated rows ``x_out`` (``gate_features``;
         ``bridged`` says which vectors they were made from, ``english_only`` that they are
         the rows of ``JUDGED_LANGUAGES`` alone)."""
-        if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 0:
-            raise InvalidInput(f"min_words {min_words!r} must be a whole number of words, 0 "
-                               "to judge every document")
+        min_words = check_min_words(min_words)
         if not len(x_in) or not len(x_out):
             raise InvalidInput("the content gate needs in-domain texts and unrelated texts "
                                f"(got {len(x_in)} and {len(x_out)}); give both")
@@ -127,8 +126,9 @@ class ContentGate:
                            else [True, False])
                 balanced, bridged, english_only, keyword_keeps = (*options, False, False)[:4]
                 # before the thirty-seventh round every document was judged
-                min_words = int(z["min_words"][0]) if "min_words" in z.files else 0
-        except (OSError, KeyError, ValueError, IndexError) as exc:
+                min_words = check_min_words(int(z["min_words"][0])) if (
+                    "min_words" in z.files) else 0
+        except (OSError, KeyError, ValueError, IndexError, InvalidInput) as exc:
             raise ModelError(f"{path} cannot be read as the content gate ({exc}); rebuild it "
                              "with scripts/train_sdg_mapper.py --gate-only") from exc
         if coef.shape != (dim,):
@@ -136,6 +136,20 @@ class ContentGate:
                              "it with scripts/train_sdg_mapper.py --gate-only")
         return cls(coef, intercept, dict(report), balanced, bridged, english_only,
                    keyword_keeps, min_words)
+
+
+def check_min_words(min_words: object) -> int:
+    """``min_words`` as an int (numpy integers too), or InvalidInput naming the fix."""
+    try:
+        if isinstance(min_words, bool):
+            raise TypeError
+        n = operator.index(min_words)  # type: ignore[arg-type]
+    except TypeError:
+        n = -1
+    if n < 0:
+        raise InvalidInput(f"min_words {min_words!r} must be a whole number of words, 0 to "
+                           "judge every document")
+    return n
 
 
 def _group_held_out(x: FloatArray, group: NDArray[Any],

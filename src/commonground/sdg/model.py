@@ -52,6 +52,7 @@ from commonground.sdg.gate import NOTE as UNRECOGNISED_NOTE
 from commonground.sdg.gate import THRESHOLD as GATE_THRESHOLD
 from commonground.sdg.gate import (
     ContentGate,
+    check_min_words,
     gate_features,
     kept_anyway,
     training_rows,
@@ -756,6 +757,7 @@ class SdgMapper:
         words unjudged at run time (it does not change the fit). Unrelated texts without a
         letter ('42') are left out: mapping refuses them before any gate would read them."""
         texts = check_texts(in_domain)
+        min_words = check_min_words(min_words)  # before minutes of features
         mask, outside, left_out = training_rows(texts, unrelated, english_only=english_only)
         inside = [t for t, k in zip(texts, mask, strict=True) if k]
         self.gate_ = ContentGate.fit(
