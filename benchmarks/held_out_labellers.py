@@ -450,6 +450,10 @@ def main(argv: list[str] | None = None) -> None:
                        or args.stack_no_written):
         raise SystemExit("--relabels and --oro-weight judge a candidate against the shipped "
                          "configuration alone; drop the other candidate options and --against")
+    if args.gate:
+        train.gate_options(args)  # a bad flag is refused now, not after a fit of minutes
+    elif args.gate_min_words:
+        raise SystemExit("--gate-min-words sets the content gate's cut; give --gate with it")
     tuned = train.tuned_folder(args.cache, args.tuned, args.no_tuned)
     static = SdgMapper.load(SHIPPED_MODEL).static
 
@@ -466,10 +470,6 @@ def main(argv: list[str] | None = None) -> None:
             oro_weight=oro_weight)
         return built
 
-    if args.gate:
-        train.gate_options(args)  # a bad flag is refused now, not after a fit of minutes
-    elif args.gate_min_words:
-        raise SystemExit("--gate-min-words sets the content gate's cut; give --gate with it")
     mapper, ts = fit()
     rule_rows = ts.relabelled("paragraph")
     if not rule_rows.any():

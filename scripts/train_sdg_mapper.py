@@ -387,11 +387,14 @@ def build(data: Path, cache: Path | None, c: dict[str, float], folds: int = 5,
     return mapper, ts
 
 
-def graft_heads(into: SdgMapper, fitted: SdgMapper, modes: list[str]) -> SdgMapper:
+def graft_heads(into: SdgMapper, fitted: SdgMapper, modes: list[str],
+                why: str = "--only-heads: these modes' heads refitted, the others' kept",
+                ) -> SdgMapper:
     """``into`` (a saved model) with ``modes``' heads and cross-validation reports taken from
     ``fitted`` (a fit of the same training set; its model card made by ``model_card``); every
     other array of ``into`` stays. Its benchmark figures are dropped, as they no longer
-    hold, and the graft is recorded in the model card (``heads_refitted``)."""
+    hold, and the graft is recorded in the model card (``heads_refitted``, with ``why``; the
+    shipped card names the thirty-sixth round there)."""
     bank = into.banks_["accurate"][1]
     if bank.shape != fitted.banks_["accurate"][1].shape:
         raise SystemExit("the fitted heads come from another training set than the model's "
@@ -403,9 +406,7 @@ def graft_heads(into: SdgMapper, fitted: SdgMapper, modes: list[str]) -> SdgMapp
     card.pop("benchmark", None)
     card.setdefault("heads_refitted", []).append({
         "modes": list(modes), "date": fitted.model_card["trained"]["date"],
-        "oro_weight": dict(ORO_WEIGHT),
-        "why": "thirty-sixth selection round (docs/benchmarks.md): the ORO abstracts weigh 3 "
-               "in the fast mode's stacker; the other mode's head stays as trained before"})
+        "oro_weight": dict(ORO_WEIGHT), "why": why})
     return into
 
 
